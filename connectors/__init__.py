@@ -1,0 +1,1 @@
+"""Channel connectors. Each knows only its own channel; see ``connectors.base``."""
