@@ -1,0 +1,30 @@
+"""Outbound delivery: transports and policy the outbox worker calls. No database access here.
+
+* ``backoff``: ``RetryPolicy``, ``DeliveryError``, ``PermanentDeliveryError``
+* ``webhook``: signed JSON webhooks to department systems
+* ``forward_email``: the Turkish forward e-mail and SMTP sending
+* ``sms``: a template-driven HTTP SMS gateway client
+* ``texts``: Turkish citizen notification texts per stage
+"""
+
+from hub.delivery.backoff import DeliveryError, PermanentDeliveryError, RetryPolicy
+from hub.delivery.forward_email import SmtpSettings, build_forward_email, send_email
+from hub.delivery.sms import SmsGateway, SmsGatewaySettings
+from hub.delivery.texts import notification_text, sms_length
+from hub.delivery.webhook import build_forward_payload, deliver_webhook, verify_signature
+
+__all__ = [
+    "DeliveryError",
+    "PermanentDeliveryError",
+    "RetryPolicy",
+    "SmsGateway",
+    "SmsGatewaySettings",
+    "SmtpSettings",
+    "build_forward_email",
+    "build_forward_payload",
+    "deliver_webhook",
+    "notification_text",
+    "send_email",
+    "sms_length",
+    "verify_signature",
+]

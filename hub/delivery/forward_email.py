@@ -1,0 +1,189 @@
+"""Forwarding a request to a department by e-mail, and sending any e-mail over SMTP.
+
+The forward e-mail carries the hub's Message-ID and a Reply-To pointing at the hub's
+mailbox, so the department's answer comes back to the hub with ``In-Reply-To`` set
+and the tracking code in the subject: both are threading clues for the intake.
+"""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime
+from typing import Any
+
+import aiosmtplib
+
+from hub.delivery.backoff import DeliveryError, PermanentDeliveryError
+from hub.delivery.redact import mask_email
+from hub.delivery.request_fields import department_emails, one_line, read_request
+from hub.delivery.templating import render
+
+log = logging.getLogger(__name__)
+
+DEFAULT_FROM_NAME = "Kayseri Büyükşehir Belediyesi Talep Merkezi"
+
+
+@dataclass
+class SmtpSettings:
+    host: str
+    port: int
+    from_address: str
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    starttls: bool = False  # upgrade a plain connection with STARTTLS (port 587)
+    use_tls: bool = False  # implicit TLS from the first byte (port 465)
+    from_name: str = DEFAULT_FROM_NAME
+    reply_to: str | None = None  # the hub's intake mailbox; defaults to from_address
+    timeout: float = 15.0
+    # Attachments beyond this total are left out of the e-mail and listed by name instead;
+    # most municipal mail servers reject messages over 20-25 MB after base64.
+    max_attachment_bytes: int = 15 * 1024 * 1024
+    validate_certs: bool = True
+
+
+def _address(display_name: str, addr_spec: str) -> Address:
+    try:
+        return Address(display_name=one_line(display_name, 200), addr_spec=addr_spec.strip())
+    except (ValueError, IndexError) as exc:
+        raise PermanentDeliveryError(f"invalid e-mail address {mask_email(addr_spec)!r}") from exc
+
+
+def _message_id(value: str) -> str:
+    value = value.strip()
+    if not value or any(ch.isspace() for ch in value):
+        raise ValueError("message_id must be a non-empty token without spaces")
+    return value if value.startswith("<") else f"<{value}>"
+
+
+def _split_type(content_type: str, filename: str) -> tuple[str, str]:
+    ctype = (content_type or "").split(";")[0].strip().lower()
+    if "/" not in ctype or ctype.count("/") != 1:
+        ctype = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+    maintype, subtype = ctype.split("/", 1)
+    return maintype or "application", subtype or "octet-stream"
+
+
+def build_forward_email(
+    request: dict[str, Any],
+    department: dict[str, Any],
+    *,
+    settings: SmtpSettings,
+    base_url: str,
+    attachments: Sequence[tuple[str, str, bytes]] = (),
+    message_id: str,
+) -> EmailMessage:
+    """The Turkish forward e-mail (plain text + HTML alternative, attachments attached).
+
+    ``attachments`` are ``(filename, content_type, data)``. Raises ``PermanentDeliveryError``
+    when the department has no usable address (another attempt cannot fix that).
+    """
+    recipients = department_emails(department)
+    if not recipients:
+        raise PermanentDeliveryError(
+            f"department {department.get('name') or department.get('id')!r} has no e-mail"
+        )
+    view = read_request(request)
+    department_name = str(department.get("name") or "İlgili Birim")
+    link = f"{base_url.rstrip('/')}/requests/{view.id}"
+
+    attached: list[tuple[str, str, bytes]] = []
+    omitted: list[str] = []
+    budget = settings.max_attachment_bytes
+    for filename, content_type, data in attachments:
+        name = one_line(filename, 150) or "ek"
+        if len(data) <= budget:
+            attached.append((name, content_type, data))
+            budget -= len(data)
+        else:
+            omitted.append(name)
+
+    context = {
+        "r": view,
+        "department_name": department_name,
+        "link": link,
+        "attached": [a[0] for a in attached],
+        "omitted": omitted,
+        "from_name": settings.from_name,
+    }
+    msg = EmailMessage()
+    msg["Subject"] = (
+        f"[{view.tracking_code}] Yönlendirilen talep: {one_line(view.subject or view.topic or 'Konusuz talep', 110)}"
+    )
+    msg["From"] = _address(settings.from_name, settings.from_address)
+    msg["To"] = [_address(department_name, addr) for addr in recipients]
+    msg["Reply-To"] = _address(settings.from_name, settings.reply_to or settings.from_address)
+    msg["Date"] = format_datetime(datetime.now(UTC))
+    msg["Message-ID"] = _message_id(message_id)
+    msg["X-Talep-Hub"] = "1"
+    msg["X-Talep-Hub-Request"] = one_line(view.id, 100)
+    msg["X-Talep-Hub-Tracking"] = one_line(view.tracking_code, 100)
+    # Ask auto-responders (out-of-office) not to answer; human replies still work.
+    msg["Auto-Submitted"] = "auto-generated"
+    msg["X-Auto-Response-Suppress"] = "OOF, AutoReply"
+    msg.set_content(render("forward_email.txt.j2", **context), subtype="plain", charset="utf-8")
+    msg.add_alternative(render("forward_email.html.j2", **context), subtype="html", charset="utf-8")
+    for name, content_type, data in attached:
+        maintype, subtype = _split_type(content_type, name)
+        msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
+    return msg
+
+
+def _recipients_text(msg: EmailMessage) -> str:
+    return ", ".join(mask_email(a.addr_spec) for a in getattr(msg["To"], "addresses", ()))
+
+
+async def send_email(msg: EmailMessage, settings: SmtpSettings) -> None:
+    """Send ``msg`` (recipients from To/Cc/Bcc). Temporary failures raise a retryable ``DeliveryError``."""
+    to = _recipients_text(msg)
+    try:
+        errors, response = await aiosmtplib.send(
+            msg,
+            hostname=settings.host,
+            port=settings.port,
+            username=settings.username,
+            password=settings.password,
+            start_tls=settings.starttls,
+            use_tls=settings.use_tls,
+            timeout=settings.timeout,
+            validate_certs=settings.validate_certs,
+        )
+    except aiosmtplib.SMTPRecipientsRefused as exc:
+        codes = [e.code for e in exc.recipients]
+        if codes and all(500 <= c < 600 for c in codes):
+            raise PermanentDeliveryError(f"all recipients refused ({codes})", status=max(codes)) from exc
+        raise DeliveryError(f"recipients refused temporarily ({codes})", retryable=True) from exc
+    except (
+        aiosmtplib.SMTPConnectError,
+        aiosmtplib.SMTPServerDisconnected,
+        aiosmtplib.SMTPTimeoutError,
+    ) as exc:
+        log.warning("smtp %s:%s unavailable: %s", settings.host, settings.port, type(exc).__name__)
+        raise DeliveryError(
+            f"SMTP server {settings.host}:{settings.port} unavailable: {type(exc).__name__}", retryable=True
+        ) from exc
+    except aiosmtplib.SMTPResponseException as exc:
+        message = f"SMTP {exc.code}: {one_line(exc.message, 200)}"
+        log.warning("smtp send to %s failed: %s", to, message)
+        if 500 <= exc.code < 600:
+            raise PermanentDeliveryError(message, status=exc.code) from exc
+        raise DeliveryError(message, retryable=True, status=exc.code) from exc
+    except aiosmtplib.SMTPException as exc:
+        # Protocol trouble (e.g. STARTTLS not offered, auth not supported): a configuration problem.
+        raise PermanentDeliveryError(f"SMTP error: {type(exc).__name__}: {one_line(str(exc), 200)}") from exc
+    except OSError as exc:
+        raise DeliveryError(f"SMTP connection failed: {type(exc).__name__}", retryable=True) from exc
+    if errors:
+        # Some recipients refused, at least one accepted: resending would duplicate for the others.
+        log.warning(
+            "smtp: %d recipient(s) refused: %s", len(errors), ", ".join(mask_email(a) for a in errors)
+        )
+    log.info("smtp sent %s to %s: %s", msg.get("Message-ID"), to, one_line(response, 120))
+
+
+__all__ = ["DEFAULT_FROM_NAME", "SmtpSettings", "build_forward_email", "send_email"]
