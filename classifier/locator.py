@@ -1,0 +1,620 @@
+"""Find the mahalle (neighbourhood) and ilçe (district) a citizen's text talks about.
+
+Matching runs on the ASCII-folded view, so "Mimar Sinan", "mimarsinan" and "MİMARSİNAN" meet;
+spaces inside names are ignored ("Yavuz Selim" == "Yavuzselim"). One-letter typos are accepted
+only right before a mahalle cue ("Mevlna mah.").
+
+Rules (see docs/locator.md):
+- A name counts when an address cue makes it an address: directly followed by a mahalle cue
+  (Mahallesi, Mah., Mh, mahallesinde, köyü, ...), directly preceded by a district ("Talas Mevlana"),
+  or, for names that are not common words, any address cue in the text (sokak, cadde, no, apt...).
+- Without any cue only distinctive names are tagged: unique in Kayseri, at most two mahalle of that
+  name in Türkiye, six letters or more, not a common word, and written exactly (no typo).
+- A name directly followed by a street word ("Cumhuriyet Caddesi", "Fatih Parkı") is not a mahalle.
+- Names that exist in several districts are only resolved by a district in the text or the `ilce`
+  argument; otherwise the answer is ambiguous, ilce is null and confidence at most 0.5.
+- "Confident" means confidence >= CONFIDENT (0.8).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+import sys
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+
+from classifier.gazetteer import SHIPPED_PATH, Place, load_places
+from classifier.text import _ASCII as _ASCII_ONLY
+from classifier.text import ascii_fold, fold
+
+__all__ = ["CONFIDENT", "LocateResult", "Locator", "run_locate_cli"]
+
+CONFIDENT = 0.8
+
+_TOKEN_RE = re.compile(r"[^\W_]+")
+_MAX_NAME_TOKENS = 6
+
+# Words (ASCII-folded) that make the preceding name a mahalle.
+_MAH_CUES = frozenset(
+    "mahalle mahallesi mahallesinde mahallesinden mahallesine mahallesinin mahallesindeki mahallemiz "
+    "mahallemizde mahallemizin mahallemizdeki mahallede mah mh mhl mahalesi mahalesinde mahlesi mahal "
+    "mahallesı mahallesin mahallesini mahallesiyle mahallemizi mahallesinde".split()
+)
+_KOY_CUES = frozenset("koyu koyunde koyumuz koyumuzde koyune koyunun koyumuzun koyundeki koyden".split())
+# Words that make the preceding name a street, park, school...: not a mahalle mention.
+_STREET_PREFIXES = (
+    "sokag",
+    "sokak",
+    "cadde",
+    "bulvar",
+    "park",
+    "okul",
+    "ilkokul",
+    "ortaokul",
+    "lise",
+    "hastane",
+    "universite",
+    "kopru",
+    "meydan",
+    "camii",
+    "cami",
+    "durag",
+    "kavsag",
+    "istasyon",
+    "stadyum",
+    "carsi",
+    "yolu",
+    "yolun",
+    "tramvay",
+    "kultur",
+    "spor",
+    "apartman",
+    "sites",
+    "avm",
+    "pazari",
+    "hamam",
+    "mezarlig",
+    "kisla",
+)
+_STREET_WORDS = frozenset("sok sk cad cd blv bul apt sitesi site cami".split())
+# Any of these anywhere in the text makes the text an address ("weak" cue).
+_ADDRESS_WORDS = frozenset(
+    "sok sk cad cd blv bulv apt daire blok kat ilce ilcesi ilcesinde ilcemiz ilcemizde mevkii mevki "
+    "adres adresi adresim adresimiz kayseri semt semti".split()
+)
+_ADDRESS_PREFIXES = ("sokag", "sokak", "cadde", "bulvar", "apartman", "mahalle", "mahale", "ilcesi", "adres")
+_ILCE_CUES = frozenset(
+    "ilce ilcesi ilcesinde ilcesine ilcesinin ilcemiz ilcemizde belediyesi belediyesine belediyesinden "
+    "belediye merkez merkezi merkezinde".split()
+)
+
+# Mahalle names that are everyday words, people, brands or places elsewhere: never tagged without a cue.
+_COMMON_NAMES = frozenset(
+    """
+    yeni kale guney kuzey han cumhuriyet hurriyet fatih mevlana merkez sanayi yildirim kuscu bahcelievler
+    orta asagi yukari akin sen yesil gazi sumer turan vatan saglik demokrasi sakarya erciyes kardesler
+    gaziler barbaros yakut zumrut seker kemer harman kavak tavla kaman palas esentepe esenyurt sancaktepe
+    osmangazi battalgazi selcuklu selimiye kurtulus inonu yunusemre osmanli anbar becen hunat vekse kosk
+    gultepe altinoluk tinaztepe anafartalar kocatepe keykubat kilicaslan mimarsinan gevhernesibe
+    yildirimbeyazit ahievran ertugrulgazi fevzicakmak hocaahmetyesevi saraybosna turgutreis yavuzselim
+    mehmetakifersoy osmankavuncu talatpasa mithatpasa ziyagokalp orucreis kazimkarabekir alparslan
+    alpaslan seyrani asikseyrani yenidogan yenisehir yenice yenikoy yesilyurt guzelkoy havadan cebir
+    yarim yedek ismet tatar kesir hassa karatay karacabey sultanhani yakutiye izmirli kahveci silahtar
+    bostanlik yemliha dilciler sahabiye beyazsehir generalemir valiihsanaras kaynar komur idris omurlu
+    dikme kabakli hasirci sacli uzunyol gokkent erenkoy esenkoy germir gesi gesifatih turanli sakaltutan
+    hosca epce zile kulpak tombak gebelek hilmiye hayriye methiye serefiye satı sati culha kamber ardic
+    sosun kepez ilica ciftlik kayseriosb mimarsinanosb sultansaziosb anbarsb karakaya sarikaya kayabasi
+    koprubasi subasi yazibasi camikebir camiicedit camiikebir yenicami yenicamii kizilhan akpinar
+    karapinar guzelce guzelsu kavakli bahceli kemerli tahtakemer emmiler toklar yaylaci yaylacik
+    aydinlikevler erciyesevler ugurevler hasanarpa karamustafapasa musaseyh melikgazi incesu yahyali
+    develi talas kocasinan pinarbasi hacilar
+    """.split()
+)
+
+# District names that are also everyday words or common place names elsewhere need a cue.
+_COMMON_ILCE = frozenset("hacilar develi pinarbasi".split())
+
+
+@dataclass
+class LocateResult:
+    mahalle: str | None = None
+    ilce: str | None = None
+    confidence: float = 0.0
+    ambiguous: bool = False
+    candidates: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def confident(self) -> bool:
+        return self.confidence >= CONFIDENT
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class _Mention:
+    start: int
+    end: int  # exclusive token index
+    places: list[tuple[int, int]]  # (place index, edit distance)
+    cue: int  # _STRONG, _DISTRICT, _WEAK or _NONE
+    fuzzy: bool
+
+
+_STRONG, _DISTRICT, _WEAK, _NONE = 4, 3, 2, 1
+_BASE_CONF = {_STRONG: 0.95, _DISTRICT: 0.9, _WEAK: 0.85, _NONE: 0.8}
+
+
+def _dotless(tokens: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(t.replace("ı", "i") for t in tokens)
+
+
+def _compact(tokens: list[str]) -> str:
+    return "".join(tokens)
+
+
+def _is_mah_cue(tok: str) -> bool:
+    return tok in _MAH_CUES or tok.startswith("mahalle") or tok in _KOY_CUES
+
+
+def _is_street_word(tok: str) -> bool:
+    return tok in _STREET_WORDS or tok.startswith(_STREET_PREFIXES)
+
+
+def _is_address_word(tok: str) -> bool:
+    return tok in _ADDRESS_WORDS or tok in _MAH_CUES or tok.startswith(_ADDRESS_PREFIXES)
+
+
+class Locator:
+    """Gazetteer-backed mahalle/ilçe extraction. Build once (`default()` is cached) and share."""
+
+    def __init__(self, places: list[Place]) -> None:
+        if not places:
+            raise ValueError("gazetteer is empty")
+        self.places = places
+        self._by_key: dict[str, list[int]] = defaultdict(list)
+        self._tokens: list[tuple[str, ...]] = []
+        self._fold_tokens: list[tuple[str, ...]] = []
+        for i, p in enumerate(places):
+            toks = tuple(_TOKEN_RE.findall(ascii_fold(p.mahalle)))
+            self._tokens.append(toks)
+            self._fold_tokens.append(tuple(_TOKEN_RE.findall(fold(p.mahalle))))
+            self._by_key[_compact(list(toks))].append(i)
+        self._keys = list(self._by_key)
+        self._prefixes = {k[:n] for k in self._keys for n in range(1, len(k) + 1)}
+        self._ilce_by_key: dict[str, str] = {}
+        self._ilce_fold: dict[str, str] = {}
+        self._places_by_ilce: dict[str, list[int]] = defaultdict(list)
+        for i, p in enumerate(places):
+            key = "".join(_TOKEN_RE.findall(ascii_fold(p.ilce)))
+            self._ilce_by_key[key] = p.ilce
+            self._ilce_fold[key] = "".join(_TOKEN_RE.findall(fold(p.ilce)))
+            self._places_by_ilce[p.ilce].append(i)
+        self._ilce_keys = list(self._ilce_by_key)
+        # Per name key: may this name be tagged with a weak cue / with no cue at all?
+        self._weak_ok: dict[str, bool] = {}
+        self._bare_ok: dict[str, bool] = {}
+        for key, idxs in self._by_key.items():
+            common = (
+                key in _COMMON_NAMES
+                or key in self._ilce_by_key
+                or len(key) <= 4
+                or len(idxs) > 1
+                or any(places[i].tr_ad_sayisi >= 3 for i in idxs)
+                or any(places[i].unit_kind != "mahalle" for i in idxs)
+            )
+            self._weak_ok[key] = not common
+            self._bare_ok[key] = not common and len(key) >= 6 and places[idxs[0]].tr_ad_sayisi <= 2
+
+    # --- construction -------------------------------------------------------------------------------
+
+    @classmethod
+    @functools.cache
+    def default(cls) -> Locator:
+        """The shipped Kayseri gazetteer (loaded once per process)."""
+        return cls(load_places(SHIPPED_PATH))
+
+    @classmethod
+    def from_csv(cls, path: str | Path, il: str | None = None) -> Locator:
+        """Load the shipped file, the NVİ Kayseri extract or the national NVİ file filtered to `il`."""
+        places = load_places(path, il=il)
+        if not places:
+            raise ValueError(f"no places for il={il!r} in {path}")
+        return cls(places)
+
+    # --- lookups --------------------------------------------------------------------------------------
+
+    def names(self) -> list[str]:
+        """Distinct mahalle names, sorted (Turkish-insensitive order)."""
+        return sorted({p.mahalle for p in self.places}, key=ascii_fold)
+
+    def ilceler(self) -> list[str]:
+        return sorted(self._places_by_ilce, key=ascii_fold)
+
+    def entries(self) -> list[dict[str, Any]]:
+        return [{"ilce": p.ilce, "mahalle": p.mahalle, "posta_kodu": p.posta_kodu} for p in self.places]
+
+    def normalize_ilce(self, ilce: str | None) -> str | None:
+        """Gazetteer spelling of a district name ("KOCASİNAN", "kocasinan ilcesi" -> "Kocasinan")."""
+        if not ilce:
+            return None
+        toks = [t for t in _TOKEN_RE.findall(ascii_fold(ilce)) if t not in _ILCE_CUES and t != "kayseri"]
+        key = _compact(toks)
+        if not key:
+            return None
+        if key in self._ilce_by_key:
+            return self._ilce_by_key[key]
+        best = process.extractOne(
+            key, self._ilce_keys, scorer=Levenshtein.distance, score_cutoff=1 if len(key) < 7 else 2
+        )
+        return self._ilce_by_key[best[0]] if best else None
+
+    def _candidate(self, i: int, score: float) -> dict[str, Any]:
+        p = self.places[i]
+        return {"mahalle": p.mahalle, "ilce": p.ilce, "score": round(score, 3)}
+
+    def _fuzzy(self, key: str, within: list[int] | None = None) -> list[tuple[int, int]]:
+        """Places whose name key is within one edit (two for long keys) of `key`."""
+        if len(key) < 4:
+            return []
+        max_d = 1 if len(key) < 8 else 2
+        if within is None:
+            choices = self._keys
+        else:
+            choices = list({_compact(list(self._tokens[i])) for i in within})
+        out: list[tuple[int, int]] = []
+        for cand, dist, _ in process.extract(
+            key, choices, scorer=Levenshtein.distance, score_cutoff=max_d, limit=8
+        ):
+            # A length-changing edit on a short word is too loose ("yeni" vs "yenice" is not a typo).
+            if len(cand) < 6 and abs(len(cand) - len(key)) > 0 and dist > 0 and len(key) < 5:
+                continue
+            for i in self._by_key[cand]:
+                if within is None or i in within:
+                    out.append((i, int(dist)))
+        if out:
+            best = min(d for _, d in out)
+            out = [(i, d) for i, d in out if d == best]
+        return out
+
+    # --- main entry points ----------------------------------------------------------------------------
+
+    def locate(self, text: str, ilce: str | None = None) -> LocateResult:
+        """Mahalle and ilçe mentioned in `text`; `ilce` (if known from the channel) narrows candidates."""
+        known_ilce = self.normalize_ilce(ilce) if ilce else None
+        if not text or not text.strip():
+            return self._ilce_only(known_ilce, 1.0, [])
+        folded = fold(text)
+        asc = folded.translate(_ASCII_ONLY) if not folded.isascii() else folded
+        toks: list[str] = []
+        ftoks: list[str] = []
+        slash_before: list[bool] = []
+        prev_end = 0
+        for m in _TOKEN_RE.finditer(asc):
+            s = m.start()
+            # Skip Turkish case suffixes written after an apostrophe ("Talas'ta", "mahallesi'nde").
+            if s >= 2 and asc[s - 1] == "'" and asc[s - 2].isalnum():
+                continue
+            toks.append(m.group())
+            ftoks.append(folded[s : m.end()])
+            slash_before.append("/" in asc[prev_end:s])
+            prev_end = m.end()
+        if not toks:
+            return self._ilce_only(known_ilce, 1.0, [])
+        n = len(toks)
+        has_address_cue = any(_is_address_word(t) for t in toks) or any(
+            toks[i] == "no" and i + 1 < n and toks[i + 1].isdigit() for i in range(n)
+        )
+        mah_cue_at = [_is_mah_cue(t) for t in toks]
+
+        # District mentions (token index -> ilce name).
+        districts: dict[int, str] = {}
+        for i, t in enumerate(toks):
+            name = self._ilce_by_key.get(t)
+            if name is None:
+                continue
+            if i + 1 < n and mah_cue_at[i + 1]:
+                continue  # "Melikgazi mahallesi" names the mahalle of that name, not the district
+            cued = (
+                (i + 1 < n and toks[i + 1] in _ILCE_CUES)
+                or slash_before[i]
+                or (i + 1 < n and slash_before[i + 1])
+                or has_address_cue
+            )
+            written_ok = ftoks[i] == t or ftoks[i].replace("ı", "i") == self._ilce_fold[t].replace("ı", "i")
+            if cued or (written_ok and t not in _COMMON_ILCE):
+                districts[i] = name
+            elif written_ok and "kayseri" in toks:
+                districts[i] = name
+        # Typo'd district right before "ilçesi" ("Kocasnan ilçesi").
+        for i in range(n - 1):
+            if i not in districts and toks[i + 1] in ("ilce", "ilcesi", "ilcesinde") and len(toks[i]) >= 5:
+                best = process.extractOne(
+                    toks[i], self._ilce_keys, scorer=Levenshtein.distance, score_cutoff=1
+                )
+                if best:
+                    districts[i] = self._ilce_by_key[best[0]]
+
+        mentions = self._find_mentions(toks, ftoks, mah_cue_at, districts, has_address_cue)
+        filter_ilce = {known_ilce} if known_ilce else set(districts.values())
+        if not mentions:
+            if known_ilce:
+                return self._ilce_only(known_ilce, 1.0, [])
+            found = sorted(set(districts.values()), key=list(districts.values()).index)
+            if len(found) == 1:
+                idx = next(i for i, d in districts.items() if d == found[0])
+                cued = (idx + 1 < n and toks[idx + 1] in _ILCE_CUES) or has_address_cue
+                return self._ilce_only(found[0], 0.9 if cued else 0.8, [])
+            if len(found) > 1:
+                cands = [{"mahalle": None, "ilce": d, "score": round(1 / len(found), 3)} for d in found]
+                return LocateResult(None, None, 0.4, True, cands)
+            return LocateResult()
+
+        results = [self._resolve_mention(m, filter_ilce, known_ilce is not None, toks) for m in mentions]
+        results.sort(key=lambda r: -r[0])
+        best_rank, best = results[0]
+        distinct = {(r.mahalle, r.ilce) for _, r in results if r.mahalle}
+        if len(distinct) > 1 and sum(1 for rank, _ in results if rank >= best_rank - 0.5) > 1:
+            # Two different places named with equal weight: report the first, but not confidently.
+            seen = {(c["mahalle"], c["ilce"]) for c in best.candidates}
+            for _, r in results[1:]:
+                for c in r.candidates:
+                    if (c["mahalle"], c["ilce"]) not in seen:
+                        best.candidates.append(c)
+                        seen.add((c["mahalle"], c["ilce"]))
+            best.ambiguous = True
+            best.confidence = min(best.confidence, 0.6)
+        return best
+
+    def _find_mentions(
+        self,
+        toks: list[str],
+        ftoks: list[str],
+        mah_cue_at: list[bool],
+        districts: dict[int, str],
+        has_address_cue: bool,
+    ) -> list[_Mention]:
+        n = len(toks)
+        found: list[_Mention] = []
+        covered_by_exact: set[int] = set()  # end indices (exclusive) of exact matches
+        for i in range(n):
+            if mah_cue_at[i]:
+                continue
+            key = ""
+            for j in range(i, min(n, i + _MAX_NAME_TOKENS)):
+                key += toks[j]
+                if key not in self._prefixes:
+                    break
+                idxs = self._by_key.get(key)
+                if not idxs:
+                    continue
+                cue = self._cue(i, j + 1, toks, mah_cue_at, districts, has_address_cue)
+                if cue is None:
+                    continue
+                if cue == _WEAK and not self._weak_ok[key]:
+                    continue
+                if cue == _NONE and not (
+                    self._bare_ok[key] and self._written_exactly(i, j + 1, toks, ftoks, idxs)
+                ):
+                    continue
+                if key in self._ilce_by_key and cue != _STRONG:
+                    continue  # a district name is only a mahalle when "mahallesi" follows
+                found.append(_Mention(i, j + 1, [(k, 0) for k in idxs], cue, False))
+                covered_by_exact.add(j + 1)
+        # One-letter typos, only right before a mahalle cue.
+        for c in range(1, n):
+            if not mah_cue_at[c] or c in covered_by_exact or mah_cue_at[c - 1]:
+                continue
+            best: _Mention | None = None
+            for length in range(1, 4):
+                start = c - length
+                if start < 0 or mah_cue_at[start]:
+                    break
+                places = self._fuzzy(_compact(toks[start:c]))
+                if places and (best is None or places[0][1] < best.places[0][1]):
+                    best = _Mention(start, c, places, _STRONG, True)
+            if best is not None:
+                found.append(best)
+        # Keep the strongest, longest, closest non-overlapping mentions.
+        found.sort(key=lambda m: (-m.cue, -(m.end - m.start), min(d for _, d in m.places), m.start))
+        chosen: list[_Mention] = []
+        used: set[int] = set()
+        for m in found:
+            span = set(range(m.start, m.end))
+            if span & used:
+                continue
+            chosen.append(m)
+            used |= span
+        chosen.sort(key=lambda m: m.start)
+        return chosen
+
+    def _cue(
+        self,
+        start: int,
+        end: int,
+        toks: list[str],
+        mah_cue_at: list[bool],
+        districts: dict[int, str],
+        has_address_cue: bool,
+    ) -> int | None:
+        n = len(toks)
+        if end < n:
+            if mah_cue_at[end]:
+                return _STRONG
+            if _is_street_word(toks[end]):
+                return None
+        if start > 0 and (start - 1) in districts:
+            return _DISTRICT
+        return _WEAK if has_address_cue else _NONE
+
+    def _written_exactly(
+        self, start: int, end: int, toks: list[str], ftoks: list[str], idxs: list[int]
+    ) -> bool:
+        """Token-aligned and written either in proper Turkish or fully without diacritics."""
+        span_ascii = tuple(toks[start:end])
+        span_fold = tuple(ftoks[start:end])
+        for i in idxs:
+            if self._tokens[i] != span_ascii:
+                continue
+            # Upper-case writing loses the i/ı distinction ("ERKILET"), so compare without it.
+            if span_fold == span_ascii or _dotless(span_fold) == _dotless(self._fold_tokens[i]):
+                return True
+        return False
+
+    def _resolve_mention(
+        self, m: _Mention, filter_ilce: set[str], ilce_given: bool, toks: list[str]
+    ) -> tuple[float, LocateResult]:
+        base = _BASE_CONF[m.cue]
+        places = m.places
+        conflict = False
+        confirmed = False
+        if filter_ilce:
+            inside = [(i, d) for i, d in places if self.places[i].ilce in filter_ilce]
+            if not inside and m.cue == _STRONG:
+                # The exact name is not in that district: maybe a typo of one that is.
+                within = [k for d in filter_ilce for k in self._places_by_ilce.get(d, [])]
+                inside = self._fuzzy(_compact(toks[m.start : m.end]), within)
+            if inside:
+                places, confirmed = inside, True
+            else:
+                conflict = True
+        dist = min(d for _, d in places)
+        places = [(i, d) for i, d in places if d == dist]
+        conf = base - (0.07 if dist == 1 else 0.15 if dist >= 2 else 0.0)
+        rank = m.cue + (0.5 if confirmed else 0.0) - 0.3 * dist
+        if conflict and ilce_given:
+            known = next(iter(filter_ilce))
+            cands = [self._candidate(i, 0.2) for i, _ in places]
+            return rank - 1, LocateResult(None, known, 0.5, True, cands)
+        if len(places) == 1:
+            i = places[0][0]
+            p = self.places[i]
+            if conflict:
+                conf = min(conf, 0.6)
+                return rank - 1, LocateResult(p.mahalle, p.ilce, conf, True, [self._candidate(i, conf)])
+            if confirmed:
+                conf = min(0.99, conf + 0.03)
+            return rank, LocateResult(p.mahalle, p.ilce, round(conf, 3), False, [self._candidate(i, conf)])
+        # Several places share the name: rank them by population, never answer confidently.
+        total = sum(max(self.places[i].population, 1) for i, _ in places)
+        scored = sorted(
+            ((i, 0.5 * max(self.places[i].population, 1) / total) for i, _ in places), key=lambda x: -x[1]
+        )
+        top = self.places[scored[0][0]]
+        ilce_out = next(iter(filter_ilce)) if conflict and len(filter_ilce) == 1 else None
+        mahalle_out = top.mahalle if not ilce_out else None
+        conf = round(min(0.5, max(scored[0][1], 0.2)), 3)
+        return rank - 1, LocateResult(
+            mahalle_out, ilce_out, conf, True, [self._candidate(i, s) for i, s in scored]
+        )
+
+    def _ilce_only(self, ilce: str | None, conf: float, cands: list[dict[str, Any]]) -> LocateResult:
+        if not ilce:
+            return LocateResult()
+        return LocateResult(None, ilce, conf, False, cands)
+
+    def resolve(self, mahalle: str, ilce: str | None = None) -> LocateResult:
+        """Normalise a known location (from a form or a muhtar) to gazetteer names.
+
+        Accepts "MEVLANA MAH.", "mevlana mahallesi", "Mevlna"; a district narrows the search.
+        """
+        known_ilce = self.normalize_ilce(ilce) if ilce else None
+        toks = [t for t in _TOKEN_RE.findall(ascii_fold(mahalle or "")) if not _is_mah_cue(t)]
+        if toks and toks[0] in self._ilce_by_key and _compact(toks) not in self._by_key and len(toks) > 1:
+            known_ilce = known_ilce or self._ilce_by_key[toks[0]]
+            toks = toks[1:]
+        key = _compact(toks)
+        if not key:
+            return self._ilce_only(known_ilce, 1.0 if known_ilce else 0.0, [])
+        within = self._places_by_ilce.get(known_ilce, []) if known_ilce else None
+        places = [(i, 0) for i in self._by_key.get(key, []) if within is None or i in within]
+        if not places:
+            places = self._fuzzy(key, within)
+        if not places:
+            others = [self._candidate(i, 0.3) for i in self._by_key.get(key, [])]
+            return LocateResult(None, known_ilce, 0.5 if known_ilce else 0.0, bool(others), others)
+        dist = places[0][1]
+        conf = 1.0 if dist == 0 else 0.9 if dist == 1 else 0.8
+        if len(places) == 1:
+            p = self.places[places[0][0]]
+            return LocateResult(p.mahalle, p.ilce, conf, False, [self._candidate(places[0][0], conf)])
+        cands = [self._candidate(i, 0.5 / len(places)) for i, _ in places]
+        return LocateResult(self.places[places[0][0]].mahalle, None, 0.4, True, cands)
+
+    def autocomplete(self, prefix: str, limit: int = 10, ilce: str | None = None) -> list[dict[str, Any]]:
+        """Mahalle suggestions for a typed prefix: name starts first, then word starts, then contains.
+
+        Each item: {"mahalle", "ilce", "label" ("Mevlana (Talas)"), "posta_kodu"}.
+        """
+        toks = [t for t in _TOKEN_RE.findall(ascii_fold(prefix or "")) if not _is_mah_cue(t)]
+        key = _compact(toks)
+        if not key or limit <= 0:
+            return []
+        known_ilce = self.normalize_ilce(ilce) if ilce else None
+        ranked: list[tuple[int, int, str, int]] = []
+        for i, p in enumerate(self.places):
+            if known_ilce and p.ilce != known_ilce:
+                continue
+            name_key = _compact(list(self._tokens[i]))
+            if name_key.startswith(key):
+                rank = 0
+            elif any(t.startswith(toks[0]) for t in self._tokens[i]):
+                rank = 1
+            elif len(key) >= 3 and key in name_key:
+                rank = 2
+            else:
+                continue
+            ranked.append((rank, -p.population, ascii_fold(p.mahalle), i))
+        ranked.sort()
+        out = []
+        for _, _, _, i in ranked[:limit]:
+            p = self.places[i]
+            out.append(
+                {
+                    "mahalle": p.mahalle,
+                    "ilce": p.ilce,
+                    "label": f"{p.mahalle} ({p.ilce})",
+                    "posta_kodu": p.posta_kodu,
+                }
+            )
+        return out
+
+
+def run_locate_cli(
+    stdin: IO[str], stdout: IO[str], locator: Locator | None = None, stderr: IO[str] | None = None
+) -> int:
+    """JSON lines in ({"text": ..., "ilce": optional}), one JSON answer line out per input line.
+
+    A line that is not a JSON object with a string "text" gets an answer line
+    {"error": "...", "line": N} (so outputs stay aligned with inputs), a message on stderr, and the
+    function returns 2 after processing all lines. Blank lines are skipped. Returns 0 otherwise.
+    """
+    err = stderr if stderr is not None else sys.stderr
+    loc = locator or Locator.default()
+    status = 0
+    for lineno, raw in enumerate(stdin, start=1):
+        if not raw.strip():
+            continue
+        try:
+            obj = json.loads(raw)
+            if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
+                raise ValueError('expected an object with a string "text"')
+            ilce = obj.get("ilce")
+            if ilce is not None and not isinstance(ilce, str):
+                raise ValueError('"ilce" must be a string or null')
+        except ValueError as exc:  # json.JSONDecodeError is a ValueError
+            msg = f"line {lineno}: {exc}"
+            print(f"locate: {msg}", file=err)
+            stdout.write(json.dumps({"error": msg, "line": lineno}, ensure_ascii=False) + "\n")
+            status = 2
+            continue
+        res = loc.locate(obj["text"], ilce)
+        stdout.write(json.dumps(res.to_dict(), ensure_ascii=False) + "\n")
+    stdout.flush()
+    return status
