@@ -7,7 +7,7 @@
 * ``texts``: Turkish citizen notification texts per stage
 """
 
-from hub.delivery.backoff import DeliveryError, PermanentDeliveryError, RetryPolicy
+from hub.delivery.backoff import DeliveryError, PermanentDeliveryError, RetryPolicy, run_with_retries
 from hub.delivery.forward_email import SmtpSettings, build_forward_email, send_email
 from hub.delivery.sms import SmsGateway, SmsGatewaySettings
 from hub.delivery.texts import notification_text, sms_length
@@ -26,5 +26,6 @@ __all__ = [
     "notification_text",
     "send_email",
     "sms_length",
+    "run_with_retries",
     "verify_signature",
 ]

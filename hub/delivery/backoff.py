@@ -7,11 +7,16 @@ remote side told us, how long to wait (``retry_after``).
 
 from __future__ import annotations
 
+import asyncio
 import math
 import random
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import TypeVar
+
+T = TypeVar("T")
 
 # A remote Retry-After beyond this is treated as this; a misconfigured server must not park a row for weeks.
 MAX_RETRY_AFTER_SECONDS = 24 * 3600.0
@@ -79,11 +84,13 @@ class RetryPolicy:
             raise ValueError("attempt starts at 1")
         if self.base_seconds == 0:
             return 0.0
-        # Work in logs so attempt 10_000 does not overflow a float.
+        # Compare in logs first so attempt 100_000 cannot overflow; compute exactly below the cap.
+        if self.max_delay_seconds == 0:
+            return 0.0
         log_delay = math.log(self.base_seconds) + (attempt - 1) * math.log(self.factor)
-        if log_delay >= math.log(self.max_delay_seconds or 1e-300):
+        if log_delay > math.log(self.max_delay_seconds) + 1:
             return self.max_delay_seconds
-        return min(math.exp(log_delay), self.max_delay_seconds)
+        return min(self.base_seconds * self.factor ** (attempt - 1), self.max_delay_seconds)
 
     def next_delay(self, attempt: int, *, rng: random.Random | None = None) -> float:
         """Seconds to wait after failed attempt ``attempt`` (1-based) before trying again."""
@@ -136,3 +143,33 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
         when = when.replace(tzinfo=UTC)
     seconds = (when - (now or datetime.now(UTC))).total_seconds()
     return min(max(seconds, 0.0), MAX_RETRY_AFTER_SECONDS)
+
+
+async def run_with_retries(
+    attempt_fn: Callable[[], Awaitable[T]],
+    policy: RetryPolicy,
+    *,
+    sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+    rng: random.Random | None = None,
+    on_failure: Callable[[int, BaseException, float | None], object] | None = None,
+) -> T:
+    """Call ``attempt_fn`` until it succeeds, the error is permanent, or attempts run out.
+
+    For in-process retries (tests, CLI tools, a short inline send). The outbox worker
+    does not use this: it persists the attempt count and ``next_attempt_at`` from
+    ``policy.delay_after`` instead of sleeping. ``on_failure(attempt, error, delay)`` is
+    called after each failed attempt (delay ``None`` means giving up). The last error
+    is re-raised unchanged.
+    """
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            return await attempt_fn()
+        except Exception as exc:
+            delay = policy.delay_after(attempt, exc, rng=rng)
+            if on_failure is not None:
+                on_failure(attempt, exc, delay)
+            if delay is None:
+                raise
+            await sleep(delay)
