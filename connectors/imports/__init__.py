@@ -1,0 +1,34 @@
+"""File-based channels: CİMER and MBS list import/export, and the Alo 153 call-log folder.
+
+Public interface::
+
+    import_file(path, kind="cimer"|"mbs", mapping=None) -> ImportResult
+    write_answers(path, answers, kind=..., fmt="xlsx"|"csv") -> int
+    ExportSender(directory, channel="cimer"|"mbs", fmt=...)   # ReplySink
+    CallLogFolderSource(folder, done_dir=None, error_dir=None)  # PolledSource, channel "phone"
+"""
+
+from connectors.imports.calllog import CallLogFolderSource, CallStats, is_request
+from connectors.imports.export import Answer, ExportSender, read_answers, write_answers
+from connectors.imports.importer import ImportResult, import_bytes, import_file
+from connectors.imports.mapping import ImportRejected, Mapping, MappingError, default_mapping, load_mapping
+from connectors.imports.records import RowError
+
+__all__ = [
+    "Answer",
+    "CallLogFolderSource",
+    "CallStats",
+    "ExportSender",
+    "ImportRejected",
+    "ImportResult",
+    "Mapping",
+    "MappingError",
+    "RowError",
+    "default_mapping",
+    "import_bytes",
+    "import_file",
+    "is_request",
+    "load_mapping",
+    "read_answers",
+    "write_answers",
+]

@@ -1,0 +1,361 @@
+"""Read CSV and XLSX files into a plain table: header columns plus numbered data rows.
+
+The reader knows nothing about CİMER or MBS. A caller may pass ``header_score`` (how well a
+header text matches the fields it wants) so that title rows above the real header are
+skipped and two-row headers are recognised.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import posixpath
+import zipfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree as ET
+
+HeaderScore = Callable[[str], int]
+
+# How far down a sheet a header row may start (title rows, logos, blank lines above it).
+_HEADER_SEARCH_ROWS = 15
+_SNIFF_LINES = 30
+_DELIMITERS = (",", ";", "\t")
+_MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+
+
+class TableError(Exception):
+    """The file cannot be read as a table at all (corrupt, wrong format, empty)."""
+
+
+@dataclass(slots=True)
+class Column:
+    index: int
+    # Candidate header texts, most specific first: "Başvuran Adı Soyadı", "Adı Soyadı", "Başvuran".
+    names: list[str]
+
+    @property
+    def label(self) -> str:
+        return self.names[0] if self.names else f"Sütun {column_letter(self.index)}"
+
+
+@dataclass(slots=True)
+class Row:
+    number: int  # 1-based line (CSV) or sheet row (XLSX) number, as a person sees it in the file
+    values: list[Any]
+    raw: str | None = None  # the original CSV text of the record, for quarantine
+
+    def get(self, index: int) -> Any:
+        return self.values[index] if index < len(self.values) else None
+
+
+@dataclass(slots=True)
+class Table:
+    columns: list[Column]
+    rows: list[Row]
+    source_format: str  # csv | xlsx
+    encoding: str | None = None
+    delimiter: str | None = None
+    sheet: str | None = None
+    header_rows: list[int] = field(default_factory=list)
+
+
+def column_letter(index: int) -> str:
+    """0 -> A, 25 -> Z, 26 -> AA (Excel column names, used in messages to people)."""
+    letters = ""
+    n = index + 1
+    while n:
+        n, rem = divmod(n - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def is_blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def read_table(
+    source: Path | bytes, *, filename: str | None = None, header_score: HeaderScore | None = None
+) -> Table:
+    """Read a CSV or XLSX file (by content sniffing, then extension)."""
+    data = source.read_bytes() if isinstance(source, Path) else source
+    name = (filename or (source.name if isinstance(source, Path) else "")).lower()
+    if not data.strip():
+        raise TableError("Dosya boş.")
+    if data[:4] == b"PK\x03\x04":
+        return read_xlsx(data, header_score=header_score)
+    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        raise TableError("Eski Excel (.xls) biçimi desteklenmiyor; dosyayı .xlsx veya .csv olarak kaydedin.")
+    if name.endswith((".xlsx", ".xlsm")):
+        raise TableError("Dosya .xlsx uzantılı ama geçerli bir Excel dosyası değil (bozuk ya da yarım).")
+    return read_csv_bytes(data, header_score=header_score)
+
+
+# --------------------------------------------------------------------------- CSV
+
+
+def decode_text(data: bytes) -> tuple[str, str]:
+    """Decode CSV bytes: UTF-16/UTF-8 BOMs, then strict UTF-8, then windows-1254, then ISO-8859-9."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16"), "utf-16"
+    if data.startswith(codecs.BOM_UTF8):
+        return data[len(codecs.BOM_UTF8) :].decode("utf-8", errors="replace"), "utf-8-sig"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    # windows-1254 and ISO-8859-9 agree on 0xA0-0xFF; bytes 0x80-0x9F are printable only in
+    # windows-1254 (and a few are undefined there), so a strict cp1254 failure means ISO-8859-9.
+    try:
+        return data.decode("cp1254"), "windows-1254"
+    except UnicodeDecodeError:
+        return data.decode("iso-8859-9"), "iso-8859-9"
+
+
+def sniff_delimiter(text: str) -> str:
+    """Pick the delimiter among , ; TAB that splits the first lines into the most consistent columns."""
+    sample = "\n".join(text.splitlines()[:_SNIFF_LINES])
+    best, best_score = ",", (-1, -1)
+    for delim in _DELIMITERS:
+        try:
+            counts = [
+                len(r) for r in csv.reader(io.StringIO(sample), delimiter=delim) if any(c.strip() for c in r)
+            ]
+        except csv.Error:
+            continue
+        if not counts:
+            continue
+        mode = max(set(counts), key=counts.count)
+        if mode < 2:
+            continue
+        score = (counts.count(mode), mode)
+        if score > best_score:
+            best, best_score = delim, score
+    return best
+
+
+def read_csv_bytes(data: bytes, *, header_score: HeaderScore | None = None) -> Table:
+    text, encoding = decode_text(data)
+    text = text.replace("\x00", "")
+    delimiter = sniff_delimiter(text)
+    grid: list[tuple[int, list[Any], str]] = []
+    lines = text.splitlines(keepends=True)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    start = 1
+    try:
+        for record in reader:
+            end = reader.line_num
+            raw = "".join(lines[start - 1 : end]).rstrip("\r\n")
+            grid.append((start, [c.strip() if c.strip() else None for c in record], raw))
+            start = end + 1
+    except csv.Error as exc:
+        raise TableError(f"CSV {reader.line_num}. satırda okunamadı: {exc}") from exc
+    table = _build_table(grid, header_score, merges=None, source_format="csv")
+    table.encoding, table.delimiter = encoding, delimiter
+    return table
+
+
+# --------------------------------------------------------------------------- XLSX
+
+
+@dataclass(slots=True, frozen=True)
+class _Merge:
+    min_row: int
+    min_col: int  # 0-based
+    max_row: int
+    max_col: int
+
+
+def read_xlsx(source: Path | bytes, *, header_score: HeaderScore | None = None) -> Table:
+    import openpyxl  # imported here so CSV-only use does not pay for it
+
+    stream = io.BytesIO(source) if isinstance(source, bytes) else source
+    try:
+        wb = openpyxl.load_workbook(stream, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for broken archives
+        raise TableError(f"Excel dosyası açılamadı: {exc.__class__.__name__}: {exc}") from exc
+    try:
+        best: tuple[int, Any, list[tuple[int, list[Any], None]]] | None = None
+        for ws in wb.worksheets:
+            if getattr(ws, "sheet_state", "visible") != "visible":
+                continue
+            ws.reset_dimensions()  # some producers write wrong <dimension> tags
+            grid = [
+                (number, list(values), None)
+                for number, values in enumerate(ws.iter_rows(values_only=True), start=1)
+            ]
+            score = _best_header_score(grid, header_score)
+            if best is None or score > best[0]:
+                best = (score, ws, grid)
+        if best is None:
+            raise TableError("Excel dosyasında görünür bir sayfa yok.")
+        _, ws, grid = best
+        merges = _read_merges(stream, ws)
+        table = _build_table(grid, header_score, merges=merges, source_format="xlsx")
+        table.sheet = ws.title
+        return table
+    finally:
+        wb.close()
+
+
+def _read_merges(stream: Any, ws: Any) -> list[_Merge] | None:
+    """Merged ranges of a sheet, read from the sheet XML (read-only mode does not expose them).
+
+    Returns None when they cannot be read; the header builder then falls back to heuristics.
+    """
+    sheet_path = getattr(ws, "_worksheet_path", None)
+    if not sheet_path:
+        return None
+    try:
+        if hasattr(stream, "seek"):
+            stream.seek(0)
+        with zipfile.ZipFile(stream) as zf, zf.open(posixpath.normpath(sheet_path).lstrip("/")) as fh:
+            merges: list[_Merge] = []
+            for _, elem in ET.iterparse(fh, events=("end",)):
+                if elem.tag == f"{_MAIN_NS}mergeCell":
+                    ref = elem.get("ref", "")
+                    if ":" in ref:
+                        merges.append(_parse_range(ref))
+                elif elem.tag == f"{_MAIN_NS}row":
+                    elem.clear()  # keep memory flat on big sheets
+            return merges
+    except (KeyError, zipfile.BadZipFile, ET.ParseError, ValueError):
+        return None
+
+
+def _parse_range(ref: str) -> _Merge:
+    from openpyxl.utils.cell import range_boundaries
+
+    min_col, min_row, max_col, max_row = range_boundaries(ref)
+    return _Merge(min_row=min_row, min_col=min_col - 1, max_row=max_row, max_col=max_col - 1)
+
+
+# --------------------------------------------------------------------------- header building
+
+
+def _cell_text(value: Any) -> str | None:
+    if is_blank(value):
+        return None
+    return " ".join(str(value).split())
+
+
+def _row_score(values: list[Any], header_score: HeaderScore | None) -> int:
+    texts = [t for t in (_cell_text(v) for v in values) if t and isinstance(t, str)]
+    if header_score is None:
+        return len(texts)
+    return sum(header_score(t) for t in texts)
+
+
+def _nonblank(grid: Iterable[tuple[int, list[Any], Any]]) -> list[tuple[int, list[Any], Any]]:
+    return [g for g in grid if any(not is_blank(v) for v in g[1])]
+
+
+def _best_header_score(grid: list[tuple[int, list[Any], Any]], header_score: HeaderScore | None) -> int:
+    candidates = _nonblank(grid)[:_HEADER_SEARCH_ROWS]
+    return max((_row_score(vals, header_score) for _, vals, _ in candidates), default=-1)
+
+
+def _build_table(
+    grid: list[tuple[int, list[Any], Any]],
+    header_score: HeaderScore | None,
+    *,
+    merges: list[_Merge] | None,
+    source_format: str,
+) -> Table:
+    rows = _nonblank(grid)
+    if not rows:
+        raise TableError("Dosyada hiç dolu satır yok.")
+    candidates = rows[:_HEADER_SEARCH_ROWS]
+    scores = [_row_score(vals, header_score) for _, vals, _ in candidates]
+    pos = scores.index(max(scores)) if header_score is not None and max(scores) > 0 else 0
+    head_no, head_vals, _ = candidates[pos]
+    width = max(len(v) for _, v, _ in rows)
+    top = _fill_merged(head_no, head_vals, width, merges)
+
+    sub: list[Any] | None = None
+    sub_no: int | None = None
+    if pos + 1 < len(rows):
+        next_no, next_vals, _ = rows[pos + 1]
+        next_filled = _fill_merged(next_no, next_vals, width, merges)
+        if _is_sub_header(head_no, head_vals, next_no, next_filled, width, merges, header_score):
+            sub, sub_no = next_filled, next_no
+            if merges is None:
+                top = _fill_left(top, next_filled)
+
+    columns: list[Column] = []
+    for i in range(width):
+        parent = _cell_text(top[i])
+        child = _cell_text(sub[i]) if sub is not None else None
+        names: list[str] = []
+        if parent and child and parent != child:
+            names = [f"{parent} {child}", child, parent]
+        elif parent or child:
+            names = [parent or child or ""]
+        columns.append(Column(index=i, names=names))
+
+    last_header = sub_no if sub_no is not None else head_no
+    data = [
+        Row(number=no, values=list(vals) + [None] * (width - len(vals)), raw=raw)
+        for no, vals, raw in rows
+        if no > last_header
+    ]
+    header_rows = [head_no] + ([sub_no] if sub_no is not None else [])
+    return Table(columns=columns, rows=data, source_format=source_format, header_rows=header_rows)
+
+
+def _fill_merged(row_no: int, values: list[Any], width: int, merges: list[_Merge] | None) -> list[Any]:
+    """Give every cell of a merged range the value of its top-left cell (only for this row)."""
+    out = list(values) + [None] * (width - len(values))
+    if not merges:
+        return out
+    for m in merges:
+        if m.min_row <= row_no <= m.max_row and m.min_col < width:
+            anchor = out[m.min_col] if row_no == m.min_row else None
+            if row_no != m.min_row:
+                # Vertical merge: the value lives in the row above; the caller treats a blank
+                # sub-header cell as "same as parent", which is what a vertical merge means.
+                continue
+            for c in range(m.min_col, min(m.max_col, width - 1) + 1):
+                out[c] = anchor
+    return out
+
+
+def _fill_left(top: list[Any], sub: list[Any]) -> list[Any]:
+    """Without merge info: a blank top cell above a sub-header cell belongs to the group on its left."""
+    out = list(top)
+    for i in range(1, len(out)):
+        if is_blank(out[i]) and not is_blank(sub[i]) and not is_blank(out[i - 1]):
+            out[i] = out[i - 1]
+    return out
+
+
+def _is_sub_header(
+    head_no: int,
+    head_vals: list[Any],
+    next_no: int,
+    next_vals: list[Any],
+    width: int,
+    merges: list[_Merge] | None,
+    header_score: HeaderScore | None,
+) -> bool:
+    """Is the row under the header a second header row (labels under a merged group cell)?"""
+    if next_no != head_no + 1:
+        return False
+    if any(not is_blank(v) and not isinstance(v, str) for v in next_vals):
+        return False  # dates/numbers: a data row
+    if merges is not None:
+        # Labels under a horizontally merged group cell ("Başvuran" over "Adı Soyadı", "Telefon").
+        spans = [m for m in merges if m.min_row == head_no and m.max_col > m.min_col and m.max_row == head_no]
+        under = [c for m in spans for c in range(m.min_col, min(m.max_col, width - 1) + 1)]
+    else:
+        # No merge info (CSV or odd XLSX): the header has holes that the next row fills with labels.
+        head = list(head_vals) + [None] * (width - len(head_vals))
+        under = [i for i in range(1, width) if is_blank(head[i])]
+    labels = [str(next_vals[c]) for c in under if not is_blank(next_vals[c])]
+    if not labels:
+        return False
+    # A data row under a wide merged title cell is not a header: its texts match no alias.
+    return header_score is None or sum(header_score(t) for t in labels) > 0
