@@ -178,6 +178,9 @@ async def send_email(msg: EmailMessage, settings: SmtpSettings) -> None:
         raise PermanentDeliveryError(f"SMTP error: {type(exc).__name__}: {one_line(str(exc), 200)}") from exc
     except OSError as exc:
         raise DeliveryError(f"SMTP connection failed: {type(exc).__name__}", retryable=True) from exc
+    except ValueError as exc:
+        # aiosmtplib refuses messages without sender/recipients before connecting.
+        raise PermanentDeliveryError(f"e-mail cannot be sent: {one_line(str(exc), 200)}") from exc
     if errors:
         # Some recipients refused, at least one accepted: resending would duplicate for the others.
         log.warning(

@@ -1,8 +1,8 @@
 """Turkish notification texts for citizens, one per stage of a request.
 
-SMS bodies are measured in GSM septets (``sms_length``): the shortest polite wording
-that fits one SMS (160) is chosen; when nothing fits (a long link or an answer), the
-text is kept within two SMS (306). Answers are cut to fit, the link is never cut.
+SMS bodies are measured in GSM septets (``sms_length``): the most polite wording that
+fits one SMS (160) is chosen; when none fits (a long link or an answer), the most polite
+one within two SMS (306). Facts are never dropped; answers are cut, the link never is.
 """
 
 from __future__ import annotations
@@ -30,8 +30,11 @@ _TURKISH_SHIFT = set("ŞşĞğİıç")
 
 
 def sms_length(text: str) -> int:
-    """Length in GSM septets with the Turkish shift table; characters outside it count as 70/160 of a
-    septet's budget would in UCS-2, so a text with them is reported as over any GSM limit."""
+    """Length in GSM septets, Turkish letters counted via the single-shift table (2 each).
+
+    Characters outside GSM (emoji, other scripts) would force UCS-2 (70 characters per SMS);
+    they count 3 so such texts reach the limits early. A conservative approximation.
+    """
     total = 0
     for ch in text:
         if ch in _GSM_BASIC:
