@@ -19,6 +19,7 @@ from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
+import aiohttp
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
@@ -286,10 +287,14 @@ class TelegramSource:
             metadata["attachment_skipped"] = _describe(exc)
             metadata["file_id"] = file_id
             return None
-        except (AiogramError, OSError) as exc:
+        except aiohttp.ClientResponseError as exc:
+            if 400 <= exc.status < 500 and exc.status != 429:
+                metadata["attachment_skipped"] = f"file download got HTTP {exc.status}"
+                metadata["file_id"] = file_id
+                return None
+            raise ConnectorError(f"Telegram file download got HTTP {exc.status}") from exc
+        except (AiogramError, aiohttp.ClientError, TimeoutError, OSError) as exc:
             raise ConnectorError(f"Telegram file download failed: {_describe(exc)}") from exc
-        except Exception as exc:  # aiohttp raises ClientResponseError on a bad status
-            raise ConnectorError(f"Telegram file download failed: {type(exc).__name__}") from exc
         data = buf.getvalue() if buf is not None else b""
         if len(data) > self.max_photo_bytes:
             metadata["attachment_skipped"] = f"file too large ({len(data)} bytes)"

@@ -227,3 +227,16 @@ async def test_from_settings_accepts_strings(fake):
         assert msg.text == "foto"
     finally:
         await src.close()
+
+
+async def test_photo_download_failures(fake, source):
+    fake.push_photo(8, b"IMG", caption="çukur")
+    fake.file_status = 502
+    with pytest.raises(ConnectorError):
+        await source.fetch(None)  # transient: the whole batch is retried, nothing is lost
+
+    fake.file_status = 404
+    result = await source.fetch(None)
+    assert [m.text for m in result.messages] == ["çukur"]
+    assert result.messages[0].attachments == []
+    assert "404" in result.messages[0].metadata["attachment_skipped"]

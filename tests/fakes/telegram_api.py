@@ -30,6 +30,7 @@ class FakeTelegram(LoopbackServer):
         self.blocked_chats: set[int] = set()
         self.unknown_chats: set[int] = set()
         self.retry_after: int | None = None
+        self.file_status: int | None = None  # force a status on file downloads
         self._update_ids = itertools.count(1000)
         self._message_ids = itertools.count(1)
         self._sent_ids = itertools.count(5000)
@@ -203,6 +204,8 @@ class FakeTelegram(LoopbackServer):
     async def _file(self, request: web.Request) -> web.Response:
         if request.match_info["token"] != self.token:
             return web.Response(status=401)
+        if self.file_status is not None:
+            return web.Response(status=self.file_status)
         path = request.match_info["path"]
         for stored_path, data in self.files.values():
             if stored_path == path:
