@@ -22,6 +22,7 @@ import functools
 import json
 import re
 import sys
+import unicodedata
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -114,7 +115,7 @@ _COMMON_NAMES = frozenset(
     koprubasi subasi yazibasi camikebir camiicedit camiikebir yenicami yenicamii kizilhan akpinar
     karapinar guzelce guzelsu kavakli bahceli kemerli tahtakemer emmiler toklar yaylaci yaylacik
     aydinlikevler erciyesevler ugurevler hasanarpa karamustafapasa musaseyh melikgazi incesu yahyali
-    develi talas kocasinan pinarbasi hacilar
+    develi talas kocasinan pinarbasi hacilar tatili yeniocak dervisaga kaleköy kalekoy harman
     """.split()
 )
 
@@ -146,6 +147,42 @@ class _Mention:
     cue: int  # _STRONG, _DISTRICT, _WEAK or _NONE
     fuzzy: bool
 
+
+@dataclass
+class _View:
+    """Tokens of one text in the ASCII-folded and Turkish-folded views, plus upper-case flags."""
+
+    toks: list[str]
+    ftoks: list[str]
+    upper: list[bool]
+    text_ascii: bool  # the writer used no Turkish letters anywhere
+
+    def written_as(self, start: int, end: int, fold_names: Any) -> bool:
+        """Is the span written like one of the names: proper Turkish, fully ASCII text, or UPPER case?"""
+        span = " ".join(self.ftoks[start:end])
+        for name in fold_names:
+            if span == name:
+                return True
+            if self.text_ascii and span == name.translate(_ASCII_ONLY):
+                return True
+            if all(self.upper[start:end]) and span.replace("ı", "i") == name.replace("ı", "i"):
+                return True
+        return False
+
+
+_TR_LETTERS = re.compile("[çğıöşü]")
+# Provinces other than Kayseri (ASCII-folded); ambiguous words like "ordu", "van", "mus" left out.
+_OTHER_IL = frozenset(
+    """
+    adana adiyaman afyon afyonkarahisar agri aksaray amasya ankara antalya ardahan artvin aydin balikesir
+    bartin bayburt bilecik bingol bitlis bolu burdur bursa canakkale cankiri corum denizli diyarbakir
+    duzce edirne elazig erzincan erzurum eskisehir gaziantep giresun gumushane hakkari hatay igdir
+    isparta istanbul izmir kahramanmaras karabuk karaman kars kastamonu kilis kirikkale kirklareli
+    kirsehir kocaeli konya kutahya malatya manisa mardin mersin mugla nevsehir nigde osmaniye rize
+    sakarya samsun siirt sinop sivas sanliurfa sirnak tekirdag tokat trabzon tunceli usak yalova yozgat
+    zonguldak
+    """.split()
+)
 
 _STRONG, _DISTRICT, _WEAK, _NONE = 4, 3, 2, 1
 _BASE_CONF = {_STRONG: 0.95, _DISTRICT: 0.9, _WEAK: 0.85, _NONE: 0.8}
@@ -187,6 +224,11 @@ class Locator:
             self._fold_tokens.append(tuple(_TOKEN_RE.findall(fold(p.mahalle))))
             self._by_key[_compact(list(toks))].append(i)
         self._keys = list(self._by_key)
+        self._key_of = [_compact(list(t)) for t in self._tokens]
+        self._keys_by_ntok: dict[int, list[str]] = defaultdict(list)
+        for key, idxs in self._by_key.items():
+            for ntok in {len(self._tokens[i]) for i in idxs}:
+                self._keys_by_ntok[ntok].append(key)
         self._prefixes = {k[:n] for k in self._keys for n in range(1, len(k) + 1)}
         self._ilce_by_key: dict[str, str] = {}
         self._ilce_fold: dict[str, str] = {}
@@ -259,24 +301,29 @@ class Locator:
         p = self.places[i]
         return {"mahalle": p.mahalle, "ilce": p.ilce, "score": round(score, 3)}
 
-    def _fuzzy(self, key: str, within: list[int] | None = None) -> list[tuple[int, int]]:
-        """Places whose name key is within one edit (two for long keys) of `key`."""
-        if len(key) < 4:
+    def _fuzzy(
+        self, key: str, within: list[int] | None = None, n_tokens: int | None = None
+    ) -> list[tuple[int, int]]:
+        """Places whose name key is within one edit (two for long keys) of `key`.
+
+        `n_tokens` restricts to names of that many words (used when a shorter exact name is inside).
+        """
+        # Short words only get a typo allowance inside a known district ("Kuze mah., Yeşilhisar").
+        if len(key) < (3 if within is not None else 5):
             return []
-        max_d = 1 if len(key) < 8 else 2
-        if within is None:
+        max_d = 1 if len(key) < 9 else 2
+        if n_tokens is not None:
+            choices = self._keys_by_ntok.get(n_tokens, [])
+        elif within is None:
             choices = self._keys
         else:
-            choices = list({_compact(list(self._tokens[i])) for i in within})
+            choices = list({self._key_of[i] for i in within})
         out: list[tuple[int, int]] = []
         for cand, dist, _ in process.extract(
             key, choices, scorer=Levenshtein.distance, score_cutoff=max_d, limit=8
         ):
-            # A length-changing edit on a short word is too loose ("yeni" vs "yenice" is not a typo).
-            if len(cand) < 6 and abs(len(cand) - len(key)) > 0 and dist > 0 and len(key) < 5:
-                continue
             for i in self._by_key[cand]:
-                if within is None or i in within:
+                if (within is None or i in within) and (n_tokens is None or len(self._tokens[i]) == n_tokens):
                     out.append((i, int(dist)))
         if out:
             best = min(d for _, d in out)
@@ -292,8 +339,12 @@ class Locator:
             return self._ilce_only(known_ilce, 1.0, [])
         folded = fold(text)
         asc = folded.translate(_ASCII_ONLY) if not folded.isascii() else folded
+        # Upper-case writing loses the i/ı distinction ("ERKILET"); remember which tokens were upper.
+        orig = unicodedata.normalize("NFC", text) if not text.isascii() else text
+        aligned = len(orig) == len(folded)
         toks: list[str] = []
         ftoks: list[str] = []
+        upper: list[bool] = []
         slash_before: list[bool] = []
         prev_end = 0
         for m in _TOKEN_RE.finditer(asc):
@@ -303,6 +354,7 @@ class Locator:
                 continue
             toks.append(m.group())
             ftoks.append(folded[s : m.end()])
+            upper.append(aligned and orig[s : m.end()].isupper())
             slash_before.append("/" in asc[prev_end:s])
             prev_end = m.end()
         if not toks:
@@ -312,6 +364,9 @@ class Locator:
             toks[i] == "no" and i + 1 < n and toks[i + 1].isdigit() for i in range(n)
         )
         mah_cue_at = [_is_mah_cue(t) for t in toks]
+        view = _View(toks, ftoks, upper, text_ascii=not _TR_LETTERS.search(folded))
+        # A text that names another province is not about Kayseri unless it says so with a cue.
+        foreign = any(t in _OTHER_IL for t in toks) and "kayseri" not in toks
 
         # District mentions (token index -> ilce name).
         districts: dict[int, str] = {}
@@ -327,8 +382,8 @@ class Locator:
                 or (i + 1 < n and slash_before[i + 1])
                 or has_address_cue
             )
-            written_ok = ftoks[i] == t or ftoks[i].replace("ı", "i") == self._ilce_fold[t].replace("ı", "i")
-            if cued or (written_ok and t not in _COMMON_ILCE):
+            written_ok = view.written_as(i, i + 1, (self._ilce_fold[t],))
+            if cued or (written_ok and t not in _COMMON_ILCE and not foreign):
                 districts[i] = name
             elif written_ok and "kayseri" in toks:
                 districts[i] = name
@@ -341,8 +396,11 @@ class Locator:
                 if best:
                     districts[i] = self._ilce_by_key[best[0]]
 
-        mentions = self._find_mentions(toks, ftoks, mah_cue_at, districts, has_address_cue)
         filter_ilce = {known_ilce} if known_ilce else set(districts.values())
+        within = [k for d in filter_ilce for k in self._places_by_ilce.get(d, [])] or None
+        mentions = self._find_mentions(
+            view, mah_cue_at, districts, has_address_cue and not foreign, foreign, within
+        )
         if not mentions:
             if known_ilce:
                 return self._ilce_only(known_ilce, 1.0, [])
@@ -374,15 +432,17 @@ class Locator:
 
     def _find_mentions(
         self,
-        toks: list[str],
-        ftoks: list[str],
+        view: _View,
         mah_cue_at: list[bool],
         districts: dict[int, str],
         has_address_cue: bool,
+        foreign: bool,
+        within: list[int] | None,
     ) -> list[_Mention]:
+        toks = view.toks
         n = len(toks)
         found: list[_Mention] = []
-        covered_by_exact: set[int] = set()  # end indices (exclusive) of exact matches
+        exact_len_at: dict[int, int] = {}  # end index (exclusive) -> longest exact span ending there
         for i in range(n):
             if mah_cue_at[i]:
                 continue
@@ -397,27 +457,35 @@ class Locator:
                 cue = self._cue(i, j + 1, toks, mah_cue_at, districts, has_address_cue)
                 if cue is None:
                     continue
-                if cue == _WEAK and not self._weak_ok[key]:
-                    continue
-                if cue == _NONE and not (
-                    self._bare_ok[key] and self._written_exactly(i, j + 1, toks, ftoks, idxs)
+                if cue in (_WEAK, _NONE) and (
+                    not self._weak_ok[key]
+                    or (cue == _NONE and (foreign or not self._bare_ok[key]))
+                    or not view.written_as(i, j + 1, [" ".join(self._fold_tokens[k]) for k in idxs])
                 ):
                     continue
                 if key in self._ilce_by_key and cue != _STRONG:
                     continue  # a district name is only a mahalle when "mahallesi" follows
                 found.append(_Mention(i, j + 1, [(k, 0) for k in idxs], cue, False))
-                covered_by_exact.add(j + 1)
-        # One-letter typos, only right before a mahalle cue.
+                exact_len_at[j + 1] = max(exact_len_at.get(j + 1, 0), j + 1 - i)
+        # Typos, only right before a mahalle cue; a longer near-match beats a shorter exact one
+        # ("Kayapınar Cumhuriyt mah." is not plain "Cumhuriyet").
         for c in range(1, n):
-            if not mah_cue_at[c] or c in covered_by_exact or mah_cue_at[c - 1]:
+            if not mah_cue_at[c] or mah_cue_at[c - 1]:
                 continue
             best: _Mention | None = None
-            for length in range(1, 4):
+            exact_len = exact_len_at.get(c, 0)
+            for length in range(exact_len + 1, 5):
                 start = c - length
                 if start < 0 or mah_cue_at[start]:
                     break
-                places = self._fuzzy(_compact(toks[start:c]))
-                if places and (best is None or places[0][1] < best.places[0][1]):
+                key = _compact(toks[start:c])
+                # Around an exact shorter name, only word-for-word near matches of longer names count,
+                # so "İyi günler. Yukarı mah." does not become "Güneyyukarı".
+                ntok = length if exact_len else None
+                places = self._fuzzy(key, within, ntok) if within else []
+                if not places:
+                    places = self._fuzzy(key, None, ntok)
+                if places and (best is None or places[0][1] <= best.places[0][1]):
                     best = _Mention(start, c, places, _STRONG, True)
             if best is not None:
                 found.append(best)
@@ -452,20 +520,6 @@ class Locator:
         if start > 0 and (start - 1) in districts:
             return _DISTRICT
         return _WEAK if has_address_cue else _NONE
-
-    def _written_exactly(
-        self, start: int, end: int, toks: list[str], ftoks: list[str], idxs: list[int]
-    ) -> bool:
-        """Token-aligned and written either in proper Turkish or fully without diacritics."""
-        span_ascii = tuple(toks[start:end])
-        span_fold = tuple(ftoks[start:end])
-        for i in idxs:
-            if self._tokens[i] != span_ascii:
-                continue
-            # Upper-case writing loses the i/ı distinction ("ERKILET"), so compare without it.
-            if span_fold == span_ascii or _dotless(span_fold) == _dotless(self._fold_tokens[i]):
-                return True
-        return False
 
     def _resolve_mention(
         self, m: _Mention, filter_ilce: set[str], ilce_given: bool, toks: list[str]
