@@ -1,0 +1,216 @@
+"""What the hub calls: `Classifier.load(...)` once, then `classify(text)` from any thread."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from classifier.dataset import read_labelled_csv
+from classifier.errors import InputError
+from classifier.model import SEED_CORPUS, ModelBundle, train_bundle
+from classifier.registry import ModelRegistry
+from classifier.taxonomy import Taxonomy, default_taxonomy
+
+log = logging.getLogger(__name__)
+
+# Where the default model trained from the seed corpus is cached between runs.
+CACHE_ENV = "TALEP_CLASSIFIER_CACHE"
+_DEFAULT_LOCK = threading.Lock()
+
+
+@dataclass
+class Classification:
+    topic: str
+    topic_name: str
+    confidence: float
+    type: str
+    type_confidence: float
+    out_of_scope: bool
+    needs_review: bool
+    location: dict[str, Any] = field(default_factory=dict)
+    model_version: str = ""
+    type_cues: list[str] = field(default_factory=list)
+    review_reasons: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _empty_location() -> dict[str, Any]:
+    return {
+        "mahalle": None,
+        "ilce": None,
+        "confidence": 0.0,
+        "ambiguous": False,
+        "candidates": [],
+        "source": None,
+    }
+
+
+def default_cache_dir() -> Path:
+    env = os.environ.get(CACHE_ENV)
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "talep-hub" / "classifier"
+
+
+def _seed_bundle() -> ModelBundle:
+    return train_bundle(read_labelled_csv(SEED_CORPUS), holdout_fraction=0.2, source="seed_corpus.csv")
+
+
+def _default_bundle() -> ModelBundle:
+    """The seed model, cached on disk per seed-corpus content; trained (a few seconds) if missing."""
+    from classifier.dataset import data_hash
+
+    digest = data_hash(read_labelled_csv(SEED_CORPUS))[:12]
+    path = default_cache_dir() / f"seed-{digest}.joblib"
+    with _DEFAULT_LOCK:
+        if path.is_file():
+            try:
+                return ModelBundle.load(path)
+            except InputError:
+                log.warning("cached seed model %s unreadable, retraining", path)
+        bundle = _seed_bundle()
+        try:
+            bundle.save(path)
+        except OSError as exc:  # read-only home: keep the model in memory only
+            log.warning("cannot cache seed model at %s: %s", path, exc.strerror)
+        return bundle
+
+
+class Classifier:
+    """Topic + request type + location for one message. Read-only after load, so thread-safe."""
+
+    def __init__(self, bundle: ModelBundle, taxonomy: Taxonomy | None = None, locator: Any = None) -> None:
+        self.bundle = bundle
+        self.taxonomy = taxonomy or default_taxonomy()
+        self._locator = locator
+        self._locator_lock = threading.Lock()
+
+    @classmethod
+    def load(
+        cls,
+        model_path: str | Path | None = None,
+        model_dir: str | Path | None = None,
+        *,
+        taxonomy: Taxonomy | None = None,
+    ) -> Classifier:
+        """model_path: one artifact file. model_dir: a registry (its active model; the seed model is
+        trained and activated there if it has none). Neither: the cached seed model."""
+        if model_path is not None:
+            return cls(ModelBundle.load(model_path), taxonomy)
+        if model_dir is not None:
+            registry = ModelRegistry(model_dir)
+            bundle = registry.load_active()
+            if bundle is None:
+                bundle = _seed_bundle()
+                registry.activate(registry.add(bundle))
+            return cls(bundle, taxonomy)
+        return cls(_default_bundle(), taxonomy)
+
+    @property
+    def model_version(self) -> str:
+        return self.bundle.version
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        return dict(self.bundle.metadata)
+
+    def _get_locator(self) -> Any:
+        if self._locator is None:
+            with self._locator_lock:
+                if self._locator is None:
+                    try:
+                        from classifier.locator import Locator
+
+                        self._locator = Locator.default()
+                    except Exception as exc:  # gazetteer missing: classify without location
+                        log.warning("locator unavailable: %s", exc.__class__.__name__)
+                        self._locator = False
+        return self._locator or None
+
+    def _location(self, text: str, known: dict | None) -> dict[str, Any]:
+        if known and (known.get("mahalle") or known.get("ilce")):
+            return {
+                "mahalle": known.get("mahalle"),
+                "ilce": known.get("ilce"),
+                "confidence": float(known.get("confidence", 1.0)),
+                "ambiguous": False,
+                "candidates": [],
+                "source": "known",
+            }
+        locator = self._get_locator()
+        if locator is None:
+            return _empty_location()
+        res = locator.locate(text, ilce=(known or {}).get("ilce"))
+        loc = res.to_dict()
+        loc["source"] = "text" if (loc.get("mahalle") or loc.get("ilce")) else None
+        return loc
+
+    def classify(
+        self,
+        text: str,
+        *,
+        subject: str | None = None,
+        known_location: dict | None = None,
+        locate: bool = True,
+    ) -> Classification:
+        return self.classify_many(
+            [text], subjects=[subject], known_locations=[known_location], locate=locate
+        )[0]
+
+    def classify_many(
+        self,
+        texts: list[str],
+        *,
+        subjects: list[str | None] | None = None,
+        known_locations: list[dict | None] | None = None,
+        locate: bool = True,
+    ) -> list[Classification]:
+        """Batch form of classify (much faster per text for imports and re-classification)."""
+        if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
+            raise InputError("classify expects text as str")
+        subjects = subjects or [None] * len(texts)
+        known_locations = known_locations or [None] * len(texts)
+        if len(subjects) != len(texts) or len(known_locations) != len(texts):
+            raise InputError("subjects and known_locations must have one entry per text")
+        full = [f"{s.strip()}. {t}" if s and s.strip() else t for s, t in zip(subjects, texts, strict=True)]
+        tax = self.taxonomy
+        topics, confs = self.bundle.topic.predict(full) if full else ([], [])
+        types = self.bundle.type_model.predict(full) if self.bundle.type_model and full else None
+        out = []
+        for i, text in enumerate(full):
+            reasons = []
+            topic, conf = topics[i], float(confs[i])
+            if not text.strip():
+                topic, conf = tax.fallback_topic, 0.0
+                reasons.append("empty_text")
+            if topic not in tax.topics:
+                reasons.append("topic_not_in_taxonomy")
+            if conf < tax.threshold_for(topic):
+                reasons.append("low_confidence")
+            if types:
+                rtype, tconf, cues = types[i]
+            else:
+                rtype, tconf, cues = "sikayet", 0.0, []
+            out.append(
+                Classification(
+                    topic=topic,
+                    topic_name=tax.topic_name(topic),
+                    confidence=round(conf, 4),
+                    type=rtype,
+                    type_confidence=round(tconf, 4),
+                    out_of_scope=tax.is_out_of_scope(topic),
+                    needs_review=bool(reasons),
+                    location=self._location(text, known_locations[i]) if locate else _empty_location(),
+                    model_version=self.bundle.version,
+                    type_cues=cues,
+                    review_reasons=reasons,
+                )
+            )
+        return out

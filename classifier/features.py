@@ -1,0 +1,161 @@
+"""Fast sparse text features: char n-grams inside words plus word uni/bi-grams.
+
+sklearn's char_wb analyzer runs a Python loop per n-gram, which caps throughput near
+2,000 texts/s for 400-character texts. Turkish text repeats the same word forms a lot, so
+we compute each word's feature indices once, cache them, and build the CSR matrix with
+numpy. The result matches a TF-IDF union (sublinear tf, per-block L2 norm) closely.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from itertools import pairwise
+
+import numpy as np
+import scipy.sparse as sp
+
+from classifier.textview import ascii_view
+
+_WORD_RE = re.compile(r"\w+", re.UNICODE)
+_CACHE_LIMIT = 300_000
+
+
+def _char_ngrams(word: str, lo: int, hi: int) -> list[str]:
+    padded = f" {word} "
+    n_len = len(padded)
+    out: list[str] = []
+    for n in range(lo, hi + 1):
+        if n > n_len:
+            break
+        out.extend(padded[i : i + n] for i in range(n_len - n + 1))
+    return out
+
+
+class TextFeaturizer:
+    """Two feature blocks (char n-grams, word n-grams), each TF-IDF weighted and L2-normalised."""
+
+    def __init__(self, char_range: tuple[int, int] = (1, 4), word_bigrams: bool = True, min_df: int = 2):
+        self.char_range = char_range
+        self.word_bigrams = word_bigrams
+        self.min_df = min_df
+        self.char_vocab: dict[str, int] = {}
+        self.word_vocab: dict[str, int] = {}
+        self.idf: np.ndarray = np.zeros(0)
+        self._cache: dict[str, np.ndarray] = {}
+        self._lock = threading.Lock()
+
+    # pickling: the per-word cache and the lock are process-local
+    def __getstate__(self) -> dict:
+        state = self.__dict__.copy()
+        state["_cache"] = {}
+        del state["_lock"]
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
+    @property
+    def n_features(self) -> int:
+        return len(self.char_vocab) + len(self.word_vocab)
+
+    @staticmethod
+    def tokens(text: str) -> list[str]:
+        return _WORD_RE.findall(ascii_view(text))
+
+    def _word_terms(self, toks: Sequence[str]) -> list[str]:
+        terms = list(toks)
+        if self.word_bigrams:
+            terms.extend(f"{a} {b}" for a, b in pairwise(toks))
+        return terms
+
+    def fit(self, texts: Iterable[str]) -> TextFeaturizer:
+        lo, hi = self.char_range
+        char_df: Counter[str] = Counter()
+        word_df: Counter[str] = Counter()
+        n_docs = 0
+        seen_words: set[str] = set()
+        for text in texts:
+            n_docs += 1
+            toks = self.tokens(text)
+            grams: set[str] = set()
+            uniq = set(toks)
+            seen_words.update(uniq)
+            for w in uniq:
+                grams.update(_char_ngrams(w, lo, hi))
+            char_df.update(grams)
+            word_df.update(set(self._word_terms(toks)))
+        if n_docs == 0:
+            raise ValueError("no texts to fit features on")
+        keep_c = sorted(g for g, c in char_df.items() if c >= self.min_df)
+        keep_w = sorted(g for g, c in word_df.items() if c >= self.min_df)
+        self.char_vocab = {g: i for i, g in enumerate(keep_c)}
+        off = len(keep_c)
+        self.word_vocab = {g: off + i for i, g in enumerate(keep_w)}
+        df = np.array([char_df[g] for g in keep_c] + [word_df[g] for g in keep_w], dtype=np.float64)
+        self.idf = (np.log((1 + n_docs) / (1 + df)) + 1.0).astype(np.float32)
+        self._cache = {}
+        for w in seen_words:  # warm the per-word cache with the training vocabulary
+            self._word_idx(w)
+        return self
+
+    def _word_idx(self, word: str) -> np.ndarray:
+        """Feature indices of one word: its char n-grams and its unigram (cached)."""
+        idx = self._cache.get(word)
+        if idx is None:
+            lo, hi = self.char_range
+            vocab = self.char_vocab
+            found = [vocab[g] for g in _char_ngrams(word, lo, hi) if g in vocab]
+            uni = self.word_vocab.get(word)
+            if uni is not None:
+                found.append(uni)
+            idx = np.array(found, dtype=np.int32)
+            if len(self._cache) >= _CACHE_LIMIT:
+                with self._lock:
+                    self._cache = {}
+            self._cache[word] = idx
+        return idx
+
+    def transform(self, texts: Iterable[str]) -> sp.csr_matrix:
+        n_char = len(self.char_vocab)
+        n_feat = n_char + len(self.word_vocab)
+        wvocab = self.word_vocab
+        word_idx = self._word_idx
+        pieces: list[np.ndarray] = []
+        lengths: list[int] = []
+        for text in texts:
+            toks = self.tokens(text)
+            n = 0
+            for w in toks:
+                arr = word_idx(w)
+                pieces.append(arr)
+                n += arr.size
+            if self.word_bigrams and len(toks) > 1:
+                bi = [j for j in (wvocab.get(f"{a} {b}") for a, b in pairwise(toks)) if j is not None]
+                if bi:
+                    pieces.append(np.array(bi, dtype=np.int32))
+                    n += len(bi)
+            lengths.append(n)
+        n_rows = len(lengths)
+        if n_rows == 0:
+            return sp.csr_matrix((0, n_feat), dtype=np.float32)
+        cols = np.concatenate(pieces) if pieces else np.zeros(0, np.int32)
+        rows = np.repeat(np.arange(n_rows, dtype=np.int64), lengths)
+        mat = sp.csr_matrix(
+            (np.ones(cols.size, dtype=np.float32), (rows, cols)), shape=(n_rows, n_feat), dtype=np.float32
+        )
+        mat.sum_duplicates()
+        # sublinear tf * idf, then L2-normalise each block (char / word) separately per row
+        mat.data = (1.0 + np.log(mat.data)) * self.idf[mat.indices]
+        row_of = np.repeat(np.arange(n_rows), np.diff(mat.indptr))
+        key = row_of * 2 + (mat.indices >= n_char)
+        norms = np.sqrt(np.bincount(key, weights=mat.data.astype(np.float64) ** 2, minlength=2 * n_rows))
+        norms[norms == 0] = 1.0
+        mat.data = (mat.data / norms[key]).astype(np.float32)
+        return mat
+
+    def fit_transform(self, texts: Sequence[str]) -> sp.csr_matrix:
+        return self.fit(texts).transform(texts)

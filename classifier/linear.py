@@ -1,0 +1,88 @@
+"""Calibrated linear classifiers reduced to a few numpy arrays.
+
+CalibratedClassifierCV keeps k fitted LinearSVCs plus one sigmoid per class and fold, and its
+predict_proba walks them in Python. We stack all folds into one weight matrix so a batch (or a
+single text) costs one sparse-dense product, which keeps the single-call path fast and makes
+the artifact small and free of sklearn internals.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.special import expit
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.linear_model import LogisticRegression
+from sklearn.svm import LinearSVC
+
+
+class CalibratedLinear:
+    """Probabilities = average over folds of normalised one-vs-rest sigmoids of linear scores.
+
+    mode "sigmoid": W has k*m rows (k folds, m score columns), a/b are sigmoid parameters.
+    mode "softmax": one multinomial logistic model (used when classes are too small for CV).
+    """
+
+    def __init__(self, classes: np.ndarray, W: np.ndarray, bias: np.ndarray, a: np.ndarray,
+                 b: np.ndarray, n_folds: int, mode: str) -> None:  # fmt: skip
+        self.classes_ = classes
+        self.W = W.astype(np.float32)
+        self.bias = bias.astype(np.float32)
+        self.a = a
+        self.b = b
+        self.n_folds = n_folds
+        self.mode = mode
+
+    @classmethod
+    def fit(cls, X: sp.csr_matrix, y: Sequence[str], *, C: float = 0.5, folds: int = 5) -> CalibratedLinear:
+        counts = Counter(y)
+        if len(counts) < 2:
+            raise ValueError("need at least two different labels to train")
+        smallest = min(counts.values())
+        if smallest >= 3:
+            k = min(folds, smallest)
+            svc = LinearSVC(C=C, class_weight="balanced")
+            cal = CalibratedClassifierCV(svc, cv=k, method="sigmoid").fit(X, list(y))
+            return cls._from_calibrated(cal)
+        lr = LogisticRegression(C=20.0, max_iter=2000, class_weight="balanced").fit(X, list(y))
+        coef = lr.coef_ if lr.coef_.shape[0] > 1 else np.vstack([-lr.coef_, lr.coef_]) / 2
+        icpt = (
+            lr.intercept_
+            if lr.intercept_.shape[0] > 1
+            else np.array([-lr.intercept_[0], lr.intercept_[0]]) / 2
+        )
+        return cls(lr.classes_, coef, icpt, np.zeros(0), np.zeros(0), 1, "softmax")
+
+    @classmethod
+    def _from_calibrated(cls, cal: CalibratedClassifierCV) -> CalibratedLinear:
+        Ws, bs, a_s, b_s = [], [], [], []
+        for cc in cal.calibrated_classifiers_:
+            Ws.append(cc.estimator.coef_)
+            bs.append(cc.estimator.intercept_)
+            a_s.append([c.a_ for c in cc.calibrators])
+            b_s.append([c.b_ for c in cc.calibrators])
+        return cls(
+            cal.classes_, np.vstack(Ws), np.concatenate(bs), np.array(a_s, dtype=np.float64).ravel(),
+            np.array(b_s, dtype=np.float64).ravel(), len(Ws), "sigmoid",
+        )  # fmt: skip
+
+    def predict_proba(self, X: sp.csr_matrix) -> np.ndarray:
+        scores = np.asarray(X @ self.W.T, dtype=np.float64) + self.bias
+        n_classes = len(self.classes_)
+        if self.mode == "softmax":
+            scores -= scores.max(axis=1, keepdims=True)
+            e = np.exp(scores)
+            return e / e.sum(axis=1, keepdims=True)
+        sig = expit(-(self.a * scores + self.b))
+        m = sig.shape[1] // self.n_folds
+        sig = sig.reshape(len(sig), self.n_folds, m)
+        if n_classes == 2:
+            p1 = sig[:, :, 0]
+            proba = np.stack([1.0 - p1, p1], axis=2)
+        else:
+            denom = sig.sum(axis=2, keepdims=True)
+            proba = np.where(denom > 0, sig / np.where(denom > 0, denom, 1.0), 1.0 / n_classes)
+        return proba.mean(axis=1)

@@ -1,0 +1,213 @@
+"""Topic and request-type models, the one-file artifact and its metadata."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import joblib
+import numpy as np
+import sklearn
+from sklearn.model_selection import train_test_split
+
+from classifier.dataset import Example, data_hash, require_two_labels
+from classifier.errors import InputError
+from classifier.evaluation import classification_metrics
+from classifier.features import TextFeaturizer
+from classifier.linear import CalibratedLinear
+from classifier.textview import ascii_view
+
+ARTIFACT_FORMAT = "talep-classifier/1"
+DATA_DIR = Path(__file__).resolve().parent / "data"
+SEED_CORPUS = DATA_DIR / "seed_corpus.csv"
+SEED_TYPES = DATA_DIR / "seed_types.csv"
+
+
+class TextModel:
+    """Features + calibrated linear classifier: texts -> class probabilities."""
+
+    def __init__(self, featurizer: TextFeaturizer, linear: CalibratedLinear) -> None:
+        self.featurizer = featurizer
+        self.linear = linear
+
+    @property
+    def classes(self) -> list[str]:
+        return [str(c) for c in self.linear.classes_]
+
+    @classmethod
+    def train(cls, texts: Sequence[str], labels: Sequence[str], *, C: float = 0.5) -> TextModel:
+        feat = TextFeaturizer(char_range=(2, 5), word_bigrams=True, min_df=2 if len(texts) >= 200 else 1)
+        X = feat.fit_transform(texts)
+        return cls(feat, CalibratedLinear.fit(X, labels, C=C))
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        return self.linear.predict_proba(self.featurizer.transform(texts))
+
+    def predict(self, texts: Sequence[str]) -> tuple[list[str], np.ndarray]:
+        proba = self.predict_proba(texts)
+        idx = proba.argmax(axis=1)
+        return [self.classes[i] for i in idx], proba[np.arange(len(idx)), idx]
+
+
+# Explainable cue words for the request type, matched on the ASCII-folded text. A cue raises the
+# type's probability; the learned model decides when there is none.
+TYPE_CUES: dict[str, re.Pattern[str]] = {
+    "tesekkur": re.compile(
+        r"\b(tesekkur\w*|sag ?olun\w*|eline(ze)? saglik|allah razi|emegi gecen\w*|minnettar\w*)"
+    ),
+    "bilgi_edinme": re.compile(
+        r"(bilgi (almak|edinme|verir|istiyorum)|4982|nereye basvur\w*|hangi belge\w*|ogrenebilir miyim"
+        r"|ne zaman (yapilacak|baslayacak|bitecek|gelecek))"
+    ),
+    "ihbar": re.compile(r"\b(ihbar\w*|haberiniz olsun|bildirmek ist\w*|kacak (yapi|kat|insaat)\w*)"),
+    "gorus_oneri": re.compile(r"\b(oneri\w*|onerim\w*|tavsiye\w*|fikrim\w*|iyi olur(du)?|guzel olur)"),
+    "istek": re.compile(r"\b(talep ediyor\w*|rica ed\w*|istiyoruz|istiyorum|yapilmasini|yapilsin|lutfen)"),
+    "sikayet": re.compile(r"\b(sikayet\w*|rezalet\w*|biktik|magdur\w*|yaziklar|ilgilenmiyor\w*|ihmal\w*)"),
+}
+CUE_BOOST = 1.5
+
+
+class TypeModel:
+    """Request type = learned model on the type seed corpus, nudged by explainable cue words."""
+
+    def __init__(self, model: TextModel) -> None:
+        self.model = model
+
+    @classmethod
+    def train(cls, rows: Sequence[Example]) -> TypeModel:
+        return cls(TextModel.train([t for _, t in rows], [lab for lab, _ in rows], C=0.5))
+
+    def predict(self, texts: Sequence[str]) -> list[tuple[str, float, list[str]]]:
+        proba = self.model.predict_proba(texts)
+        classes = self.model.classes
+        out = []
+        for text, p in zip(texts, proba, strict=True):
+            view = ascii_view(text)
+            cues = [code for code, rx in TYPE_CUES.items() if code in classes and rx.search(view)]
+            if cues:
+                p = p.copy()
+                for code in cues:
+                    p[classes.index(code)] *= 1.0 + CUE_BOOST
+                p /= p.sum()
+            i = int(p.argmax())
+            out.append((classes[i], float(p[i]), cues))
+        return out
+
+
+@dataclass
+class ModelBundle:
+    topic: TextModel
+    type_model: TypeModel | None
+    metadata: dict = field(default_factory=dict)
+
+    @property
+    def version(self) -> str:
+        return str(self.metadata.get("version", "unversioned"))
+
+    def save(self, path: str | Path) -> Path:
+        p = Path(path)
+        p.parent.mkdir(parents=True, exist_ok=True)
+        tmp = p.with_name(p.name + ".tmp")
+        payload = {
+            "format": ARTIFACT_FORMAT,
+            "metadata": self.metadata,
+            "topic": self.topic,
+            "type": self.type_model,
+        }
+        joblib.dump(payload, tmp, compress=3)
+        tmp.replace(p)  # atomic: a reader never sees a half-written model
+        return p
+
+    @classmethod
+    def load(cls, path: str | Path) -> ModelBundle:
+        """Load an artifact. Only load files you produced: joblib files can run code when unpickled."""
+        p = Path(path)
+        if not p.is_file():
+            raise InputError(f"{p}: model file not found")
+        try:
+            payload = joblib.load(p)
+        except Exception as exc:  # corrupt or foreign file: one clear line, no traceback
+            raise InputError(f"{p}: not a classifier model file ({exc.__class__.__name__})") from None
+        if not isinstance(payload, dict) or payload.get("format") != ARTIFACT_FORMAT:
+            raise InputError(f"{p}: not a {ARTIFACT_FORMAT} model file")
+        return cls(payload["topic"], payload["type"], payload["metadata"])
+
+    @staticmethod
+    def read_metadata(path: str | Path) -> dict:
+        return dict(ModelBundle.load(path).metadata)
+
+
+def _make_version(created: datetime, digest: str) -> str:
+    return f"{created:%Y%m%dT%H%M%S}-{digest[:8]}"
+
+
+def holdout_split(
+    rows: Sequence[Example], fraction: float, seed: int = 42
+) -> tuple[list[Example], list[Example]]:
+    """Stratified when every label has at least two examples, else a plain shuffled split."""
+    labels = [lab for lab, _ in rows]
+    counts = require_two_labels(list(rows))
+    n_test = max(int(round(len(rows) * fraction)), len(counts))
+    stratify = labels if min(counts.values()) >= 2 and n_test < len(rows) - len(counts) else None
+    train, test = train_test_split(list(rows), test_size=n_test, random_state=seed, stratify=stratify)
+    return list(train), list(test)
+
+
+def evaluate_model(model: TextModel, rows: Sequence[Example]) -> dict:
+    texts = [t for _, t in rows]
+    pred, conf = model.predict(texts)
+    return classification_metrics([lab for lab, _ in rows], pred, conf)
+
+
+def train_bundle(
+    rows: Sequence[Example],
+    *,
+    type_rows: Sequence[Example] | None = None,
+    metrics: dict | None = None,
+    holdout_fraction: float = 0.0,
+    source: str = "",
+) -> ModelBundle:
+    """Train topic (+ type) models. With holdout_fraction > 0, first measure on a held-out slice."""
+    rows = list(rows)
+    counts = require_two_labels(rows)
+    metrics = dict(metrics or {})
+    if holdout_fraction > 0 and len(rows) >= 20:
+        tr, te = holdout_split(rows, holdout_fraction)
+        metrics = {"holdout_fraction": holdout_fraction, **evaluate_model(_train_topic(tr), te)}
+    t0 = time.perf_counter()
+    topic = _train_topic(rows)
+    train_seconds = time.perf_counter() - t0
+    if type_rows is None and SEED_TYPES.exists():
+        from classifier.dataset import read_labelled_csv
+
+        type_rows = read_labelled_csv(SEED_TYPES)
+    type_model = TypeModel.train(type_rows) if type_rows else None
+    created = datetime.now(UTC).replace(microsecond=0)
+    digest = data_hash(rows)
+    meta = {
+        "format": ARTIFACT_FORMAT,
+        "version": _make_version(created, digest),
+        "created_at": created.isoformat(),
+        "training_data_hash": "sha256:" + digest,
+        "n_examples": len(rows),
+        "labels": sorted(counts),
+        "label_counts": dict(sorted(counts.items())),
+        "type_labels": type_model.model.classes if type_model else [],
+        "metrics": metrics,
+        "train_seconds": round(train_seconds, 3),
+        "source": source,
+        "features": "char 2-5 in words + word 1-2 grams on the ASCII-folded text; calibrated LinearSVC",
+        "sklearn": sklearn.__version__,
+    }
+    return ModelBundle(topic, type_model, meta)
+
+
+def _train_topic(rows: Sequence[Example]) -> TextModel:
+    try:
+        return TextModel.train([t for _, t in rows], [lab for lab, _ in rows])
+    except ValueError as exc:  # e.g. every text empty after cleaning
+        raise InputError(f"cannot train: {exc}") from None
