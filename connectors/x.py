@@ -24,7 +24,7 @@ import json
 import logging
 import re
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import requests
@@ -221,14 +221,25 @@ class XSource:
     async def _read_stream(
         self, call: Any, st: dict[str, Any]
     ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """Read one stream from where its state says; return the new state and the pages.
+
+        Lower bound: ``since_id`` once we have seen a tweet, else ``start_time`` (when
+        we first looked), so tweets posted before the first hit are not skipped. The
+        very first call has neither and takes only the latest page, not days of history.
+        """
         since = st.get("since_id")
+        start_time = None if since else st.get("start_time")
+        first_run = not since and not start_time
         token = st.get("next_token")
         newest = st.get("newest_id")
         pages: list[dict[str, Any]] = []
+        looked_at = _x_time(datetime.now(UTC) - timedelta(seconds=1))
         for _ in range(self.max_pages):
             params: dict[str, Any] = {}
             if since:
                 params["since_id"] = since
+            elif start_time:
+                params["start_time"] = _clamp_start(start_time)
             if token:
                 params["pagination_token"] = token
             page = await self._call(self._read_lock, call, **params)
@@ -236,14 +247,14 @@ class XSource:
             meta = page.get("meta") or {}
             newest = _max_id(newest, meta.get("newest_id"))
             token = meta.get("next_token")
-            if not token or not since:
-                # First run: take the latest page only rather than days of history.
+            if not token or first_run:
                 token = None
                 break
+        bound: dict[str, Any] = {"since_id": since} if since else {"start_time": start_time or looked_at}
         if token:
-            return {"since_id": since, "next_token": token, "newest_id": newest}, pages
+            return {**bound, "next_token": token, "newest_id": newest}, pages
         latest = _max_id(newest, since)
-        return ({"since_id": latest} if latest else {}), pages
+        return ({"since_id": latest} if latest else bound), pages
 
     def _page_messages(
         self, page: dict[str, Any], stream: str, quarantined: list[Quarantined]
@@ -414,6 +425,16 @@ def _load_checkpoint(checkpoint: str | None) -> dict[str, dict[str, Any]]:
 def _max_id(a: str | None, b: str | None) -> str | None:
     ids = [x for x in (a, b) if x]
     return max(ids, key=int) if ids else None
+
+
+def _x_time(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _clamp_start(value: str) -> str:
+    """Recent search only reaches back 7 days; asking for more is a 400."""
+    floor = datetime.now(UTC) - timedelta(days=7) + timedelta(minutes=5)
+    return max(_parse_time(value), floor).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _parse_time(value: Any) -> datetime:

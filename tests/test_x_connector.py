@@ -230,3 +230,16 @@ def test_fit_tweet_keeps_short_text_and_turkish_letters():
     text = "ğüşıöç " * 60
     out = fit_tweet(text)
     assert tweet_weight(out) <= 280 and out.endswith("…")
+
+
+async def test_tweets_after_an_empty_first_look_are_all_read(fake):
+    src = _source(fake, page_size=10, max_pages=10)
+    try:
+        first = await src.fetch(None)  # nothing yet: remember when we looked
+        assert first.messages == []
+        posted = [fake.add_tweet("501", f"@kayseribld çukur {i}")["id"] for i in range(25)]
+        second = await src.fetch(first.checkpoint)
+        assert sorted(m.external_id for m in second.messages) == posted
+        assert json.loads(second.checkpoint)["mentions"] == {"since_id": posted[-1]}
+    finally:
+        await src.close()

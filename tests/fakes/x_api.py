@@ -88,7 +88,10 @@ class FakeX(LoopbackServer):
     def _page(self, request: web.Request, matching: list[dict[str, Any]]) -> web.Response:
         q = request.query
         since = int(q["since_id"]) if q.get("since_id") else 0
-        newest_first = [t for t in reversed(matching) if int(t["id"]) > since]
+        start_time = q.get("start_time", "").replace("Z", ".000Z")
+        newest_first = [
+            t for t in reversed(matching) if int(t["id"]) > since and t["created_at"] >= start_time
+        ]
         start = int(q.get("pagination_token") or 0)
         size = int(q.get("max_results") or 10)
         page = newest_first[start : start + size]
