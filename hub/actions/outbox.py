@@ -1,0 +1,129 @@
+"""The transactional outbox: rows written in the same transaction as the change
+that caused them, claimed by workers, delivered at least once, keyed for
+idempotency."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import text
+from sqlmodel import Session, select
+
+from hub.actions import events
+from hub.auth import SYSTEM_WORKER, Actor
+from hub.models import Delivery, Outbox, utcnow
+
+
+def enqueue(
+    session: Session,
+    *,
+    kind: str,
+    idempotency_key: str,
+    payload: dict[str, Any],
+    request_id: int | None = None,
+    message_id: int | None = None,
+    not_before: datetime | None = None,
+) -> Outbox | None:
+    """Add an outbox row unless one with the same key exists (then return None)."""
+    existing = session.exec(select(Outbox).where(Outbox.idempotency_key == idempotency_key)).first()
+    if existing is not None:
+        return None
+    row = Outbox(
+        kind=kind,
+        idempotency_key=idempotency_key,
+        payload=events.jsonable(payload),
+        request_id=request_id,
+        message_id=message_id,
+        next_attempt_at=not_before or utcnow(),
+    )
+    session.add(row)
+    return row
+
+
+_CLAIM_PG = """
+UPDATE outbox SET status = 'sending', claimed_by = :worker, claimed_until = :until, attempts = attempts + 1
+WHERE id IN (
+    SELECT id FROM outbox
+    WHERE (status = 'pending' AND next_attempt_at <= :now)
+       OR (status = 'sending' AND claimed_until < :now)
+    ORDER BY next_attempt_at, id
+    LIMIT :n
+    FOR UPDATE SKIP LOCKED
+)
+RETURNING id
+"""
+
+# SQLite has one writer at a time (our sessions BEGIN IMMEDIATE), so the same
+# statement without row locks is already exclusive.
+_CLAIM_SQLITE = _CLAIM_PG.replace("FOR UPDATE SKIP LOCKED", "")
+
+
+def claim(session: Session, worker: str, *, n: int = 20, lease_seconds: float = 120.0) -> list[Outbox]:
+    """Claim up to ``n`` due rows for ``worker``. A crashed worker's rows become
+    claimable again when its lease runs out."""
+    now = utcnow()
+    sql = _CLAIM_SQLITE if session.get_bind().dialect.name == "sqlite" else _CLAIM_PG
+    params = {
+        "worker": worker,
+        "until": (now + timedelta(seconds=lease_seconds)).replace(tzinfo=None),
+        "now": now.replace(tzinfo=None),
+        "n": n,
+    }
+    ids = [r[0] for r in session.execute(text(sql), params)]
+    if not ids:
+        return []
+    rows = list(session.exec(select(Outbox).where(Outbox.id.in_(ids)).execution_options(populate_existing=True)))
+    return sorted(rows, key=lambda r: r.id or 0)
+
+
+def mark_done(
+    session: Session, row_id: int, worker: str, *, external_id: str | None = None, result: dict | None = None
+) -> bool:
+    """Record success. Returns False when another worker already recorded it."""
+    row = session.get(Outbox, row_id)
+    if row is None or row.status == "done":
+        return False
+    if session.exec(select(Delivery).where(Delivery.outbox_id == row_id)).first() is not None:
+        return False
+    row.status = "done"
+    row.done_at = utcnow()
+    row.claimed_until = None
+    row.last_error = None
+    row.result = events.jsonable(result or {})
+    session.add(Delivery(outbox_id=row_id, worker=worker, external_id=external_id))
+    return True
+
+
+def mark_retry(session: Session, row_id: int, error: str, delay_seconds: float) -> None:
+    row = session.get(Outbox, row_id)
+    if row is None or row.status == "done":
+        return
+    row.status = "pending"
+    row.last_error = error[:2000]
+    row.claimed_until = None
+    row.next_attempt_at = utcnow() + timedelta(seconds=max(0.0, delay_seconds))
+
+
+def mark_dead(session: Session, row_id: int, error: str, actor: Actor = SYSTEM_WORKER) -> Outbox | None:
+    """Give up on a row: it stays visible with its error, and an event flags it."""
+    row = session.get(Outbox, row_id)
+    if row is None or row.status == "done":
+        return None
+    row.status = "dead"
+    row.last_error = error[:2000]
+    row.claimed_until = None
+    events.record(
+        session, actor, "outbox.gave_up", row.request_id, outbox_id=row.id, kind=row.kind, error=error[:500]
+    )
+    return row
+
+
+def requeue(session: Session, actor: Actor, row_id: int) -> Outbox | None:
+    row = session.get(Outbox, row_id)
+    if row is None or row.status not in ("dead", "pending"):
+        return None
+    row.status = "pending"
+    row.next_attempt_at = datetime.now(UTC)
+    events.record(session, actor, "outbox.requeued", row.request_id, outbox_id=row.id)
+    return row

@@ -1,0 +1,42 @@
+"""Rule versions: every activation stored with author, time and diff."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from hub.db import Database
+from hub.models import Department, RulesVersion
+
+
+def active_version(db: Database) -> RulesVersion | None:
+    with db.reader() as session:
+        return session.exec(select(RulesVersion).where(RulesVersion.active == True)).first()  # noqa: E712
+
+
+def store_version(db: Database, text: str, digest: str, *, author: str, diff: str) -> RulesVersion:
+    with db.session() as session:
+        for row in session.exec(select(RulesVersion).where(RulesVersion.active == True)):  # noqa: E712
+            row.active = False
+        row = RulesVersion(digest=digest, text=text, author=author, diff=diff, active=True)
+        session.add(row)
+        from hub.actions import events
+        from hub.auth import Actor
+
+        events.record(session, Actor(author, "system"), "rules.activated", None, digest=digest)
+        return row
+
+
+def sync_departments(db: Database, departments: dict[str, dict]) -> None:
+    """Mirror the rules file's departments into the table the API and UI read."""
+    with db.session() as session:
+        seen = set()
+        for code, d in departments.items():
+            seen.add(code)
+            row = session.get(Department, code)
+            if row is None:
+                session.add(Department(code=code, name=d["name"], targets=d.get("targets", []), active=True))
+            else:
+                row.name, row.targets, row.active = d["name"], d.get("targets", []), True
+        for row in session.exec(select(Department)):
+            if row.code not in seen:
+                row.active = False

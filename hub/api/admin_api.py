@@ -1,0 +1,169 @@
+"""Contacts (caller history), departments, connector health and quarantine."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiohttp import web
+from sqlmodel import select
+
+from classifier.text import normalize_phone_tr
+from connectors.base import RawMessage
+from hub.actions import quarantine as qa
+from hub.actions.errors import ActionError, NotFound
+from hub.api.auth import actor_of
+from hub.api.views import contact_view, iso, request_summary
+from hub.auth import require
+from hub.models import Contact, ContactIdentity, Department, Quarantine, Request
+
+routes = web.RouteTableDef()
+
+
+def _history(session: Any, contact: Contact) -> dict:
+    reqs = session.exec(
+        select(Request).where(Request.contact_id == contact.id).order_by(Request.received_at.desc()).limit(100)
+    ).all()
+    return {**contact_view(contact), "requests": [request_summary(r) for r in reqs]}
+
+
+@routes.get("/api/v1/contacts")
+async def find_contacts(request: web.Request) -> web.Response:
+    """Caller history for the call centre: look up by phone (any Turkish form) or e-mail."""
+    actor = actor_of(request)
+    require(actor, "contact.read")
+    hub = request.app["hub"]
+    phone, email = request.query.get("phone"), request.query.get("email")
+    if not phone and not email:
+        raise ActionError("give phone or email", field="phone")
+    if phone and normalize_phone_tr(phone) is None:
+        raise ActionError("not a Turkish phone number", field="phone")
+
+    def work() -> list[dict]:
+        with hub.db.reader() as session:
+            kind, value = ("phone", normalize_phone_tr(phone)) if phone else ("email", email.strip().lower())
+            ident = session.exec(select(ContactIdentity).where(ContactIdentity.kind == kind, ContactIdentity.value == value)).first()
+            if ident is None:
+                return []
+            contact = session.get(Contact, ident.contact_id)
+            while contact is not None and contact.merged_into_id:
+                contact = session.get(Contact, contact.merged_into_id)
+            return [_history(session, contact)] if contact else []
+
+    return web.json_response({"items": await hub.db.run(work)})
+
+
+@routes.get("/api/v1/contacts/{id}")
+async def get_contact(request: web.Request) -> web.Response:
+    actor = actor_of(request)
+    require(actor, "contact.read")
+    hub = request.app["hub"]
+
+    def work() -> dict:
+        with hub.db.reader() as session:
+            try:
+                contact = session.get(Contact, int(request.match_info["id"]))
+            except ValueError:
+                contact = None
+            if contact is None:
+                raise NotFound("contact not found")
+            return _history(session, contact)
+
+    return web.json_response(await hub.db.run(work))
+
+
+@routes.get("/api/v1/departments")
+async def departments(request: web.Request) -> web.Response:
+    require(actor_of(request), "request.read")
+    hub = request.app["hub"]
+
+    def work() -> list[dict]:
+        with hub.db.reader() as session:
+            return [{"code": d.code, "name": d.name, "targets": d.targets, "active": d.active}
+                    for d in session.exec(select(Department).order_by(Department.code))]  # fmt: skip
+
+    return web.json_response({"items": await hub.db.run(work)})
+
+
+@routes.get("/api/v1/connectors")
+async def connectors(request: web.Request) -> web.Response:
+    require(actor_of(request), "connector.read")
+    hub = request.app["hub"]
+    items = await hub.db.run(hub.connectors.health) if hub.connectors else []
+    return web.json_response({"items": items})
+
+
+def _q_view(q: Quarantine) -> dict:
+    return {"id": q.id, "channel": q.channel, "external_id": q.external_id, "error": q.error, "status": q.status,
+            "attempts": q.attempts, "size": len(q.raw or b""), "meta": q.meta, "created_at": iso(q.created_at),
+            "preview": (q.raw or b"")[:500].decode("utf-8", "replace")}  # fmt: skip
+
+
+@routes.get("/api/v1/quarantine")
+async def quarantine_list(request: web.Request) -> web.Response:
+    require(actor_of(request), "quarantine.read")
+    hub = request.app["hub"]
+    status = request.query.get("status", "new")
+
+    def work() -> list[dict]:
+        with hub.db.reader() as session:
+            rows = session.exec(select(Quarantine).where(Quarantine.status == status).order_by(Quarantine.id.desc()).limit(200))
+            return [_q_view(q) for q in rows]
+
+    return web.json_response({"items": await hub.db.run(work)})
+
+
+def reparse(channel: str, raw: bytes, meta: dict) -> RawMessage:
+    """Parse a quarantined input again with its channel's parser."""
+    if meta.get("kind") == "raw_message":
+        from datetime import datetime
+
+        from connectors.base import Location, Sender, ThreadHints
+
+        d = json.loads(raw)
+        d["received_at"] = datetime.fromisoformat(d["received_at"])
+        d["sender"] = Sender(**d.get("sender") or {})
+        d["thread"] = ThreadHints(**d.get("thread") or {})
+        d["location"] = Location(**d["location"]) if d.get("location") else None
+        d["attachments"] = []
+        return RawMessage(**d)
+    if channel == "email":
+        from connectors.email import parse_message
+
+        msg = parse_message(raw)
+        if msg is None:
+            raise ActionError("the message is an auto-reply or bounce; nothing to ingest")
+        return msg
+    raise ActionError(f"no parser can retry {channel} input; fix the source and send it again")
+
+
+@routes.post("/api/v1/quarantine/{id}/retry")
+async def quarantine_retry(request: web.Request) -> web.Response:
+    actor = actor_of(request)
+    require(actor, "quarantine.retry")
+    hub = request.app["hub"]
+    try:
+        qid = int(request.match_info["id"])
+    except ValueError:
+        raise NotFound("not found") from None
+
+    def work() -> dict:
+        with hub.db.reader() as session:
+            q = session.get(Quarantine, qid)
+            if q is None:
+                raise NotFound("quarantined item not found")
+            channel, raw, meta = q.channel, q.raw, q.meta or {}
+        try:
+            msg = reparse(channel, raw, meta)
+        except ActionError:
+            raise
+        except Exception as exc:
+            with hub.db.session() as session:
+                qa.mark(session, actor, qid, status="new", error=f"retry failed: {type(exc).__name__}: {exc}")
+            raise ActionError(f"still cannot parse: {exc}") from None
+        result = hub.intake.ingest(msg)
+        with hub.db.session() as session:
+            qa.mark(session, actor, qid, status="resolved")
+        return {"quarantine_id": qid, "intake": result.to_dict()}
+
+    return web.json_response(await hub.db.run(work))

@@ -1,0 +1,119 @@
+"""The aiohttp application: middlewares, system routes, and the API routers."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy import text
+from sqlmodel import select
+
+from hub.api import openapi, requests_api
+from hub.api.auth import anonymous_actor, key_from
+from hub.api.errors import Handler, error_middleware
+from hub.auth import Actor, hash_key
+from hub.models import ApiKey, Outbox
+from hub.observability import metrics, render
+
+system = web.RouteTableDef()
+_KEY_TTL = 30.0
+
+
+@web.middleware
+async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Attach the caller's Actor. API keys are looked up by hash and cached briefly."""
+    hub = request.app["hub"]
+    key = key_from(request)
+    if key:
+        actor = await _actor_for_key(hub, key)
+        if actor is None:
+            from hub.api.errors import error_response
+
+            return error_response(401, "unauthorized", "API key is not valid")
+        request["actor"] = actor
+    else:
+        session_actor = await hub.web_session_actor(request) if hasattr(hub, "web_session_actor") else None
+        request["actor"] = session_actor or anonymous_actor(request, hub.settings.anonymous_role)
+    if request.path.startswith("/api/") and request["actor"].role == "none" and not _public(request):
+        from hub.api.errors import error_response
+
+        return error_response(401, "unauthorized", "an API key is required (Authorization: Bearer … or X-API-Key)")
+    return await handler(request)
+
+
+def _public(request: web.Request) -> bool:
+    return request.path in ("/api/v1/openapi.json",)
+
+
+async def _actor_for_key(hub: Any, key: str) -> Actor | None:
+    cache: dict[str, tuple[float, Actor | None]] = hub.key_cache
+    digest = hash_key(key)
+    hit = cache.get(digest)
+    if hit and hit[0] > time.monotonic():
+        return hit[1]
+
+    def lookup() -> Actor | None:
+        with hub.db.reader() as session:
+            row = session.exec(select(ApiKey).where(ApiKey.key_hash == digest, ApiKey.revoked == False)).first()  # noqa: E712
+            if row is None:
+                return None
+            return Actor(f"apikey:{row.id}", row.role, user_id=row.user_id, department=row.department_code)
+
+    actor = await hub.db.run(lookup)
+    cache[digest] = (time.monotonic() + _KEY_TTL, actor)
+    return actor
+
+
+@system.get("/healthz")
+async def healthz(request: web.Request) -> web.Response:
+    hub = request.app["hub"]
+
+    def check() -> None:
+        with hub.db.reader() as session:
+            session.execute(text("SELECT 1"))
+
+    try:
+        await hub.db.run(check)
+    except Exception:
+        return web.json_response({"status": "error", "database": "unreachable"}, status=503)
+    return web.json_response({"status": "ok", "database": "ok", "version": "0.1.0"})
+
+
+@system.get("/metrics")
+async def metrics_endpoint(request: web.Request) -> web.Response:
+    hub = request.app["hub"]
+
+    def backlog() -> dict[str, int]:
+        from sqlmodel import func
+
+        with hub.db.reader() as session:
+            rows = session.exec(
+                select(Outbox.status, func.count()).where(Outbox.status != "done").group_by(Outbox.status)
+            ).all()
+        return {status: n for status, n in rows}
+
+    counts = await hub.db.run(backlog)
+    for status in ("pending", "sending", "dead"):
+        metrics.outbox_backlog.labels(status).set(counts.get(status, 0))
+    return web.Response(body=render(), content_type="text/plain", charset="utf-8", headers={"X-Format": "prometheus"})
+
+
+@system.get("/api/v1/openapi.json")
+async def openapi_doc(request: web.Request) -> web.Response:
+    return web.json_response(request.app["openapi"])
+
+
+def create_app(hub: Any) -> web.Application:
+    app = web.Application(
+        middlewares=[error_middleware, auth_middleware],
+        client_max_size=hub.settings.max_body_bytes,
+    )
+    app["hub"] = hub
+    app["settings"] = hub.settings
+    app["openapi"] = openapi.build()
+    app.add_routes(system)
+    app.add_routes(requests_api.routes)
+    for extra in hub.extra_routes():
+        app.add_routes(extra)
+    return app

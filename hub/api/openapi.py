@@ -1,0 +1,97 @@
+"""The OpenAPI 3.1 document for /api/v1. Schemas come from the pydantic models;
+the path table below is the one place that lists the public endpoints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hub.api import schemas as s
+
+_LIST_PARAMS = [
+    ("status", "Comma-separated statuses (new, triaged, forwarded, in_progress, waiting_citizen, answered, closed, needs_review, duplicate, out_of_scope, rejected)"),
+    ("channel", "Comma-separated channels"), ("topic", "Topic code"), ("department", "Department code"),
+    ("ilce", "District"), ("mahalle", "Neighbourhood"), ("priority", "low, normal, high, urgent"),
+    ("request_type", "istek, sikayet, ihbar, gorus_oneri, bilgi_edinme, tesekkur"),
+    ("assignee", "User id, 'me' or 'none'"), ("overdue", "true: only requests past their deadline"),
+    ("q", "Full-text search in subject, text and tracking code"), ("sort", "newest (default) or due"),
+    ("limit", "1-200, default 50"), ("cursor", "next_cursor from the previous page"), ("count", "true: include total"),
+]  # fmt: skip
+
+# (method, path, summary, body model, tag)
+_PATHS: list[tuple[str, str, str, type | None, str]] = [
+    ("post", "/api/v1/requests", "Create a request (idempotent on external_id / Idempotency-Key / body)", s.CreateRequestIn, "requests"),
+    ("get", "/api/v1/requests", "List requests with filters and cursor pagination", None, "requests"),
+    ("get", "/api/v1/requests/{id}", "A request with thread, events, classification and routing trace", None, "requests"),
+    ("patch", "/api/v1/requests/{id}", "Change fields; topic/type/mahalle changes are stored as corrections", s.UpdateRequestIn, "requests"),
+    ("post", "/api/v1/requests/{id}/assign", "Assign to a user (or null to unassign)", s.AssignIn, "requests"),
+    ("post", "/api/v1/requests/{id}/claim", "Assign to yourself", None, "requests"),
+    ("post", "/api/v1/requests/{id}/forward", "Forward to a department, informing co-departments", s.ForwardIn, "requests"),
+    ("post", "/api/v1/requests/{id}/reply", "Answer the citizen on their channel (or add an internal note)", s.ReplyIn, "requests"),
+    ("post", "/api/v1/requests/{id}/close", "Close with an outcome (olumlu / olumsuz)", s.CloseIn, "requests"),
+    ("post", "/api/v1/requests/{id}/merge", "Mark as duplicate of another request (one cluster)", s.MergeIn, "requests"),
+    ("post", "/api/v1/requests/{id}/wait", "Wait on the citizen: pauses the SLA clock", s.WaitIn, "requests"),
+    ("get", "/api/v1/contacts/{id}", "A contact with their request history", None, "contacts"),
+    ("get", "/api/v1/contacts", "Find contacts by phone or e-mail (caller history)", None, "contacts"),
+    ("get", "/api/v1/departments", "Departments and their forwarding targets", None, "departments"),
+    ("get", "/api/v1/connectors", "Connector health: last success, last error, backlog", None, "connectors"),
+    ("get", "/api/v1/quarantine", "Inputs that could not be parsed", None, "quarantine"),
+    ("post", "/api/v1/quarantine/{id}/retry", "Parse and ingest a quarantined input again", None, "quarantine"),
+    ("get", "/api/v1/rules", "The active routing rules, their version and the last load error", None, "rules"),
+    ("put", "/api/v1/rules", "Validate and activate new routing rules", s.RulesIn, "rules"),
+    ("post", "/api/v1/rules/check", "Validate routing rules without activating them", s.RulesIn, "rules"),
+    ("post", "/api/v1/rules/backtest", "Re-run stored requests through candidate rules", s.BacktestIn, "rules"),
+    ("get", "/api/v1/rules/versions", "Activated rule versions with author, time and diff", None, "rules"),
+    ("post", "/api/v1/rules/versions/{id}/activate", "Reactivate an older version", None, "rules"),
+    ("get", "/api/v1/reports/muhtar", "Quarterly muhtar figures: total, answered olumlu / olumsuz", None, "reports"),
+    ("get", "/api/v1/reports/mahalle", "Which neighbourhood needs what", None, "reports"),
+    ("get", "/healthz", "Liveness and database check", None, "system"),
+    ("get", "/metrics", "Prometheus metrics", None, "system"),
+]  # fmt: skip
+
+_ERROR = {
+    "type": "object",
+    "properties": {
+        "error": {"type": "string"}, "message": {"type": "string"}, "field": {"type": "string"},
+        "errors": {"type": "array", "items": {"type": "object", "properties": {"field": {"type": "string"}, "problem": {"type": "string"}}}},
+    },
+    "required": ["error", "message"],
+}  # fmt: skip
+
+
+def build() -> dict[str, Any]:
+    components: dict[str, Any] = {"Error": _ERROR}
+    paths: dict[str, dict[str, Any]] = {}
+    for method, path, summary, model, tag in _PATHS:
+        op: dict[str, Any] = {
+            "summary": summary,
+            "tags": [tag],
+            "responses": {
+                "200": {"description": "OK"},
+                "4XX": {"description": "Refused", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+            },
+        }
+        if path.startswith("/api/"):
+            op["security"] = [{"apiKey": []}, {"bearer": []}]
+        if "{id}" in path:
+            op["parameters"] = [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}]
+        if method == "get" and path == "/api/v1/requests":
+            op["parameters"] = [{"name": n, "in": "query", "required": False, "description": d, "schema": {"type": "string"}} for n, d in _LIST_PARAMS]
+        if model is not None:
+            schema = s.schema_of(model)
+            for name, sub in schema.pop("$defs", {}).items():
+                components[name] = sub
+            components[model.__name__] = schema
+            op["requestBody"] = {"required": True, "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}}}
+        paths.setdefault(path, {})[method] = op
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Talep Hub API", "version": "1", "description": "Omnichannel intake and routing hub for municipalities."},
+        "paths": paths,
+        "components": {
+            "schemas": components,
+            "securitySchemes": {
+                "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
+                "bearer": {"type": "http", "scheme": "bearer"},
+            },
+        },
+    }

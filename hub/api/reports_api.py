@@ -1,0 +1,40 @@
+"""/api/v1/reports: neighbourhood needs and quarterly muhtar figures."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from aiohttp import web
+
+from hub import reports
+from hub.actions.errors import ActionError
+from hub.api.auth import actor_of
+from hub.auth import require
+
+routes = web.RouteTableDef()
+
+
+def _current_quarter() -> str:
+    now = datetime.now(UTC)
+    return f"{now.year}Q{(now.month - 1) // 3 + 1}"
+
+
+@routes.get("/api/v1/reports/muhtar")
+async def muhtar(request: web.Request) -> web.Response:
+    require(actor_of(request), "request.read")
+    hub = request.app["hub"]
+    quarter = request.query.get("quarter") or _current_quarter()
+    return web.json_response(await hub.db.run(reports.muhtar_quarter, hub.db, quarter))
+
+
+@routes.get("/api/v1/reports/mahalle")
+async def mahalle(request: web.Request) -> web.Response:
+    require(actor_of(request), "request.read")
+    hub = request.app["hub"]
+    try:
+        days = int(request.query.get("days", "90"))
+    except ValueError:
+        raise ActionError("days must be an integer", field="days") from None
+    since = datetime.now(UTC) - timedelta(days=max(1, min(days, 3660)))
+    items = await hub.db.run(reports.mahalle_needs, hub.db, since=since, ilce=request.query.get("ilce"))
+    return web.json_response({"items": items, "days": days})

@@ -1,0 +1,250 @@
+"""/api/v1/requests: create, list, read, patch, and the action endpoints."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy import or_
+from sqlmodel import Session, func, select
+
+from connectors.base import Location, RawMessage, Sender
+from hub.actions import requests as ra
+from hub.actions.errors import ActionError, NotFound
+from hub.api import schemas as s
+from hub.api.auth import actor_of
+from hub.api.errors import read_json
+from hub.api.views import request_detail, request_summary
+from hub.auth import Actor, require
+from hub.models import FINAL_STATUSES, Request, utcnow
+
+routes = web.RouteTableDef()
+MAX_LIMIT = 200
+
+
+def _ctx(request: web.Request) -> Any:
+    return request.app["hub"]
+
+
+@routes.post("/api/v1/requests")
+async def create(request: web.Request) -> web.Response:
+    actor = actor_of(request)
+    require(actor, "request.create")
+    body = await read_json(request)
+    data = s.CreateRequestIn.model_validate(body)
+    ctx = _ctx(request)
+    # Without an explicit key, the body itself is the key: the same POST twice is one request.
+    key = data.external_id or request.headers.get("Idempotency-Key")
+    if not key:
+        key = "body:" + hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:32]
+    contact = data.contact or s.ContactIn()
+    loc = data.location
+    raw = RawMessage(
+        channel=data.channel,
+        external_id=key,
+        text=data.text,
+        subject=data.subject,
+        received_at=data.received_at.astimezone(UTC) if data.received_at and data.received_at.tzinfo else (data.received_at.replace(tzinfo=UTC) if data.received_at else datetime.now(UTC)),
+        sender=Sender(name=contact.name, phone=contact.phone, email=contact.email, kind=contact.kind),
+        location=Location(ilce=loc.ilce, mahalle=loc.mahalle, address=loc.address, lat=loc.lat, lon=loc.lon) if loc else None,
+        request_type=data.request_type,
+        reply_to={"phone": contact.phone} if contact.phone else ({"email": contact.email} if contact.email else {}),
+        metadata={"created_by": actor.id},
+    )
+    result = await ctx.db.run(ctx.intake.ingest, raw)
+    detail = await ctx.db.run(_detail, ctx, actor, result.request_id)
+    detail["intake"] = result.to_dict()
+    return web.json_response(detail, status=201 if result.created else 200)
+
+
+def _detail(ctx: Any, actor: Actor, request_id: int) -> dict:
+    with ctx.db.reader() as session:
+        return request_detail(session, ra.get(session, actor, request_id))
+
+
+def _encode_cursor(values: list[Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> list[Any]:
+    try:
+        pad = "=" * (-len(cursor) % 4)
+        values = json.loads(base64.urlsafe_b64decode(cursor + pad))
+        assert isinstance(values, list) and len(values) == 2
+        return values
+    except Exception:
+        raise ActionError("cursor is not valid", field="cursor") from None
+
+
+def _list(ctx: Any, actor: Actor, q: dict[str, str]) -> dict:
+    sort = q.get("sort", "newest")
+    if sort not in ("newest", "due"):
+        raise ActionError("sort must be newest or due", field="sort")
+    try:
+        limit = int(q.get("limit", "50"))
+    except ValueError:
+        raise ActionError("limit must be an integer", field="limit") from None
+    if not 1 <= limit <= MAX_LIMIT:
+        raise ActionError(f"limit must be between 1 and {MAX_LIMIT}", field="limit")
+    stmt = select(Request)
+    for key in ("status", "channel", "topic", "department", "ilce", "mahalle", "priority", "request_type"):
+        if key in q:
+            values = [v for v in q[key].split(",") if v]
+            stmt = stmt.where(getattr(Request, key).in_(values))
+    if actor.role == "department":
+        stmt = stmt.where(Request.department == actor.department)
+    if "assignee" in q:
+        if q["assignee"] in ("none", ""):
+            stmt = stmt.where(Request.assignee_id.is_(None))
+        elif q["assignee"] == "me":
+            stmt = stmt.where(Request.assignee_id == actor.user_id)
+        else:
+            try:
+                stmt = stmt.where(Request.assignee_id == int(q["assignee"]))
+            except ValueError:
+                raise ActionError("assignee must be a user id, me or none", field="assignee") from None
+    if q.get("overdue") in ("1", "true", "yes"):
+        stmt = stmt.where(Request.due_at < utcnow(), Request.status.notin_([x.value for x in FINAL_STATUSES]))
+    if q.get("q"):
+        term = f"%{q['q'][:200]}%"
+        stmt = stmt.where(or_(Request.text.ilike(term), Request.subject.ilike(term), Request.tracking_code.ilike(term)))
+    if sort == "newest":
+        order = [Request.received_at.desc(), Request.id.desc()]
+    else:
+        order = [Request.due_at.asc(), Request.id.asc()]
+        stmt = stmt.where(Request.due_at.is_not(None))
+    if q.get("cursor"):
+        key, last_id = _decode_cursor(q["cursor"])
+        try:
+            at = datetime.fromisoformat(key)
+        except (TypeError, ValueError):
+            raise ActionError("cursor is not valid", field="cursor") from None
+        col = Request.received_at if sort == "newest" else Request.due_at
+        if sort == "newest":
+            stmt = stmt.where(or_(col < at, (col == at) & (Request.id < last_id)))
+        else:
+            stmt = stmt.where(or_(col > at, (col == at) & (Request.id > last_id)))
+    with ctx.db.reader() as session:
+        rows = list(session.exec(stmt.order_by(*order).limit(limit + 1)))
+        total = None
+        if q.get("count") in ("1", "true"):
+            total = session.exec(select(func.count()).select_from(stmt.order_by(None).subquery())).one()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = None
+    if more and rows:
+        last = rows[-1]
+        key_value = last.received_at if sort == "newest" else last.due_at
+        next_cursor = _encode_cursor([key_value.isoformat(), last.id])
+    return {"items": [request_summary(r) for r in rows], "next_cursor": next_cursor, "total": total}
+
+
+@routes.get("/api/v1/requests")
+async def list_requests(request: web.Request) -> web.Response:
+    actor = actor_of(request)
+    require(actor, "request.read")
+    ctx = _ctx(request)
+    return web.json_response(await ctx.db.run(_list, ctx, actor, dict(request.query)))
+
+
+def _request_id(request: web.Request) -> int:
+    try:
+        return int(request.match_info["id"])
+    except ValueError:
+        raise NotFound("request not found") from None
+
+
+@routes.get("/api/v1/requests/{id}")
+async def get_request(request: web.Request) -> web.Response:
+    actor = actor_of(request)
+    require(actor, "request.read")
+    ctx = _ctx(request)
+    return web.json_response(await ctx.db.run(_detail, ctx, actor, _request_id(request)))
+
+
+async def _act(request: web.Request, fn: Any, model: type | None = None) -> web.Response:
+    """Run one action in one transaction and answer with the request's new state."""
+    actor = actor_of(request)
+    ctx = _ctx(request)
+    data = model.model_validate(await read_json(request)) if model is not None else None
+    rid = _request_id(request)
+
+    def work() -> dict:
+        with ctx.db.session() as session:
+            req = ra.get(session, actor, rid, for_update=True)
+            fn(session, actor, req, data, ctx)
+        with ctx.db.reader() as session:
+            return request_detail(session, ra.get(session, actor, rid))
+
+    return web.json_response(await ctx.db.run(work))
+
+
+def _masked(ctx: Any, text: str) -> str:
+    from classifier.text import mask_pii
+
+    return mask_pii(text)
+
+
+@routes.patch("/api/v1/requests/{id}")
+async def patch(request: web.Request) -> web.Response:
+    def fn(session: Session, actor: Actor, req: Request, data: s.UpdateRequestIn, ctx: Any) -> None:
+        changes = data.model_dump(exclude_unset=True)
+        if not changes:
+            raise ActionError("nothing to change", field="body")
+        ra.update(session, actor, req, changes, masked_text=_masked(ctx, req.text))
+
+    return await _act(request, fn, s.UpdateRequestIn)
+
+
+@routes.post("/api/v1/requests/{id}/assign")
+async def assign(request: web.Request) -> web.Response:
+    return await _act(request, lambda se, a, r, d, c: ra.assign(se, a, r, d.assignee_id), s.AssignIn)
+
+
+@routes.post("/api/v1/requests/{id}/claim")
+async def claim(request: web.Request) -> web.Response:
+    return await _act(request, lambda se, a, r, d, c: ra.claim(se, a, r))
+
+
+@routes.post("/api/v1/requests/{id}/forward")
+async def forward(request: web.Request) -> web.Response:
+    def fn(se: Session, a: Actor, r: Request, d: s.ForwardIn, c: Any) -> None:
+        from hub.actions import notify
+
+        ra.forward(se, a, r, d.department, co_departments=d.co_departments, note=d.note, base_url=c.settings.base_url)
+        notify.notify(se, r, "forwarded")
+
+    return await _act(request, fn, s.ForwardIn)
+
+
+@routes.post("/api/v1/requests/{id}/reply")
+async def reply(request: web.Request) -> web.Response:
+    def fn(se: Session, a: Actor, r: Request, d: s.ReplyIn, c: Any) -> None:
+        ra.reply(se, a, r, d.text, outcome=d.outcome, outcome_reason=d.outcome_reason, close=d.close, internal=d.internal)
+
+    return await _act(request, fn, s.ReplyIn)
+
+
+@routes.post("/api/v1/requests/{id}/close")
+async def close(request: web.Request) -> web.Response:
+    return await _act(request, lambda se, a, r, d, c: ra.close_request(se, a, r, outcome=d.outcome, reason=d.reason), s.CloseIn)
+
+
+@routes.post("/api/v1/requests/{id}/merge")
+async def merge(request: web.Request) -> web.Response:
+    def fn(se: Session, a: Actor, r: Request, d: s.MergeIn, c: Any) -> None:
+        target = ra.by_code(se, d.into) if isinstance(d.into, str) else se.get(Request, d.into)
+        if target is None or not a.can_see_department(target.department):
+            raise ActionError("target request not found", field="into")
+        ra.merge(se, a, r, target)
+
+    return await _act(request, fn, s.MergeIn)
+
+
+@routes.post("/api/v1/requests/{id}/wait")
+async def wait(request: web.Request) -> web.Response:
+    return await _act(request, lambda se, a, r, d, c: ra.wait_on_citizen(se, a, r, d.question), s.WaitIn)

@@ -1,0 +1,108 @@
+"""Input shapes for the API. Unknown fields are refused, text is bounded."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+
+from hub.models import CHANNELS, PRIORITIES, REQUEST_TYPES
+
+MAX_TEXT = 20_000
+Channel = Literal[CHANNELS]  # type: ignore[valid-type]
+RequestType = Literal[REQUEST_TYPES]  # type: ignore[valid-type]
+Priority = Literal[PRIORITIES]  # type: ignore[valid-type]
+Outcome = Literal["olumlu", "olumsuz"]
+Short = Annotated[str, StringConstraints(max_length=300)]
+Text = Annotated[str, StringConstraints(min_length=1, max_length=MAX_TEXT)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ContactIn(Strict):
+    name: Short | None = None
+    phone: Annotated[str, StringConstraints(max_length=40)] | None = None
+    email: EmailStr | None = None
+    kind: Literal["citizen", "muhtar", "institution"] = "citizen"
+
+
+class LocationIn(Strict):
+    ilce: Short | None = None
+    mahalle: Short | None = None
+    address: Annotated[str, StringConstraints(max_length=1000)] | None = None
+    lat: float | None = Field(None, ge=-90, le=90)
+    lon: float | None = Field(None, ge=-180, le=180)
+
+
+class CreateRequestIn(Strict):
+    text: Text
+    subject: Short | None = None
+    channel: Channel = "api"
+    external_id: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
+    request_type: RequestType | None = None
+    received_at: datetime | None = None
+    contact: ContactIn | None = None
+    location: LocationIn | None = None
+
+
+class UpdateRequestIn(Strict):
+    subject: Short | None = None
+    request_type: RequestType | None = None
+    topic: Annotated[str, StringConstraints(max_length=60)] | None = None
+    ilce: Short | None = None
+    mahalle: Short | None = None
+    address: Annotated[str, StringConstraints(max_length=1000)] | None = None
+    priority: Priority | None = None
+    tags: list[Annotated[str, StringConstraints(max_length=60)]] | None = Field(None, max_length=50)
+    status: Literal["triaged", "in_progress", "needs_review", "rejected", "out_of_scope"] | None = None
+    department: Annotated[str, StringConstraints(max_length=60)] | None = None
+    needs_review: bool | None = None
+
+
+class AssignIn(Strict):
+    assignee_id: int | None
+
+
+class ForwardIn(Strict):
+    department: Annotated[str, StringConstraints(min_length=1, max_length=60)]
+    co_departments: list[Annotated[str, StringConstraints(max_length=60)]] = Field(default_factory=list, max_length=20)
+    note: Annotated[str, StringConstraints(max_length=2000)] | None = None
+
+
+class ReplyIn(Strict):
+    text: Text
+    outcome: Outcome | None = None
+    outcome_reason: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    close: bool = False
+    internal: bool = False
+
+
+class CloseIn(Strict):
+    outcome: Outcome
+    reason: Annotated[str, StringConstraints(max_length=2000)] | None = None
+
+
+class MergeIn(Strict):
+    into: int | Annotated[str, StringConstraints(max_length=40)]
+
+
+class WaitIn(Strict):
+    question: Annotated[str, StringConstraints(max_length=MAX_TEXT)] | None = None
+
+
+class RulesIn(Strict):
+    text: Annotated[str, StringConstraints(min_length=1, max_length=2_000_000)]
+    author: Short | None = None
+
+
+class BacktestIn(Strict):
+    text: Annotated[str, StringConstraints(min_length=1, max_length=2_000_000)]
+    since_days: int | None = Field(None, ge=1, le=3660)
+    limit: int = Field(200_000, ge=1, le=2_000_000)
+
+
+def schema_of(model: type[BaseModel]) -> dict[str, Any]:
+    return model.model_json_schema(ref_template="#/components/schemas/{model}")

@@ -1,0 +1,111 @@
+"""How stored rows look in the API. Read-only: views never write."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, select
+
+from hub.models import Contact, Event, Message, Outbox, Request, utcnow
+
+
+def iso(d: datetime | None) -> str | None:
+    return d.isoformat() if d else None
+
+
+def sla_state(req: Request, now: datetime | None = None) -> str | None:
+    if req.due_at is None or req.status in ("answered", "closed", "duplicate", "out_of_scope", "rejected"):
+        return None
+    now = now or utcnow()
+    if req.sla_paused_since is not None:
+        return "paused"
+    if now > req.due_at:
+        return "breached"
+    total = (req.due_at - req.received_at).total_seconds() + (req.sla_paused_seconds or 0)
+    elapsed = (now - req.received_at).total_seconds() - (req.sla_paused_seconds or 0)
+    if total > 0 and elapsed / total >= 0.8:
+        return "at_risk"
+    return "on_time"
+
+
+def request_summary(req: Request) -> dict[str, Any]:
+    return {
+        "id": req.id,
+        "tracking_code": req.tracking_code,
+        "channel": req.channel,
+        "received_at": iso(req.received_at),
+        "subject": req.subject,
+        "text": req.text,
+        "request_type": req.request_type,
+        "status": req.status,
+        "topic": req.topic,
+        "topic_confidence": req.topic_confidence,
+        "department": req.department,
+        "co_departments": req.co_departments or [],
+        "priority": req.priority,
+        "tags": req.tags or [],
+        "location": {
+            "il": req.il, "ilce": req.ilce, "mahalle": req.mahalle, "address": req.address,
+            "lat": req.lat, "lon": req.lon, "source": req.location_source,
+        },  # fmt: skip
+        "needs_review": req.needs_review,
+        "assignee_id": req.assignee_id,
+        "contact_id": req.contact_id,
+        "due_at": iso(req.due_at),
+        "sla_state": sla_state(req),
+        "answered_at": iso(req.answered_at),
+        "closed_at": iso(req.closed_at),
+        "outcome": req.outcome,
+        "outcome_reason": req.outcome_reason,
+        "parent_id": req.parent_id,
+        "updated_at": iso(req.updated_at),
+    }
+
+
+def contact_view(c: Contact | None) -> dict[str, Any] | None:
+    if c is None:
+        return None
+    return {"id": c.id, "name": c.name, "phone": c.phone, "email": c.email, "telegram_id": c.telegram_id,
+            "x_handle": c.x_handle, "kind": c.kind}  # fmt: skip
+
+
+def message_view(m: Message) -> dict[str, Any]:
+    return {
+        "id": m.id, "direction": m.direction, "channel": m.channel, "subject": m.subject, "body": m.body,
+        "sender": m.sender, "attachments": m.attachments, "author": m.author,
+        "delivery_status": m.delivery_status, "created_at": iso(m.created_at),
+    }  # fmt: skip
+
+
+def event_view(e: Event) -> dict[str, Any]:
+    return {"id": e.id, "actor": e.actor, "kind": e.kind, "data": e.data, "created_at": iso(e.created_at)}
+
+
+def request_detail(session: Session, req: Request) -> dict[str, Any]:
+    out = request_summary(req)
+    out["contact"] = contact_view(session.get(Contact, req.contact_id) if req.contact_id else None)
+    out["thread"] = [
+        message_view(m)
+        for m in session.exec(select(Message).where(Message.request_id == req.id).order_by(Message.created_at, Message.id))
+    ]
+    out["events"] = [
+        event_view(e) for e in session.exec(select(Event).where(Event.request_id == req.id).order_by(Event.id))
+    ]
+    out["classification"] = req.classification or {}
+    out["routing"] = {"trace": req.routing_trace or {}, "rules_version": req.rules_version}
+    out["sla"] = {
+        "due_at": iso(req.due_at), "state": sla_state(req), "days": req.sla_days,
+        "business_days": req.sla_business_days, "policy": req.sla_policy,
+        "paused_seconds": req.sla_paused_seconds, "paused_since": iso(req.sla_paused_since),
+    }  # fmt: skip
+    out["outbox"] = [
+        {"id": o.id, "kind": o.kind, "status": o.status, "attempts": o.attempts, "last_error": o.last_error,
+         "next_attempt_at": iso(o.next_attempt_at)}
+        for o in session.exec(select(Outbox).where(Outbox.request_id == req.id).order_by(Outbox.id))
+    ]  # fmt: skip
+    out["cluster"] = [
+        {"id": r.id, "tracking_code": r.tracking_code, "status": r.status}
+        for r in session.exec(select(Request).where(Request.parent_id == req.id))
+    ]
+    return out

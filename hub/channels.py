@@ -1,0 +1,103 @@
+"""Which connectors run, built from settings. One builder per channel; a channel
+without its settings stays off and says why in /api/v1/connectors."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from hub.connectors_runtime import ConnectorRuntime, _secret
+from hub.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def build_email(rt: ConnectorRuntime, st: Settings) -> None:
+    from connectors.email import ImapConfig, ImapSource, SmtpConfig, SmtpSender
+
+    if st.smtp_host:
+        rt.add_sender("email", SmtpSender(SmtpConfig(
+            host=st.smtp_host, port=st.smtp_port, from_address=st.smtp_from, our_domain=st.mail_domain,
+            username=st.smtp_username, password=_secret(st.smtp_password),
+            starttls=True if st.smtp_starttls else (None if not st.smtp_tls else False), ssl=st.smtp_tls,
+            from_name=st.municipality_name, reply_to=st.smtp_reply_to,
+        )))  # fmt: skip
+    if not st.imap_host:
+        rt.disabled["email"] = "HUB_IMAP_HOST is not set"
+        return
+    rt.add_polled(ImapSource(ImapConfig(
+        host=st.imap_host, username=st.imap_username or "", password=_secret(st.imap_password) or "",
+        port=st.imap_port, ssl=st.imap_ssl, starttls=st.imap_starttls, folder=st.imap_folder,
+        poll_interval=st.imap_poll_seconds, use_idle=st.imap_idle, own_domains=frozenset({st.mail_domain}),
+        max_attachment_bytes=st.max_attachment_bytes,
+    )), st.imap_poll_seconds)  # fmt: skip
+
+
+def build_telegram(rt: ConnectorRuntime, st: Settings) -> None:
+    from connectors.telegram import TelegramSource
+
+    src = TelegramSource.from_settings(token=_secret(st.telegram_token), api_base=st.telegram_api_base)
+    if src is None:
+        rt.disabled["telegram"] = "HUB_TELEGRAM_TOKEN is not set"
+        return
+    rt.add_polled(src, 1.0)  # fetch itself long-polls
+    rt.add_sender("telegram", src)
+
+
+def build_x(rt: ConnectorRuntime, st: Settings) -> None:
+    from connectors.x import XSource
+
+    src = XSource.from_settings(
+        bearer_token=_secret(st.x_bearer_token), user_id=st.x_user_id, search_query=st.x_search_query,
+        api_base=st.x_api_base, consumer_key=_secret(st.x_consumer_key),
+        consumer_secret=_secret(st.x_consumer_secret), access_token=_secret(st.x_access_token),
+        access_token_secret=_secret(st.x_access_token_secret),
+    )  # fmt: skip
+    if src is None or not getattr(src, "enabled", True):
+        rt.disabled["x"] = getattr(src, "disabled_reason", None) or "HUB_X_BEARER_TOKEN is not set"
+        return
+    rt.add_polled(src, st.x_poll_seconds)
+    if getattr(src, "can_reply", True):
+        rt.add_sender("x", src)
+
+
+def build_meta(rt: ConnectorRuntime, st: Settings) -> None:
+    if not st.meta_app_secret or not st.meta_verify_token:
+        rt.disabled["meta"] = "HUB_META_APP_SECRET and HUB_META_VERIFY_TOKEN are not set"
+        return
+    from connectors.meta import MetaWebhookSource
+
+    src = MetaWebhookSource(
+        app_secret=_secret(st.meta_app_secret), verify_token=_secret(st.meta_verify_token),
+        graph_base=st.meta_graph_base, graph_version=st.meta_graph_version,
+        whatsapp_phone_number_id=st.whatsapp_phone_number_id, whatsapp_token=_secret(st.whatsapp_token),
+        page_token=_secret(st.facebook_page_token), instagram_token=_secret(st.instagram_token),
+    )  # fmt: skip
+    rt.webhooks.append(src)
+    for channel in ("whatsapp", "facebook", "instagram"):
+        rt.add_sender(channel, src)
+
+
+def build_files(rt: ConnectorRuntime, st: Settings) -> None:
+    """CİMER / MBS drops, answer exports, and the Alo 153 call log: need no credentials."""
+    from connectors.imports import CallLogFolderSource, ExportSender
+    from connectors.imports.folder import ImportFolderSource
+
+    export_dir = st.export_dir or st.data_dir / "export"
+    import_dir = st.import_dir or st.data_dir / "import"
+    calllog_dir = st.calllog_dir or st.data_dir / "calllog"
+    for d in (export_dir, import_dir, calllog_dir):
+        d.mkdir(parents=True, exist_ok=True)
+    for kind in ("cimer", "mbs"):
+        rt.add_sender(kind, ExportSender(export_dir, channel=kind, fmt="xlsx"))
+        sub = import_dir / kind
+        sub.mkdir(exist_ok=True)
+        rt.add_polled(ImportFolderSource(sub, kind=kind), st.file_poll_seconds)
+    rt.add_polled(CallLogFolderSource(calllog_dir, done_dir=calllog_dir / "islendi", error_dir=calllog_dir / "hatali"),
+                  st.file_poll_seconds)  # fmt: skip
+
+
+BUILDERS: list[Callable[[ConnectorRuntime, Settings], Any]] = [
+    build_email, build_telegram, build_x, build_meta, build_files,
+]  # fmt: skip

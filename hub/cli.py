@@ -1,0 +1,254 @@
+"""``python run_hub.py``: the hub and its subcommands on one entry point."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import signal
+import sys
+from pathlib import Path
+
+log = logging.getLogger("hub")
+
+
+def _settings(args: argparse.Namespace):  # noqa: ANN202
+    from hub.settings import Settings
+
+    overrides = {}
+    if getattr(args, "demo", False):
+        overrides["demo"] = True
+        if os.environ.get("HUB_ANONYMOUS_ROLE") is None:
+            overrides["anonymous_role"] = "supervisor"
+    if getattr(args, "port", None):
+        overrides["port"] = args.port
+    if getattr(args, "host", None):
+        overrides["host"] = args.host
+    return Settings(**overrides)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from aiohttp import web
+
+    from hub.context import Hub
+    from hub.observability import setup_logging
+
+    st = _settings(args)
+    setup_logging(st.log_level)
+    hub = Hub(st)
+    if args.demo:
+        from hub import demo
+
+        with hub.db.reader() as session:
+            from sqlmodel import func, select
+
+            from hub.models import Request
+
+            have = session.exec(select(func.count()).select_from(Request)).one()
+        logins = demo.seed(hub, n=args.demo_count) if have == 0 else demo._users(hub)
+        print("Demo girişleri (kullanıcı / parola / API anahtarı):")
+        for row in logins:
+            print(f"  {row['username']:<11} {row['password']:<17} {row['api_key']}  ({row['role']})")
+    _bootstrap_key(hub)
+    app = hub.app()
+
+    async def main() -> None:
+        runner = web.AppRunner(app, handle_signals=False, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, st.host, st.port)
+        await site.start()
+        print(f"Talep Hub çalışıyor: {st.base_url}  (durdurmak için Ctrl+C)", flush=True)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await stop.wait()
+        log.info("stopping: finishing work in hand")
+        await runner.cleanup()
+
+    asyncio.run(main())
+    return 0
+
+
+def _bootstrap_key(hub) -> None:  # noqa: ANN001
+    key = hub.settings.bootstrap_admin_key
+    if key is None:
+        return
+    from sqlmodel import select
+
+    from hub.auth import hash_key
+    from hub.models import ApiKey
+
+    digest = hash_key(key.get_secret_value())
+    with hub.db.session() as session:
+        if session.exec(select(ApiKey).where(ApiKey.key_hash == digest)).first() is None:
+            session.add(ApiKey(name="bootstrap admin", key_hash=digest, role="admin"))
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from hub.db import migrate
+
+    st = _settings(args)
+    st.data_dir.mkdir(parents=True, exist_ok=True)
+    migrate(st.resolved_database_url)
+    print("veritabanı güncel")
+    return 0
+
+
+def cmd_seed_demo(args: argparse.Namespace) -> int:
+    from hub import demo
+    from hub.context import Hub
+
+    hub = Hub(_settings(args))
+    logins = demo.seed(hub, n=args.count)
+    print(json.dumps({"seeded": args.count, "logins": logins}, ensure_ascii=False, indent=1))
+    return 0
+
+
+def cmd_rules(args: argparse.Namespace) -> int:
+    from hub.routing import known_vocab
+    from hub.rules.check import check_file
+
+    if args.rules_cmd == "check":
+        code, text = check_file(args.file, **known_vocab())
+        print(text)
+        return code
+    if args.rules_cmd == "backtest":
+        from hub.context import Hub
+        from hub.rules import RuleSet, RulesError
+        from hub.rules_backtest import run_backtest
+
+        try:
+            candidate = RuleSet.from_file(args.file, **known_vocab())
+        except RulesError as exc:
+            print(exc.format())
+            return 2
+        except OSError as exc:
+            print(f"{args.file}: {exc.strerror}")
+            return 2
+        hub = Hub(_settings(args))
+        since = _days(args.since) if args.since else None
+        report = run_backtest(hub, candidate, since_days=since)
+        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=1) if args.json else report.format())
+        return 0
+    return 2
+
+
+def _days(value: str) -> int:
+    value = value.strip().lower()
+    if value.endswith("d"):
+        value = value[:-1]
+    try:
+        return max(1, int(value))
+    except ValueError:
+        raise SystemExit(f"--since must look like 30d, got {value!r}") from None
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from connectors.imports import ImportRejected, import_file
+    from hub.context import Hub
+
+    try:
+        result = import_file(Path(args.file), kind=args.kind)
+    except ImportRejected as exc:
+        print(f"dosya reddedildi: {exc}")
+        return 2
+    except OSError as exc:
+        print(f"{args.file}: {exc.strerror}")
+        return 2
+    hub = Hub(_settings(args))
+    results = hub.intake.ingest_batch(result.messages)
+    print(result.format())
+    print(f"{sum(r.created for r in results)} yeni talep, {sum(r.duplicate_delivery for r in results)} daha önce alınmış")
+    return 0 if not result.rejected_rows else 1
+
+
+def cmd_api_key(args: argparse.Namespace) -> int:
+    from hub.auth import hash_key, new_api_key
+    from hub.context import Hub
+    from hub.models import ApiKey
+
+    hub = Hub(_settings(args))
+    key = new_api_key()
+    with hub.db.session() as session:
+        session.add(ApiKey(name=args.name, key_hash=hash_key(key), role=args.role, department_code=args.department))
+    print(key)
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from hub import reports
+    from hub.context import Hub
+
+    hub = Hub(_settings(args))
+    report = reports.muhtar_quarter(hub.db, args.quarter)
+    if args.xlsx:
+        reports.muhtar_xlsx(report, args.xlsx)
+        print(f"yazıldı: {args.xlsx}")
+    else:
+        print(json.dumps(report, ensure_ascii=False, indent=1))
+    return 0
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from hub.context import Hub
+    from hub.learning import retrain
+
+    hub = Hub(_settings(args))
+    result = retrain(hub)
+    print(json.dumps(result, ensure_ascii=False, indent=1, default=str))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="run_hub.py", description="Talep Hub: omnichannel intake and routing hub.")
+    p.add_argument("--demo", action="store_true", help="seed about 500 demo requests and print demo logins")
+    p.add_argument("--demo-count", type=int, default=500, help=argparse.SUPPRESS)
+    p.add_argument("--host")
+    p.add_argument("--port", type=int)
+    sub = p.add_subparsers(dest="cmd")
+    sub.add_parser("serve", help="start the hub (the default)").set_defaults(fn=cmd_serve, demo=False)
+    sub.add_parser("migrate", help="create or upgrade the database schema").set_defaults(fn=cmd_migrate)
+    sd = sub.add_parser("seed-demo", help="add demo requests and users")
+    sd.add_argument("--count", type=int, default=500)
+    sd.set_defaults(fn=cmd_seed_demo)
+    rules = sub.add_parser("rules", help="check or backtest routing rules")
+    rsub = rules.add_subparsers(dest="rules_cmd", required=True)
+    rc = rsub.add_parser("check", help="validate a rules file: exit 0 with a summary, or 2 with the errors")
+    rc.add_argument("file")
+    rb = rsub.add_parser("backtest", help="re-run stored requests through candidate rules")
+    rb.add_argument("file")
+    rb.add_argument("--since", help="only requests received in this window, e.g. 30d")
+    rb.add_argument("--json", action="store_true")
+    rules.set_defaults(fn=cmd_rules)
+    imp = sub.add_parser("import", help="import a CİMER or MBS export file (CSV/XLSX)")
+    imp.add_argument("kind", choices=["cimer", "mbs"])
+    imp.add_argument("file")
+    imp.set_defaults(fn=cmd_import)
+    key = sub.add_parser("api-key", help="create an API key for an integration")
+    key.add_argument("name")
+    key.add_argument("--role", default="agent", choices=["agent", "supervisor", "department", "admin"])
+    key.add_argument("--department")
+    key.set_defaults(fn=cmd_api_key)
+    rep = sub.add_parser("report", help="quarterly muhtar figures")
+    rep.add_argument("--quarter", required=True, help="e.g. 2026Q3")
+    rep.add_argument("--xlsx", help="write an Excel file instead of JSON")
+    rep.set_defaults(fn=cmd_report)
+    tr = sub.add_parser("train", help="retrain the classifier on seed + history + corrections (with the evaluation gate)")
+    tr.set_defaults(fn=cmd_train)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    fn = getattr(args, "fn", cmd_serve)
+    try:
+        return fn(args)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # no traceback reaches a user; the log has it
+        logging.getLogger("hub").debug("command failed", exc_info=True)
+        print(f"hata: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1

@@ -1,0 +1,1 @@
+"""Intake: RawMessage in, stored request + events + outbox out."""

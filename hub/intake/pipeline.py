@@ -1,0 +1,229 @@
+"""The intake pipeline: one RawMessage, one transaction.
+
+1. idempotency  - (channel, external_id) seen before? return what it became;
+2. threading    - e-mail reply, tracking code, or open chat → existing request;
+3. contact      - resolve the citizen across channels;
+4. classify     - topic, type, location (through ``ClassifierPort``);
+5. route        - department, priority, SLA (through ``RouterPort``);
+6. persist      - request, message, events and outbox rows, all or nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from datetime import UTC
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from connectors.base import RawMessage
+from hub.actions import contacts, notify, outbox
+from hub.actions import requests as req_actions
+from hub.attachments import AttachmentStore
+from hub.auth import SYSTEM_INTAKE
+from hub.db import Database
+from hub.intake.duplicates import DuplicateFinder
+from hub.intake.ports import ClassifierPort, RouterPort
+from hub.models import OPEN_STATUSES, Message, Request
+from hub.observability import metrics
+
+log = logging.getLogger(__name__)
+TRACKING_RE = re.compile(r"\b([A-Z]{3})-(\d{4})-(\d{6})\b")
+
+
+@dataclass
+class IntakeResult:
+    request_id: int
+    message_id: int
+    tracking_code: str | None
+    created: bool  # a new request was opened
+    duplicate_delivery: bool = False  # the same message was delivered before
+    threaded_by: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class Intake:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        classifier: ClassifierPort,
+        router: RouterPort,
+        attachments: AttachmentStore,
+        prefix: str = "KAY",
+        il: str | None = None,
+        duplicates: DuplicateFinder | None = None,
+        base_url: str = "",
+    ) -> None:
+        self.db = db
+        self.classifier = classifier
+        self.router = router
+        self.attachments = attachments
+        self.prefix = prefix
+        self.il = il
+        self.duplicates = duplicates
+        self.base_url = base_url
+
+    # -- entry points ------------------------------------------------------------
+    def ingest(self, raw: RawMessage) -> IntakeResult:
+        return self.ingest_batch([raw])[0]
+
+    def ingest_batch(self, raws: Iterable[RawMessage]) -> list[IntakeResult]:
+        """Ingest many messages in one transaction (imports, polled channels, benchmarks)."""
+        results: list[IntakeResult] = []
+        with self.db.session() as session:
+            for raw in raws:
+                results.append(self.ingest_in(session, raw))
+        return results
+
+    def ingest_in(self, session: Session, raw: RawMessage) -> IntakeResult:
+        started = time.perf_counter()
+        existing = self._seen(session, raw)
+        if existing is not None:
+            metrics.intake_duplicate_deliveries.inc(raw.channel)
+            return existing
+        try:
+            with session.begin_nested():
+                result = self._process(session, raw)
+        except IntegrityError:
+            # Another process stored the same message between our check and insert.
+            existing = self._seen(session, raw)
+            if existing is None:
+                raise
+            return existing
+        metrics.intake_total.inc(raw.channel)
+        metrics.intake_latency.observe(time.perf_counter() - started)
+        return result
+
+    # -- steps ---------------------------------------------------------------------
+    def _seen(self, session: Session, raw: RawMessage) -> IntakeResult | None:
+        msg = session.exec(
+            select(Message).where(Message.channel == raw.channel, Message.external_id == raw.external_id)
+        ).first()
+        if msg is None:
+            return None
+        req = session.get(Request, msg.request_id)
+        return IntakeResult(
+            request_id=msg.request_id,
+            message_id=msg.id,
+            tracking_code=req.tracking_code if req else None,
+            created=False,
+            duplicate_delivery=True,
+        )
+
+    def _thread(self, session: Session, raw: RawMessage) -> tuple[Request | None, str | None]:
+        hints = raw.thread
+        ids = [i for i in [hints.in_reply_to, *hints.references] if i]
+        if ids:
+            msg = session.exec(select(Message).where(Message.email_message_id.in_(ids))).first()
+            if msg is not None:
+                return session.get(Request, msg.request_id), "email_headers"
+        codes = [hints.tracking_code] if hints.tracking_code else []
+        codes += ["-".join(m.groups()) for m in TRACKING_RE.finditer(f"{raw.subject or ''} {raw.text[:2000]}")]
+        for code in codes:
+            if code and code.upper().startswith(self.prefix + "-"):
+                req = req_actions.by_code(session, code)
+                if req is not None:
+                    return req, "tracking_code"
+        if hints.conversation_id:
+            req = session.exec(
+                select(Request)
+                .where(
+                    Request.channel == raw.channel,
+                    Request.conversation_id == hints.conversation_id,
+                    Request.status.in_([s.value for s in OPEN_STATUSES]),
+                )
+                .order_by(Request.received_at.desc())
+            ).first()
+            if req is not None:
+                return req, "conversation"
+        return None, None
+
+    def _process(self, session: Session, raw: RawMessage) -> IntakeResult:
+        actor = SYSTEM_INTAKE
+        contact = contacts.resolve_contact(session, actor, raw.sender, raw.channel)
+        att_meta = [self.attachments.save(a) for a in raw.attachments]
+        sender = {k: v for k, v in asdict(raw.sender).items() if v}
+        email_mid = raw.metadata.get("message_id") if raw.channel == "email" else None
+        email_mid = email_mid or (raw.external_id if raw.channel == "email" else None)
+
+        parent, threaded_by = self._thread(session, raw)
+        if parent is not None:
+            msg = req_actions.append_message(
+                session, actor, parent,
+                channel=raw.channel, external_id=raw.external_id, text=raw.text, subject=raw.subject,
+                sender=sender, attachments=att_meta, email_message_id=email_mid,
+                conversation_id=raw.thread.conversation_id, received_at=raw.received_at,
+                meta=raw.metadata, threaded_by=threaded_by,
+            )  # fmt: skip
+            return IntakeResult(parent.id, msg.id, parent.tracking_code, False, threaded_by=threaded_by)
+
+        known = None
+        if raw.location and (raw.location.mahalle or raw.location.ilce):
+            known = {"mahalle": raw.location.mahalle, "ilce": raw.location.ilce}
+        cls = self.classifier.classify(raw.text, subject=raw.subject, known_location=known)
+        loc = dict(cls.get("location") or {})
+        location = {
+            "il": (raw.location.il if raw.location else None) or (self.il if loc.get("mahalle") else None),
+            "ilce": loc.get("ilce") if not loc.get("ambiguous") else None,
+            "mahalle": loc.get("mahalle") if not loc.get("ambiguous") else None,
+            "address": raw.location.address if raw.location else None,
+            "lat": raw.location.lat if raw.location else None,
+            "lon": raw.location.lon if raw.location else None,
+            "source": loc.get("source"),
+        }
+        dups = self.duplicates.find(session, raw.text, cls.get("topic"), location) if self.duplicates else []
+        if dups:
+            cls["duplicates"] = dups
+        routing_input = {
+            "text": raw.text, "subject": raw.subject, "channel": raw.channel,
+            "request_type": raw.request_type or cls.get("type"), "topic": cls.get("topic"),
+            "topic_confidence": cls.get("confidence"), "out_of_scope": bool(cls.get("out_of_scope")),
+            "ilce": location["ilce"], "mahalle": location["mahalle"],
+            "contact_kind": contact.kind if contact else raw.sender.kind,
+            "has_attachments": bool(raw.attachments), "received_at": raw.received_at,
+            "is_duplicate": bool(dups), "tags": [],
+        }  # fmt: skip
+        decision = self.router.route(routing_input)
+        if cls.get("needs_review"):
+            decision["needs_review"] = True
+        due_at, sla = self.router.due(routing_input, decision, raw.received_at)
+        new = req_actions.NewRequest(
+            channel=raw.channel, text=raw.text, external_id=raw.external_id,
+            received_at=raw.received_at.astimezone(UTC), subject=raw.subject,
+            request_type=routing_input["request_type"], contact=contact, sender=sender,
+            location=location, classification=cls, decision=decision, due_at=due_at, sla=sla,
+            rules_version=self.router.version, reply_to=raw.reply_to,
+            conversation_id=raw.thread.conversation_id, email_message_id=email_mid,
+            attachments=att_meta, message_meta=raw.metadata,
+        )  # fmt: skip
+        req, msg = req_actions.create_request(session, actor, new, prefix=self.prefix)
+        if decision.get("notify_citizen", True):
+            notify.notify(session, req, "received")
+        if decision.get("auto_reply"):
+            outbox.enqueue(
+                session, kind="reply", request_id=req.id, idempotency_key=f"autoreply:{req.id}",
+                payload={"channel": req.channel, "reply_to": req.reply_to, "auto": True,
+                         "text": _render(decision["auto_reply"], req)},
+            )  # fmt: skip
+        if req.department and not req.needs_review and decision.get("auto_forward", True):
+            req_actions.forward(
+                session, actor, req, req.department,
+                co_departments=list(decision.get("co_departments") or []), base_url=self.base_url,
+            )  # fmt: skip
+            notify.notify(session, req, "forwarded")
+        return IntakeResult(req.id, msg.id, req.tracking_code, True)
+
+
+def _render(template: str, req: Request) -> str:
+    # Rules render their own placeholders; the tracking code is known only now.
+    return template.replace("{tracking_code}", req.tracking_code or "")
+
+

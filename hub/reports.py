@@ -1,0 +1,90 @@
+"""Reports: which neighbourhood needs what, and the Ministry's quarterly muhtar figures."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import or_
+from sqlmodel import func, select
+
+from hub.actions.errors import ActionError
+from hub.models import Contact, Request
+
+TZ = ZoneInfo("Europe/Istanbul")
+
+
+def quarter_bounds(quarter: str) -> tuple[datetime, datetime]:
+    m = re.fullmatch(r"(\d{4})-?Q([1-4])", quarter.strip().upper())
+    if not m:
+        raise ActionError("quarter must look like 2026Q3", field="quarter")
+    year, q = int(m.group(1)), int(m.group(2))
+    start = datetime(year, 3 * (q - 1) + 1, 1, tzinfo=TZ)
+    end = datetime(year + (q == 4), (3 * q) % 12 + 1, 1, tzinfo=TZ)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def muhtar_quarter(db: Any, quarter: str) -> dict[str, Any]:
+    """Requests from muhtars (MBS channel or a muhtar contact) received in the quarter:
+    total, answered olumlu / olumsuz, still open; by type and by ilçe."""
+    start, end = quarter_bounds(quarter)
+    muhtar = or_(Request.channel == "mbs", Contact.kind == "muhtar")
+    base = (
+        select(Request.request_type, Request.ilce, Request.outcome, Request.status, func.count())
+        .select_from(Request)
+        .outerjoin(Contact, Contact.id == Request.contact_id)
+        .where(muhtar, Request.received_at >= start, Request.received_at < end, Request.parent_id.is_(None))
+        .group_by(Request.request_type, Request.ilce, Request.outcome, Request.status)
+    )
+    totals = {"toplam": 0, "olumlu": 0, "olumsuz": 0, "cevaplanan": 0, "bekleyen": 0}
+    by_type: dict[str, dict[str, int]] = {}
+    by_ilce: dict[str, dict[str, int]] = {}
+    with db.reader() as session:
+        for rtype, ilce, outcome, status, n in session.exec(base):
+            answered = status in ("answered", "closed") and outcome in ("olumlu", "olumsuz")
+            for bucket in (totals, by_type.setdefault(rtype or "belirsiz", dict.fromkeys(totals, 0)),
+                           by_ilce.setdefault(ilce or "belirsiz", dict.fromkeys(totals, 0))):  # fmt: skip
+                bucket["toplam"] += n
+                if answered:
+                    bucket["cevaplanan"] += n
+                    bucket[outcome] += n
+                else:
+                    bucket["bekleyen"] += n
+    return {"quarter": quarter.upper(), "from": start.isoformat(), "to": end.isoformat(), "totals": totals,
+            "by_type": by_type, "by_ilce": by_ilce}  # fmt: skip
+
+
+def mahalle_needs(db: Any, *, since: datetime | None = None, ilce: str | None = None, limit: int = 500) -> list[dict]:
+    stmt = select(Request.ilce, Request.mahalle, Request.topic, func.count()).where(Request.mahalle.is_not(None))
+    if since:
+        stmt = stmt.where(Request.received_at >= since)
+    if ilce:
+        stmt = stmt.where(Request.ilce == ilce)
+    stmt = stmt.group_by(Request.ilce, Request.mahalle, Request.topic)
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
+    with db.reader() as session:
+        for il, mah, topic, n in session.exec(stmt):
+            row = rows.setdefault((il, mah), {"ilce": il, "mahalle": mah, "total": 0, "topics": {}})
+            row["total"] += n
+            row["topics"][topic or "belirsiz"] = n
+    return sorted(rows.values(), key=lambda r: -r["total"])[:limit]
+
+
+def muhtar_xlsx(report: dict[str, Any], path: Any) -> None:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Özet"
+    ws.append(["Dönem", report["quarter"]])
+    ws.append(["Toplam talep", report["totals"]["toplam"]])
+    ws.append(["Cevaplanan (olumlu)", report["totals"]["olumlu"]])
+    ws.append(["Cevaplanan (olumsuz)", report["totals"]["olumsuz"]])
+    ws.append(["Bekleyen", report["totals"]["bekleyen"]])
+    ws2 = wb.create_sheet("İlçe")
+    ws2.append(["İlçe", "Toplam", "Olumlu", "Olumsuz", "Bekleyen"])
+    for ilce, b in sorted(report["by_ilce"].items()):
+        ws2.append([ilce, b["toplam"], b["olumlu"], b["olumsuz"], b["bekleyen"]])
+    wb.save(path)

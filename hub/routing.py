@@ -1,0 +1,178 @@
+"""The live routing rules: the last good RuleSet, hot-reloaded from the file or
+the API, versioned in the database, and adapted to the pipeline's RouterPort."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import difflib
+import logging
+import threading
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import select
+
+from hub.actions import rules as rules_actions
+from hub.auth import SYSTEM_CLI, Actor
+from hub.rules import RuleSet, RulesError, RoutingInput
+from hub.sla import WorkCalendar, compute_due
+
+log = logging.getLogger(__name__)
+
+
+def known_vocab() -> dict[str, Any]:
+    """Topics and mahalle that rules may name (validated against these)."""
+    out: dict[str, Any] = {}
+    try:
+        from classifier import taxonomy
+
+        out["known_topics"] = set(taxonomy.topic_codes())
+    except (ImportError, AttributeError):
+        pass
+    try:
+        from classifier.locator import Locator
+
+        loc = Locator.default()
+        out["known_mahalle"] = {(p.ilce, p.mahalle) for p in loc.places}
+    except (ImportError, AttributeError, TypeError, KeyError):
+        pass
+    return out
+
+
+class RulesRuntime:
+    """Holds the active RuleSet. Reads are lock-free (one attribute swap)."""
+
+    def __init__(self, hub: Any, ruleset: RuleSet, *, path: Path | None) -> None:
+        self.hub = hub
+        self.ruleset = ruleset
+        self.path = path
+        self.last_error: str | None = None
+        self.last_error_at: datetime | None = None
+        self._mtime = path.stat().st_mtime if path and path.exists() else None
+        self._lock = threading.Lock()
+        self.calendar = WorkCalendar()
+
+    @classmethod
+    def start(cls, hub: Any) -> RulesRuntime:
+        """Activate the file's rules, or the last good stored version if the file is broken."""
+        path = Path(hub.settings.rules_file)
+        vocab = known_vocab()
+        stored = rules_actions.active_version(hub.db)
+        try:
+            ruleset = RuleSet.from_file(path, **vocab)
+        except (RulesError, OSError) as exc:
+            if stored is None:
+                raise
+            log.error("routing rules in %s are invalid; keeping stored version: %s", path, _fmt(exc))
+            runtime = cls(hub, RuleSet.from_yaml_text(stored.text, source="stored", **vocab), path=path)
+            runtime.last_error = _fmt(exc)
+            return runtime
+        runtime = cls(hub, ruleset, path=path)
+        if stored is None or stored.digest != ruleset.digest:
+            runtime._store(ruleset, author="file:" + path.name)
+        else:
+            runtime._sync_departments(ruleset)
+        return runtime
+
+    # -- RouterPort --------------------------------------------------------------
+    @property
+    def version(self) -> str | None:
+        return self.ruleset.digest[:12]
+
+    def route(self, inp: dict[str, Any]) -> dict[str, Any]:
+        ruleset = self.ruleset
+        routing_input = RoutingInput.from_mapping(inp)
+        decision = ruleset.route(routing_input)
+        out = decision.to_dict()
+        days, business, policy = ruleset.sla_for(routing_input, decision)
+        out["sla"] = {"days": days, "business_days": business, "policy": policy}
+        return out
+
+    def due(self, inp: dict[str, Any], decision: dict[str, Any], received_at: datetime) -> tuple[datetime, dict]:
+        sla = decision.get("sla") or {}
+        days = sla.get("days") or 30
+        business = bool(sla.get("business_days"))
+        return compute_due(received_at, days=days, business_days=business, calendar=self.calendar), sla
+
+    # -- changing the rules --------------------------------------------------------
+    def _sync_departments(self, ruleset: RuleSet) -> None:
+        rules_actions.sync_departments(self.hub.db, department_dicts(ruleset))
+
+    def _store(self, ruleset: RuleSet, *, author: str) -> None:
+        self._sync_departments(ruleset)
+        old = self.ruleset.source_text if self.ruleset is not ruleset else ""
+        diff = "".join(
+            difflib.unified_diff(old.splitlines(True), ruleset.source_text.splitlines(True), "active", "new")
+        )
+        rules_actions.store_version(self.hub.db, ruleset.source_text, ruleset.digest, author=author, diff=diff)
+
+    def activate_text(self, text: str, *, actor: Actor = SYSTEM_CLI, source: str = "api") -> RuleSet:
+        """Validate and activate; on error the last good set stays and the error is kept."""
+        with self._lock:
+            try:
+                ruleset = RuleSet.from_yaml_text(text, source=source, **known_vocab())
+            except RulesError as exc:
+                self.last_error = _fmt(exc)
+                self.last_error_at = datetime.now().astimezone()
+                log.error("routing rules rejected (%s); routing continues on %s: %s", source, self.version, self.last_error)
+                raise
+            self._store(ruleset, author=actor.id)
+            self.ruleset = ruleset
+            self.last_error = None
+            log.info("routing rules %s activated by %s", self.version, actor.id)
+            return ruleset
+
+    def reload_file(self) -> bool:
+        if self.path is None or not self.path.exists():
+            return False
+        mtime = self.path.stat().st_mtime
+        if mtime == self._mtime:
+            return False
+        self._mtime = mtime
+        try:
+            self.activate_text(self.path.read_text(encoding="utf-8"), actor=Actor("file:" + self.path.name, "system"), source=str(self.path))
+        except RulesError:
+            return False
+        return True
+
+    async def watch(self) -> None:
+        interval = self.hub.settings.rules_watch_seconds
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await asyncio.to_thread(self.reload_file)
+            except Exception:
+                log.exception("rules watcher failed; will retry")
+
+    def status(self) -> dict[str, Any]:
+        rs = self.ruleset
+        return {
+            "version": self.version,
+            "digest": rs.digest,
+            "rules": len(getattr(rs, "rules", []) or []),
+            "departments": sorted(rs.departments),
+            "last_error": self.last_error,
+            "last_error_at": self.last_error_at.isoformat() if self.last_error_at else None,
+            "source": rs.source_text,
+        }
+
+
+def department_dicts(ruleset: RuleSet) -> dict[str, dict[str, Any]]:
+    out = {}
+    for code, d in ruleset.departments.items():
+        targets = []
+        for t in getattr(d, "targets", []) or []:
+            if dataclasses.is_dataclass(t):
+                t = dataclasses.asdict(t)
+            targets.append({k: v for k, v in dict(t).items() if v not in (None, "", [], {})})
+        out[code] = {"name": d.name, "targets": targets}
+    return out
+
+
+def _fmt(exc: Exception) -> str:
+    return exc.format() if isinstance(exc, RulesError) else str(exc)
+
+
+__all__ = ["RulesRuntime", "known_vocab", "select"]

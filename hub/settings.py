@@ -1,0 +1,162 @@
+"""One settings object for the whole hub.
+
+Read from environment variables (prefix ``HUB_``) and an optional ``hub.toml``
+(path in ``HUB_CONFIG``, default ``./hub.toml``). Every key is documented in the
+README; keep the two in step.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
+
+
+def _toml_path() -> Path:
+    return Path(os.environ.get("HUB_CONFIG", "hub.toml"))
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HUB_", extra="ignore", env_nested_delimiter="__")
+
+    # --- core -------------------------------------------------------------------
+    data_dir: Path = Field(Path("hub-data"), description="Where the SQLite file, attachments and exports live.")
+    database_url: str | None = Field(None, description="SQLAlchemy URL; unset means SQLite in data_dir.")
+    host: str = "127.0.0.1"
+    port: int = 8080
+    public_url: str | None = Field(None, description="Base URL used in links sent to citizens and departments.")
+    municipality_name: str = "Kayseri Büyükşehir Belediyesi"
+    tracking_prefix: str = Field("KAY", description="Prefix of tracking codes, e.g. KAY-2026-000123.")
+    il: str = "Kayseri"
+    timezone: str = "Europe/Istanbul"
+    rules_file: Path = Path("routing_rules.yaml")
+    rules_watch_seconds: float = 2.0
+    log_level: str = "INFO"
+    demo: bool = False
+    anonymous_role: str | None = Field(
+        None, description="Role granted to unauthenticated loopback callers. --demo sets 'supervisor'."
+    )
+    bootstrap_admin_key: SecretStr | None = Field(None, description="If set, an admin API key with this value exists.")
+
+    # --- limits -----------------------------------------------------------------
+    max_body_bytes: int = 1_048_576
+    max_text_chars: int = 20_000
+    max_attachment_bytes: int = 10 * 1024 * 1024
+
+    # --- workers ----------------------------------------------------------------
+    workers_enabled: bool = True
+    worker_batch: int = 20
+    worker_poll_seconds: float = 1.0
+    worker_lease_seconds: float = 120.0
+    outbox_max_attempts: int = 8
+    outbox_base_delay_seconds: float = 5.0
+    sla_check_seconds: float = 60.0
+
+    # --- classifier ------------------------------------------------------------
+    classifier_enabled: bool = True
+    classifier_model_dir: Path | None = Field(None, description="Model registry; default data_dir/models.")
+    duplicate_window_days: int = 7
+
+    # --- outbound e-mail (department forwarding, e-mail replies) -------------------
+    smtp_host: str | None = Field(None, description="SMTP server; unset disables e-mail sending.")
+    smtp_port: int = 25
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+    smtp_tls: bool = False
+    smtp_from: str = "talep@example.invalid"
+    smtp_reply_to: str | None = Field(None, description="The intake mailbox answers should thread back to.")
+    mail_domain: str = Field("talep.example.invalid", description="Domain of the hub's own Message-IDs.")
+
+    # --- e-mail intake (IMAP) -----------------------------------------------------
+    imap_host: str | None = Field(None, description="IMAP server; unset disables the e-mail connector.")
+    imap_port: int = 993
+    imap_ssl: bool = True
+    imap_starttls: bool = False
+    imap_username: str | None = None
+    imap_password: SecretStr | None = None
+    imap_folder: str = "INBOX"
+    imap_poll_seconds: float = 60.0
+    imap_idle: bool = True
+
+    # --- SMS gateway (generic HTTP) -----------------------------------------------
+    sms_url: str | None = Field(None, description="Gateway URL; unset means no SMS notifications.")
+    sms_method: str = "POST"
+    sms_content_type: str = "application/json"
+    sms_body_template: str = '{"to": "{{ phone }}", "text": "{{ text }}", "from": "{{ sender_id }}"}'
+    sms_username: str | None = None
+    sms_password: SecretStr | None = None
+    sms_sender_id: str | None = None
+    sms_success_regex: str | None = None
+
+    # --- Telegram -----------------------------------------------------------------
+    telegram_token: SecretStr | None = None
+    telegram_api_base: str | None = Field(None, description="Bot API server; default api.telegram.org.")
+
+    # --- X (optional, paid API) ---------------------------------------------------
+    x_bearer_token: SecretStr | None = None
+    x_user_id: str | None = None
+    x_search_query: str | None = None
+    x_api_base: str | None = None
+    x_consumer_key: SecretStr | None = None
+    x_consumer_secret: SecretStr | None = None
+    x_access_token: SecretStr | None = None
+    x_access_token_secret: SecretStr | None = None
+    x_poll_seconds: float = 120.0
+
+    # --- Meta: WhatsApp Cloud API, Messenger, Instagram ----------------------------
+    meta_app_secret: SecretStr | None = None
+    meta_verify_token: SecretStr | None = None
+    meta_graph_base: str = "https://graph.facebook.com"
+    meta_graph_version: str = "v21.0"
+    whatsapp_phone_number_id: str | None = None
+    whatsapp_token: SecretStr | None = None
+    facebook_page_token: SecretStr | None = None
+    instagram_token: SecretStr | None = None
+
+    # --- file drops: CİMER, MBS, call-centre logs ---------------------------------
+    import_dir: Path | None = Field(None, description="Folder watched for CİMER/MBS files; default data_dir/import.")
+    calllog_dir: Path | None = Field(None, description="Folder watched for call-centre logs; default data_dir/calllog.")
+    export_dir: Path | None = Field(None, description="Where answers for CİMER/MBS upload are written; default data_dir/export.")
+    file_poll_seconds: float = 10.0
+
+    # --- web form -----------------------------------------------------------------
+    webform_enabled: bool = True
+    webform_rate_per_hour: int = 10
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'hub.sqlite3').resolve()}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")
+
+    @property
+    def base_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        path = _toml_path()
+        if path.is_file():
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+        return tuple(sources)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,55 @@
+"""The SLA watcher: warn at 80 % of the time, escalate on a breach."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from sqlalchemy import or_
+from sqlmodel import select
+
+from hub.actions import requests as ra
+from hub.api.views import sla_state
+from hub.auth import SYSTEM_SLA
+from hub.models import OPEN_STATUSES, Request, utcnow
+
+log = logging.getLogger(__name__)
+
+
+def check_once(hub: Any, *, batch: int = 500) -> dict[str, int]:
+    """One pass over open requests with a deadline that are not yet flagged."""
+    counts = {"at_risk": 0, "breached": 0}
+    now = utcnow()
+    with hub.db.session() as session:
+        rows = session.exec(
+            select(Request)
+            .where(
+                Request.due_at.is_not(None),
+                Request.sla_breached_at.is_(None),
+                Request.sla_paused_since.is_(None),
+                or_(Request.sla_warned_at.is_(None), Request.due_at < now),
+                Request.status.in_([s.value for s in OPEN_STATUSES]),
+            )
+            .order_by(Request.due_at)
+            .limit(batch)
+        ).all()
+        for req in rows:
+            state = sla_state(req, now)
+            if state == "breached" or (state == "at_risk" and req.sla_warned_at is None):
+                ra.mark_sla(session, SYSTEM_SLA, req, state)
+                counts[state] += 1
+    return counts
+
+
+async def run(hub: Any) -> None:
+    while True:
+        try:
+            counts = await hub.db.run(check_once, hub)
+            if any(counts.values()):
+                log.info("SLA check: %s", counts)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("SLA check failed; will retry")
+        await asyncio.sleep(hub.settings.sla_check_seconds)
