@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from email.message import EmailMessage
-from email.utils import formataddr, formatdate, parseaddr
+from email.utils import formataddr, formatdate, getaddresses
 
 import aiosmtplib
 
@@ -193,13 +193,7 @@ async def send_email(msg: EmailMessage, cfg: SmtpConfig) -> str:
 
 
 def _addresses(msg: EmailMessage, header: str) -> list[str]:
-    out = []
-    for value in msg.get_all(header, []):
-        for part in str(value).split(","):
-            address = parseaddr(part)[1]
-            if address:
-                out.append(address)
-    return out
+    return [address for _name, address in getaddresses([str(v) for v in msg.get_all(header, [])]) if address]
 
 
 class SmtpSender:
