@@ -171,7 +171,8 @@ class _View:
 
 
 _TR_LETTERS = re.compile("[çğıöşü]")
-# Provinces other than Kayseri (ASCII-folded); ambiguous words like "ordu", "van", "mus" left out.
+# Provinces other than Kayseri and big-city districts that are not Kayseri names (ASCII-folded);
+# everyday words like "ordu", "van", "kartal", "konak" are left out.
 _OTHER_IL = frozenset(
     """
     adana adiyaman afyon afyonkarahisar agri aksaray amasya ankara antalya ardahan artvin aydin balikesir
@@ -181,6 +182,11 @@ _OTHER_IL = frozenset(
     kirsehir kocaeli konya kutahya malatya manisa mardin mersin mugla nevsehir nigde osmaniye rize
     sakarya samsun siirt sinop sivas sanliurfa sirnak tekirdag tokat trabzon tunceli usak yalova yozgat
     zonguldak
+    atasehir avcilar bagcilar bakirkoy basaksehir bayrampasa besiktas beykoz beylikduzu beyoglu
+    buyukcekmece catalca cekmekoy esenler eyupsultan gaziosmanpasa gungoren kadikoy kagithane
+    kucukcekmece maltepe pendik sariyer silivri sultanbeyli sultangazi sisli umraniye uskudar
+    zeytinburnu arnavutkoy cankaya kecioren yenimahalle etimesgut sincan altindag pursaklar polatli
+    karsiyaka bornova bayrakli karabaglar nilufer meram seyhan cukurova yuregir
     """.split()
 )
 
@@ -408,13 +414,17 @@ class Locator:
             if len(found) == 1:
                 idx = next(i for i, d in districts.items() if d == found[0])
                 cued = (idx + 1 < n and toks[idx + 1] in _ILCE_CUES) or has_address_cue
-                return self._ilce_only(found[0], 0.9 if cued else 0.8, [])
+                return self._ilce_only(found[0], 0.5 if foreign else 0.9 if cued else 0.8, [])
             if len(found) > 1:
                 cands = [{"mahalle": None, "ilce": d, "score": round(1 / len(found), 3)} for d in found]
                 return LocateResult(None, None, 0.4, True, cands)
             return LocateResult()
 
         results = [self._resolve_mention(m, filter_ilce, known_ilce is not None, toks) for m in mentions]
+        if foreign:
+            # The text names another province: whatever matched is probably a namesake there.
+            for _, r in results:
+                r.confidence = min(r.confidence, 0.5)
         results.sort(key=lambda r: -r[0])
         best_rank, best = results[0]
         distinct = {(r.mahalle, r.ilce) for _, r in results if r.mahalle}
@@ -540,7 +550,14 @@ class Locator:
                 conflict = True
         dist = min(d for _, d in places)
         places = [(i, d) for i, d in places if d == dist]
-        conf = base - (0.07 if dist == 1 else 0.15 if dist >= 2 else 0.0)
+        # A near-miss is only confident when a district in the text (or argument) confirms it:
+        # unconfirmed, "zaman mah." could be a typo of Kaman or just the word "zaman".
+        if dist == 0:
+            conf = base
+        elif confirmed:
+            conf = 0.87 if dist == 1 else 0.77
+        else:
+            conf = 0.75 if dist == 1 else 0.6
         rank = m.cue + (0.5 if confirmed else 0.0) - 0.3 * dist
         if conflict and ilce_given:
             known = next(iter(filter_ilce))
@@ -552,7 +569,7 @@ class Locator:
             if conflict:
                 conf = min(conf, 0.6)
                 return rank - 1, LocateResult(p.mahalle, p.ilce, conf, True, [self._candidate(i, conf)])
-            if confirmed:
+            if confirmed and dist == 0:
                 conf = min(0.99, conf + 0.03)
             return rank, LocateResult(p.mahalle, p.ilce, round(conf, 3), False, [self._candidate(i, conf)])
         # Several places share the name: rank them by population, never answer confidently.
