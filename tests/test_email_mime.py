@@ -263,3 +263,19 @@ def test_real_complaint_texts_survive_a_windows_1254_round_trip() -> None:
         assert parse_message(raw).text == text
         checked += 1
     assert checked > 50
+
+
+def test_reply_keeps_full_text_and_marks_what_is_new() -> None:
+    message = load("reply_with_code.eml")
+    assert "şunu yazdı:" in message.text  # nothing is thrown away
+    assert message.metadata["reply_text"] == "Hâlâ çözülmedi, tekrar bakar mısınız?"
+
+
+def test_tracking_codes_in_the_body_are_only_noted() -> None:
+    msg = EmailMessage()
+    msg["From"] = "a@example.com"
+    msg["Subject"] = "Yeni şikâyet"
+    msg.set_content("Daha önce KAY-2026-000042 koduyla bildirmiştim, yine aynı sorun var.")
+    message = parse_message(msg.as_bytes())
+    assert message.thread.tracking_code is None
+    assert message.metadata["mentioned_tracking_codes"] == ["KAY-2026-000042"]

@@ -24,6 +24,7 @@ from connectors.base import Attachment, RawMessage, Sender, ThreadHints
 from connectors.email.charset import decode_bytes, decode_header_value
 from connectors.email.forwarded import find_forwarded_senders
 from connectors.email.html_text import html_to_text
+from connectors.email.quotes import new_text_of_reply
 
 CHANNEL = "email"
 DEFAULT_MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
@@ -502,7 +503,7 @@ def parse_with_reason(
     try:
         _walk(msg, found, limits)
     except Exception as exc:  # noqa: BLE001 - a parser bug must quarantine, not crash the poller
-        raise MailParseError(f"could not read MIME structure: {type(exc).__name__}: {exc}") from exc
+        raise MailParseError(f"could not read MIME structure: {type(exc).__name__}") from exc
 
     plain = "\n\n".join(t for t in (_clean_text(p) for p in found.plain) if t)
     html = "\n\n".join(t for t in (_clean_text(h) for h in found.html) if t)
@@ -540,6 +541,11 @@ def parse_with_reason(
     defects = sorted({type(d).__name__ for part in msg.walk() for d in getattr(part, "defects", [])})
     if defects:
         metadata["mime_defects"] = defects
+    if in_reply_to or references or (subject or "").lower().startswith(("re:", "ynt:", "yanıt:", "cvp:")):
+        reply_text = new_text_of_reply(text)
+        if reply_text and reply_text != text:
+            # The full text stays in ``text``; this is what the citizen newly wrote.
+            metadata["reply_text"] = reply_text
     mentioned = sorted(set(TRACKING_CODE.findall(text)) - ({code_match.group(1)} if code_match else set()))
     if mentioned:
         metadata["mentioned_tracking_codes"] = mentioned
