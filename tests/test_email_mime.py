@@ -279,3 +279,29 @@ def test_tracking_codes_in_the_body_are_only_noted() -> None:
     message = parse_message(msg.as_bytes())
     assert message.thread.tracking_code is None
     assert message.metadata["mentioned_tracking_codes"] == ["KAY-2026-000042"]
+
+
+def test_mangled_mail_never_crashes_the_parser() -> None:
+    """Randomly damaged copies of the samples either parse or raise MailParseError, nothing else."""
+    import random
+
+    samples = [p.read_bytes() for p in sorted(DATA.iterdir())]
+    rnd = random.Random(2026)
+    junk = [b"\r\n--", b"=?utf-8?B?", b"?=", b"boundary=", b"\r\n\r\n", b'charset="x-yok"', b"\x00", b"<"]
+    for _ in range(400):
+        raw = bytearray(rnd.choice(samples))
+        for _ in range(rnd.randint(1, 6)):
+            pos = rnd.randrange(len(raw) or 1)
+            roll = rnd.random()
+            if roll < 0.3:
+                del raw[pos : pos + rnd.randint(1, 40)]
+            elif roll < 0.6:
+                raw[pos:pos] = bytes(rnd.randrange(256) for _ in range(rnd.randint(1, 10)))
+            elif roll < 0.9:
+                raw[pos:pos] = rnd.choice(junk)
+            else:
+                del raw[pos:]
+        try:
+            parse_message(bytes(raw))
+        except MailParseError as exc:
+            assert "unexpected" not in str(exc)

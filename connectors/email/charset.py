@@ -16,7 +16,7 @@ def _codec_name(charset: str | None) -> str | None:
         return None
     try:
         return codecs.lookup(charset.strip().strip('"').lower()).name
-    except LookupError:
+    except (LookupError, ValueError, TypeError):  # unknown name, or NUL bytes in it
         return None
 
 

@@ -473,6 +473,20 @@ def parse_with_reason(
     allowed_types: set[str] | frozenset[str] | None = None,
 ) -> tuple[RawMessage | None, str | None]:
     """Like ``parse_message`` but also says why a message was ignored (for the log)."""
+    try:
+        return _parse(raw, own_domains, max_attachment_bytes, allowed_types)
+    except MailParseError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any parser bug means quarantine, never a lost mail
+        raise MailParseError(f"unexpected parser error: {type(exc).__name__}") from exc
+
+
+def _parse(
+    raw: bytes,
+    own_domains: set[str] | frozenset[str],
+    max_attachment_bytes: int,
+    allowed_types: set[str] | frozenset[str] | None,
+) -> tuple[RawMessage | None, str | None]:
     if not isinstance(raw, bytes | bytearray | memoryview):
         raise MailParseError(f"expected bytes, got {type(raw).__name__}")
     raw = bytes(raw)
