@@ -67,7 +67,11 @@ class Hub:
             return None
         from hub.intake.duplicates import DuplicateFinder
 
-        return DuplicateFinder(window_days=self.settings.duplicate_window_days)
+        try:
+            return DuplicateFinder(window_days=self.settings.duplicate_window_days)
+        except ImportError:
+            log.warning("duplicate detection unavailable: classifier.duplicates missing")
+            return None
 
     def extra_routes(self) -> list[Any]:
         """Route tables of the other API areas and of webhook connectors."""

@@ -44,7 +44,11 @@ TRANSITIONS: dict[str, set[str]] = {
 }
 for _src in list(TRANSITIONS):
     if _src not in FINAL_STATUSES:
-        TRANSITIONS[_src] |= {Status.answered, Status.closed, Status.rejected, Status.out_of_scope, Status.duplicate}
+        TRANSITIONS[_src] |= {
+            Status.answered, Status.closed, Status.rejected, Status.out_of_scope, Status.duplicate,
+            Status.waiting_citizen,
+        }  # fmt: skip
+        TRANSITIONS[_src].discard(_src)
 
 
 @dataclass

@@ -1,0 +1,111 @@
+"""Shared fixtures: a real database (SQLite file, or PostgreSQL when
+HUB_TEST_DB=postgres), a Hub on it, and the hub's own HTTP server on loopback."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy import create_engine, text
+
+PG_ADMIN_URL = os.environ.get("HUB_TEST_PG_ADMIN", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+
+ALL_TABLES = [
+    "delivery", "outbox", "event", "message", "correction", "request", "apikey", '"user"', "contactidentity",
+    "contact", "department", "quarantine", "rulesversion", "savedfilter", "checkpoint", "callstat",
+]  # fmt: skip
+
+
+def using_postgres() -> bool:
+    return os.environ.get("HUB_TEST_DB", "sqlite").lower() in ("postgres", "postgresql", "pg")
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str | None]:
+    """A fresh PostgreSQL database for this test session, dropped at the end."""
+    if not using_postgres():
+        yield None
+        return
+    name = f"talep_hub_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    from hub.db import migrate
+
+    migrate(url)
+    yield url
+    with admin.connect() as c:
+        c.execute(text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"))
+        c.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+    admin.dispose()
+
+
+@pytest.fixture
+def database_url(tmp_path: Path, pg_url: str | None) -> str:
+    if pg_url is None:
+        return f"sqlite:///{tmp_path / 'hub.sqlite3'}"
+    eng = create_engine(pg_url)
+    with eng.begin() as c:
+        c.execute(text("TRUNCATE " + ", ".join(ALL_TABLES) + " RESTART IDENTITY CASCADE"))
+    eng.dispose()
+    return pg_url
+
+
+@pytest.fixture
+def settings_factory(tmp_path: Path, database_url: str):  # noqa: ANN201
+    from hub.settings import Settings
+
+    def make(**overrides):  # noqa: ANN003, ANN202
+        base = dict(
+            data_dir=tmp_path / "data", database_url=database_url, rules_file=ROOT / "routing_rules.yaml",
+            worker_poll_seconds=0.05, sla_check_seconds=3600, rules_watch_seconds=0.2,
+            outbox_base_delay_seconds=0.05, classifier_model_dir=tmp_path / "models",
+        )  # fmt: skip
+        base.update(overrides)
+        return Settings(**base)
+
+    return make
+
+
+@pytest.fixture
+def settings(settings_factory):  # noqa: ANN001, ANN201
+    return settings_factory()
+
+
+@pytest.fixture
+def hub(settings):  # noqa: ANN001, ANN201
+    from hub.context import Hub
+
+    h = Hub(settings)
+    yield h
+    h.db.dispose()
+
+
+ADMIN_KEY = "test-admin-key"
+
+
+def add_key(hub, key: str, role: str, department: str | None = None, user_id: int | None = None) -> None:  # noqa: ANN001
+    from hub.auth import hash_key
+    from hub.models import ApiKey
+
+    with hub.db.session() as s:
+        s.add(ApiKey(name=key, key_hash=hash_key(key), role=role, department_code=department, user_id=user_id))
+
+
+@pytest_asyncio.fixture
+async def client(hub) -> AsyncIterator[TestClient]:  # noqa: ANN001
+    """The hub's real HTTP server on 127.0.0.1 with workers running, and an admin key."""
+    add_key(hub, ADMIN_KEY, "admin")
+    server = TestServer(hub.app(), host="127.0.0.1")
+    c = TestClient(server, headers={"Authorization": f"Bearer {ADMIN_KEY}"})
+    await c.start_server()
+    yield c
+    await c.close()
