@@ -231,3 +231,30 @@ def test_real_complaint_texts_survive_a_csv_round_trip(tmp_path: Path) -> None:
     result = import_file(path, kind="cimer")
     assert result.errors == []
     assert [m.text for m in result.messages] == texts
+
+
+def test_excel_scientific_notation_ids_are_flagged(tmp_path: Path) -> None:
+    path = tmp_path / "bozuk.csv"
+    path.write_text(
+        "Başvuru No;Tarih;Metin\n2,0261E+09;01.03.2026;Yol bozuk\n2026100002;01.03.2026;Su yok\n",
+        encoding="utf-8",
+    )
+    result = import_file(path, kind="cimer")
+    assert [m.external_id for m in result.messages] == ["2026100002"]
+    (error,) = result.errors
+    assert error.row == 2 and "bilimsel" in error.message
+
+
+def test_eleven_digit_application_numbers_are_not_mistaken_for_tckn(tmp_path: Path) -> None:
+    looks_like_tckn = samples.make_tckn(5)  # passes the TCKN checksum
+    path = tmp_path / "cimer.csv"
+    path.write_text(
+        f"Başvuru No;Tarih;TC Kimlik No;Metin\n{looks_like_tckn};01.03.2026;{samples.make_tckn(6)};"
+        f"Kimlik no {samples.make_tckn(7)} olan başvuru\n",
+        encoding="utf-8",
+    )
+    (msg,) = import_file(path, kind="cimer").messages
+    assert msg.external_id == looks_like_tckn
+    assert msg.reply_to["basvuru_no"] == looks_like_tckn
+    assert msg.metadata["raw"]["Başvuru No"] == looks_like_tckn
+    assert samples.make_tckn(6) not in dump([msg]) and samples.make_tckn(7) not in dump([msg])

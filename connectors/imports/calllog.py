@@ -35,7 +35,7 @@ from typing import Any
 from connectors.base import FetchResult, Location, Quarantined, RawMessage, Sender
 from connectors.imports.mapping import ImportRejected, Mapping, default_mapping
 from connectors.imports.records import RowError, read_record
-from connectors.imports.tabular import Column, Row, Table, TableError, read_table
+from connectors.imports.tabular import Column, Row, Table, TableError, decode_text, read_table
 from connectors.imports.textfold import fold
 
 log = logging.getLogger(__name__)
@@ -331,10 +331,7 @@ def _parse(filename: str, data: bytes, mapping: Mapping) -> tuple[Table, Broken]
 
 def _json_table(data: bytes, *, lines: bool) -> tuple[Table, Broken]:
     """JSON call logs: a list of objects, {"calls": [...]}, or one object per line (JSON Lines)."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"JSON UTF-8 değil: {exc}") from exc
+    text, _ = decode_text(data)
     items: list[tuple[int, Any, str]] = []
     broken: Broken = []
     if lines:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,8 @@ _BUILDERS: dict[str, Callable[[dict[str, Any], dict[str, Any]], RawMessage]] = {
     "mbs": mbs.build_message,
 }
 _KIND_LABEL = {"cimer": "CİMER", "mbs": "MBS"}
+# "2,0261E+09": Excel turned a long number into scientific notation and lost digits.
+_EXCEL_SCIENTIFIC = re.compile(r"^\d+(?:[.,]\d+)?E\+?\d+$", re.IGNORECASE)
 
 
 @dataclass(slots=True)
@@ -105,6 +108,15 @@ def import_bytes(
     seen: dict[str, tuple[int, RawMessage]] = {}
     for row in table.rows:
         rec, errors = read_record(binding, row, strict_width=table.source_format == "csv")
+        if rec.get("external_id") and _EXCEL_SCIENTIFIC.match(rec["external_id"]):
+            errors.append(
+                RowError(
+                    row.number,
+                    binding.label("external_id"),
+                    f"başvuru no Excel'de bilimsel gösterime dönmüş ('{rec['external_id']}'); "
+                    "sütunu metin biçiminde kaydedip dosyayı yeniden yükleyin",
+                )
+            )
         result.errors.extend(errors)
         if any(e.level == "error" for e in errors):
             continue

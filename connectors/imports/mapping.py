@@ -47,6 +47,7 @@ _DATE_TOKENS = [
     ("ss", "%S"),
 ]
 _PAREN = re.compile(r"\([^)]*\)")
+_IDENTIFIER_FIELDS = frozenset({"external_id", "call_id"})
 
 
 class ImportRejected(Exception):
@@ -73,6 +74,9 @@ class FieldSpec:
     values: dict[str, str] | None = None  # folded source value -> hub value
     pii: str | None = None  # "tckn": masked wherever it appears
     default: str | None = None  # used when the column is absent or the cell is empty
+    # Mask TCKN-like numbers inside the value. Off for identifiers: an 11-digit başvuru no can
+    # pass the TCKN checksum by chance (1 in 100) and must stay intact.
+    scrub: bool = True
     folded_aliases: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
@@ -111,6 +115,7 @@ class Mapping:
                 values={fold(k): str(v) for k, v in values.items()} if values else None,
                 pii=spec.get("pii"),
                 default=spec.get("default"),
+                scrub=bool(spec.get("scrub", name not in _IDENTIFIER_FIELDS)),
             )
         required_any = [list(g) for g in data.get("required_any", [])]
         for group in required_any:
@@ -256,6 +261,9 @@ class Binding:
     def pii_columns(self, kind: str) -> set[int]:
         return {c.index for n, c in self.columns.items() if self.mapping.fields[n].pii == kind}
 
+    def unscrubbed_columns(self) -> set[int]:
+        return {c.index for n, c in self.columns.items() if not self.mapping.fields[n].scrub}
+
 
 def _header_forms(text: str) -> set[str]:
     """Folded forms of a header: as written, and without parenthesised notes."""
@@ -268,6 +276,7 @@ def _describe(spec: FieldSpec) -> str:
     return spec.aliases[0] if spec.aliases else spec.name
 
 
+@cache
 def _strptime_format(fmt: str) -> str:
     out, i = [], 0
     while i < len(fmt):

@@ -78,7 +78,7 @@ def read_record(
                 errors.append(RowError(row.number, label, f"{exc}; alan boş bırakıldı", level="warning"))
         else:
             text = cell_text(value)
-            out[name] = scrub_tckn(text) if text else text
+            out[name] = scrub_tckn(text) if text and spec.scrub else text
     _merge_time(binding, row, out, errors)
     if strict_width:
         labelled = {c.index for c in binding.all_columns if c.names}
@@ -97,6 +97,7 @@ def read_record(
 def raw_row(binding: Binding, row: Row) -> dict[str, Any]:
     """The row as {header: value} for metadata, JSON-safe, with TCKNs masked."""
     tckn_cols = binding.pii_columns("tckn")
+    keep_cols = binding.unscrubbed_columns()
     raw: dict[str, Any] = {}
     for col in binding.all_columns:
         value = row.get(col.index)
@@ -105,7 +106,7 @@ def raw_row(binding: Binding, row: Row) -> dict[str, Any]:
         text = cell_text(value)
         if col.index in tckn_cols:
             text = mask_tckn_value(text)
-        elif text is not None:
+        elif text is not None and col.index not in keep_cols:
             text = scrub_tckn(text)
         key = col.label
         while key in raw:  # duplicate header texts

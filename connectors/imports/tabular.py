@@ -11,12 +11,12 @@ import codecs
 import csv
 import io
 import posixpath
+import re
 import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from xml.etree import ElementTree as ET
 
 HeaderScore = Callable[[str], int]
 
@@ -24,7 +24,8 @@ HeaderScore = Callable[[str], int]
 _HEADER_SEARCH_ROWS = 15
 _SNIFF_LINES = 30
 _DELIMITERS = (",", ";", "\t")
-_MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_MAX_FIELD = 16 * 1024 * 1024
+_MERGE_REF = re.compile(rb"<(?:\w+:)?mergeCell\b[^>]*?\bref=\"([A-Z]+[0-9]+:[A-Z]+[0-9]+)\"")
 
 
 class TableError(Exception):
@@ -140,6 +141,8 @@ def sniff_delimiter(text: str) -> str:
 def read_csv_bytes(data: bytes, *, header_score: HeaderScore | None = None) -> Table:
     text, encoding = decode_text(data)
     text = text.replace("\x00", "")
+    # Long petition texts exceed csv's default 128 KiB field limit; raise it (process-wide, harmless).
+    csv.field_size_limit(max(csv.field_size_limit(), _MAX_FIELD))
     delimiter = sniff_delimiter(text)
     grid: list[tuple[int, list[Any], str]] = []
     lines = text.splitlines(keepends=True)
@@ -204,7 +207,9 @@ def read_xlsx(source: Path | bytes, *, header_score: HeaderScore | None = None) 
 def _read_merges(stream: Any, ws: Any) -> list[_Merge] | None:
     """Merged ranges of a sheet, read from the sheet XML (read-only mode does not expose them).
 
-    Returns None when they cannot be read; the header builder then falls back to heuristics.
+    ``<mergeCells>`` follows ``<sheetData>``, so the XML is scanned as bytes for it instead of
+    being parsed a second time. Returns None when the ranges cannot be read; the header
+    builder then falls back to heuristics.
     """
     sheet_path = getattr(ws, "_worksheet_path", None)
     if not sheet_path:
@@ -213,16 +218,18 @@ def _read_merges(stream: Any, ws: Any) -> list[_Merge] | None:
         if hasattr(stream, "seek"):
             stream.seek(0)
         with zipfile.ZipFile(stream) as zf, zf.open(posixpath.normpath(sheet_path).lstrip("/")) as fh:
-            merges: list[_Merge] = []
-            for _, elem in ET.iterparse(fh, events=("end",)):
-                if elem.tag == f"{_MAIN_NS}mergeCell":
-                    ref = elem.get("ref", "")
-                    if ":" in ref:
-                        merges.append(_parse_range(ref))
-                elif elem.tag == f"{_MAIN_NS}row":
-                    elem.clear()  # keep memory flat on big sheets
-            return merges
-    except (KeyError, zipfile.BadZipFile, ET.ParseError, ValueError):
+            found, tail = bytearray(), b""
+            while chunk := fh.read(1 << 20):
+                if found:
+                    found += chunk
+                    continue
+                window = tail + chunk
+                at = window.find(b"mergeCell")
+                if at >= 0:
+                    found += window[max(at - 16, 0) :]
+                tail = window[-32:]
+            return [_parse_range(m.decode()) for m in _MERGE_REF.findall(bytes(found))]
+    except (KeyError, zipfile.BadZipFile, ValueError, OSError):
         return None
 
 
