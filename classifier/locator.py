@@ -32,8 +32,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from classifier.gazetteer import SHIPPED_PATH, Place, load_places
-from classifier.text import _ASCII as _ASCII_ONLY
-from classifier.text import ascii_fold, fold
+from classifier.text import ascii_fold, ascii_of_folded, fold
 
 __all__ = ["CONFIDENT", "LocateResult", "Locator", "run_locate_cli"]
 
@@ -91,6 +90,19 @@ _ADDRESS_WORDS = frozenset(
     "adres adresi adresim adresimiz kayseri semt semti".split()
 )
 _ADDRESS_PREFIXES = ("sokag", "sokak", "cadde", "bulvar", "apartman", "mahalle", "mahale", "ilcesi", "adres")
+
+
+def _words_re(words: frozenset[str], prefixes: tuple[str, ...]) -> re.Pattern[str]:
+    alts = sorted(words, key=len, reverse=True) + [p + "[^\\W_]*" for p in prefixes]
+    return re.compile(r"\b(?:" + "|".join(alts) + r")\b")
+
+
+# Whole-text screens run in C before any per-token work.
+_ADDRESS_CUE_RE = re.compile(
+    _words_re(_ADDRESS_WORDS | _MAH_CUES, _ADDRESS_PREFIXES).pattern + r"|\bno\W{0,3}\d"
+)
+_MAH_CUE_RE = _words_re(_MAH_CUES | _KOY_CUES, ("mahalle",))
+
 _ILCE_CUES = frozenset(
     "ilce ilcesi ilcesinde ilcesine ilcesinin ilcemiz ilcemizde belediyesi belediyesine belediyesinden "
     "belediye merkez merkezi merkezinde".split()
@@ -148,14 +160,27 @@ class _Mention:
     fuzzy: bool
 
 
-@dataclass
 class _View:
-    """Tokens of one text in the ASCII-folded and Turkish-folded views, plus upper-case flags."""
+    """Tokens of one text in the ASCII-folded and Turkish-folded views."""
 
-    toks: list[str]
-    ftoks: list[str]
-    upper: list[bool]
-    text_ascii: bool  # the writer used no Turkish letters anywhere
+    __slots__ = ("toks", "ftoks", "text", "text_ascii", "_upper")
+
+    def __init__(self, toks: list[str], ftoks: list[str], text: str, text_ascii: bool) -> None:
+        self.toks = toks
+        self.ftoks = ftoks
+        self.text = text
+        self.text_ascii = text_ascii  # the writer used no Turkish letters anywhere
+        self._upper: list[bool] | None = None
+
+    def upper(self, start: int, end: int) -> bool:
+        """Were these tokens written in upper case? (Upper case loses the i/ı distinction: "ERKILET".)"""
+        if self._upper is None:
+            orig = unicodedata.normalize("NFC", self.text) if not self.text.isascii() else self.text
+            orig = _SUFFIX_RE.sub("", orig.replace("’", "'"))
+            words = _TOKEN_RE.findall(orig)
+            self._upper = [w.isupper() for w in words] if len(words) == len(self.toks) else []
+        flags = self._upper[start:end]
+        return bool(flags) and all(flags)
 
     def written_as(self, start: int, end: int, fold_names: Any) -> bool:
         """Is the span written like one of the names: proper Turkish, fully ASCII text, or UPPER case?"""
@@ -163,13 +188,24 @@ class _View:
         for name in fold_names:
             if span == name:
                 return True
-            if self.text_ascii and span == name.translate(_ASCII_ONLY):
+            if self.text_ascii and span == ascii_of_folded(name):
                 return True
-            if all(self.upper[start:end]) and span.replace("ı", "i") == name.replace("ı", "i"):
+            if span.replace("ı", "i") == name.replace("ı", "i") and self.upper(start, end):
                 return True
         return False
 
 
+def _slash_flags(asc: str) -> list[bool]:
+    """Per token: is there a "/" between it and the previous token ("Kocasinan/Yeni")?"""
+    flags = []
+    prev_end = 0
+    for m in _TOKEN_RE.finditer(asc):
+        flags.append("/" in asc[prev_end : m.start()])
+        prev_end = m.end()
+    return flags
+
+
+_SUFFIX_RE = re.compile(r"(?<=[^\W_])'[^\W_]+")
 _TR_LETTERS = re.compile("[çğıöşü]")
 # Provinces other than Kayseri and big-city districts that are not Kayseri names (ASCII-folded);
 # everyday words like "ordu", "van", "kartal", "konak" are left out.
@@ -245,6 +281,7 @@ class Locator:
             self._ilce_fold[key] = "".join(_TOKEN_RE.findall(fold(p.ilce)))
             self._places_by_ilce[p.ilce].append(i)
         self._ilce_keys = list(self._ilce_by_key)
+        self._ilce_keyset = frozenset(self._ilce_by_key)
         # Per name key: may this name be tagged with a weak cue / with no cue at all?
         self._weak_ok: dict[str, bool] = {}
         self._bare_ok: dict[str, bool] = {}
@@ -344,39 +381,31 @@ class Locator:
         if not text or not text.strip():
             return self._ilce_only(known_ilce, 1.0, [])
         folded = fold(text)
-        asc = folded.translate(_ASCII_ONLY) if not folded.isascii() else folded
-        # Upper-case writing loses the i/ı distinction ("ERKILET"); remember which tokens were upper.
-        orig = unicodedata.normalize("NFC", text) if not text.isascii() else text
-        aligned = len(orig) == len(folded)
-        toks: list[str] = []
-        ftoks: list[str] = []
-        upper: list[bool] = []
-        slash_before: list[bool] = []
-        prev_end = 0
-        for m in _TOKEN_RE.finditer(asc):
-            s = m.start()
-            # Skip Turkish case suffixes written after an apostrophe ("Talas'ta", "mahallesi'nde").
-            if s >= 2 and asc[s - 1] == "'" and asc[s - 2].isalnum():
-                continue
-            toks.append(m.group())
-            ftoks.append(folded[s : m.end()])
-            upper.append(aligned and orig[s : m.end()].isupper())
-            slash_before.append("/" in asc[prev_end:s])
-            prev_end = m.end()
+        # Drop Turkish case suffixes written after an apostrophe ("Talas'ta", "mahallesi'nde"); the
+        # folded and ASCII views stay character-aligned, so their tokens pair up one to one.
+        if "'" in folded or "’" in folded:
+            folded = _SUFFIX_RE.sub("", folded.replace("’", "'"))
+        asc = ascii_of_folded(folded)
+        toks = _TOKEN_RE.findall(asc)
         if not toks:
             return self._ilce_only(known_ilce, 1.0, [])
+        ftoks = _TOKEN_RE.findall(folded)
+        if len(ftoks) != len(toks):  # pragma: no cover - defensive, views are aligned by construction
+            ftoks = toks
         n = len(toks)
-        has_address_cue = any(_is_address_word(t) for t in toks) or any(
-            toks[i] == "no" and i + 1 < n and toks[i + 1].isdigit() for i in range(n)
-        )
-        mah_cue_at = [_is_mah_cue(t) for t in toks]
-        view = _View(toks, ftoks, upper, text_ascii=not _TR_LETTERS.search(folded))
+        has_address_cue = _ADDRESS_CUE_RE.search(asc) is not None
+        if _MAH_CUE_RE.search(asc):
+            mah_cue_at = [_is_mah_cue(t) for t in toks]
+        else:
+            mah_cue_at = [False] * n
+        slash_before = _slash_flags(asc) if "/" in asc else None
+        view = _View(toks, ftoks, text, text_ascii=not _TR_LETTERS.search(folded))
         # A text that names another province is not about Kayseri unless it says so with a cue.
-        foreign = any(t in _OTHER_IL for t in toks) and "kayseri" not in toks
+        foreign = not _OTHER_IL.isdisjoint(toks) and "kayseri" not in toks
 
         # District mentions (token index -> ilce name).
         districts: dict[int, str] = {}
-        for i, t in enumerate(toks):
+        for i, t in enumerate(toks) if not self._ilce_keyset.isdisjoint(toks) else ():
             name = self._ilce_by_key.get(t)
             if name is None:
                 continue
@@ -384,8 +413,7 @@ class Locator:
                 continue  # "Melikgazi mahallesi" names the mahalle of that name, not the district
             cued = (
                 (i + 1 < n and toks[i + 1] in _ILCE_CUES)
-                or slash_before[i]
-                or (i + 1 < n and slash_before[i + 1])
+                or (slash_before is not None and (slash_before[i] or (i + 1 < n and slash_before[i + 1])))
                 or has_address_cue
             )
             written_ok = view.written_as(i, i + 1, (self._ilce_fold[t],))
@@ -394,7 +422,7 @@ class Locator:
             elif written_ok and "kayseri" in toks:
                 districts[i] = name
         # Typo'd district right before "ilçesi" ("Kocasnan ilçesi").
-        for i in range(n - 1):
+        for i in range(n - 1) if "ilce" in asc else ():
             if i not in districts and toks[i + 1] in ("ilce", "ilcesi", "ilcesinde") and len(toks[i]) >= 5:
                 best = process.extractOne(
                     toks[i], self._ilce_keys, scorer=Levenshtein.distance, score_cutoff=1
@@ -453,7 +481,8 @@ class Locator:
         n = len(toks)
         found: list[_Mention] = []
         exact_len_at: dict[int, int] = {}  # end index (exclusive) -> longest exact span ending there
-        for i in range(n):
+        prefixes = self._prefixes
+        for i in [i for i, t in enumerate(toks) if t in prefixes]:
             if mah_cue_at[i]:
                 continue
             key = ""

@@ -68,15 +68,16 @@ def normalize_phone_tr(s: str) -> str | None:
     return "+90" + national if national else None
 
 
-_EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# Bounded repeats keep the patterns linear on hostile input (long runs of letters or spaces).
+_EMAIL_RE = re.compile(r"[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}")
 _IBAN_RE = re.compile(r"(?<![\w])TR(?:[ ]?\d){24}(?!\d)", re.IGNORECASE)
 _TCKN_RE = re.compile(r"(?<![\d+])[1-9]\d{10}(?!\d)")
 # Optional +90 / 0090 / 0 prefix, area or operator code (possibly in parentheses), then 3-2-2 or
 # 3-4 digit groups separated by spaces, dots or dashes.
 _PHONE_RE = re.compile(
     r"""(?<![\w+])
-    (?:(?:\+|00)[ ]?90[ .\-]*(?:\(0\)[ ]?)?|\(?0\)?[ .\-]*)?
-    \(?([2-58]\d{2})\)?[ .\-]*
+    (?:(?:\+|00)[ ]?90[ .\-]{0,3}(?:\(0\)[ ]?)?|\(?0\)?[ .\-]{0,3})?
+    \(?([2-58]\d{2})\)?[ .\-]{0,3}
     (\d{3})[ .\-]?(\d{2})[ .\-]?(\d{2})
     (?![\d])""",
     re.VERBOSE,

@@ -12,10 +12,17 @@ import unicodedata
 
 from classifier.pii import is_valid_tckn, mask_pii, normalize_phone_tr
 
-__all__ = ["fold", "ascii_fold", "clean", "mask_pii", "is_valid_tckn", "normalize_phone_tr"]
+__all__ = [
+    "fold",
+    "ascii_fold",
+    "ascii_of_folded",
+    "clean",
+    "mask_pii",
+    "is_valid_tckn",
+    "normalize_phone_tr",
+]
 
 # Python's str.lower() turns "I" into "i" and "İ" into "i" + U+0307; Turkish wants "ı" and "i".
-_TR_UPPER = str.maketrans({"I": "ı", "İ": "i"})
 _COMBINING_DOT = "\u0307"
 
 _ASCII = str.maketrans(
@@ -54,23 +61,41 @@ _ASCII = str.maketrans(
 )
 
 
+# The common Turkish letters go through str.replace (a fast C scan); translate() handles the rest.
+_TR_PAIRS = (("ç", "c"), ("ğ", "g"), ("ı", "i"), ("ö", "o"), ("ş", "s"), ("ü", "u"))
+
+
 def fold(text: str) -> str:
     """Turkish lower-case: "İSTANBUL" -> "istanbul", "IŞIK" -> "ışık", decomposed İ handled."""
-    if not text.isascii():
+    if text.isascii():
+        return text.replace("I", "ı").lower() if "I" in text else text.lower()
+    if not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
-        text = text.translate(_TR_UPPER).lower()
-        if _COMBINING_DOT in text:
-            text = text.replace(_COMBINING_DOT, "")
-        return text
-    return text.translate(_TR_UPPER).lower()
+    if "I" in text:
+        text = text.replace("I", "ı")
+    if "İ" in text:
+        text = text.replace("İ", "i")
+    text = text.lower()
+    if _COMBINING_DOT in text:
+        text = text.replace(_COMBINING_DOT, "")
+    return text
 
 
 def ascii_fold(text: str) -> str:
     """`fold` plus removal of Turkish diacritics, so "Çöp toplanmıyor" and "cop toplanmiyor" meet."""
-    folded = fold(text)
+    return ascii_of_folded(fold(text))
+
+
+def ascii_of_folded(folded: str) -> str:
+    """ASCII view of an already `fold`-ed string; same length, so positions carry over."""
     if folded.isascii():
         return folded
-    return folded.translate(_ASCII)
+    for tr, asc in _TR_PAIRS:
+        if tr in folded:
+            folded = folded.replace(tr, asc)
+    if not folded.isascii():
+        folded = folded.translate(_ASCII)
+    return folded
 
 
 # --- cleaning ---------------------------------------------------------------------------------------
@@ -78,13 +103,13 @@ def ascii_fold(text: str) -> str:
 _URL_RE = re.compile(r"(?:https?://|www\.)[^\s<>\"']+", re.IGNORECASE)
 # Reply headers that introduce a quoted previous message; everything after them is dropped.
 _REPLY_HEADER_RE = re.compile(
-    r"^\s*(?:on\s.{3,200}\swrote:|.{0,200}tarihinde.{0,200}(?:yazdı|şunu yazdı)\s*:|"
+    r"^[ \t]*(?:on\s.{3,200}\swrote:|.{0,200}tarihinde.{0,200}(?:yazdı|şunu yazdı)[ \t]*:|"
     r"-{2,}\s*(?:original message|orijinal ileti|orijinal mesaj|özgün ileti|forwarded message|"
-    r"iletilen ileti)\s*-{2,})\s*$",
+    r"iletilen ileti)\s*-{2,})[ \t]*$",
     re.IGNORECASE | re.MULTILINE,
 )
 _MOBILE_FOOTER_RE = re.compile(
-    r"^\s*(?:sent from my \w+.*|iphone'?umdan gönderildi.*|android için outlook.*|"
+    r"^[ \t]*(?:sent from my \w+.*|iphone'?umdan gönderildi.*|android için outlook.*|"
     r"get outlook for \w+.*|samsung galaxy akıllı telefonumdan gönderildi.*)$",
     re.IGNORECASE | re.MULTILINE,
 )
