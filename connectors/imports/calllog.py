@@ -143,7 +143,10 @@ class CallLogFolderSource:
                 quarantined += bad
                 self.last_stats.append(stats)
                 if self.on_stats is not None:
-                    self.on_stats(stats)
+                    try:
+                        self.on_stats(stats)
+                    except Exception:  # a report hook must not stop intake
+                        log.exception("on_stats callback failed for %s", path.name)
                 log.info(
                     "call log %s: %d calls, %d requests, %d bad rows",
                     path.name,
