@@ -126,19 +126,19 @@ class TextFeaturizer:
         word_idx = self._word_idx
         pieces: list[np.ndarray] = []
         lengths: list[int] = []
+        cache_get = self._cache.get
         for text in texts:
             toks = self.tokens(text)
-            n = 0
-            for w in toks:
-                arr = word_idx(w)
-                pieces.append(arr)
-                n += arr.size
+            arrs = list(map(cache_get, toks))
+            for k, arr in enumerate(arrs):
+                if arr is None:
+                    arrs[k] = word_idx(toks[k])
             if self.word_bigrams and len(toks) > 1:
-                bi = [j for j in (wvocab.get(f"{a} {b}") for a, b in pairwise(toks)) if j is not None]
+                bi = [j for j in map(wvocab.get, map(" ".join, pairwise(toks))) if j is not None]
                 if bi:
-                    pieces.append(np.array(bi, dtype=np.int32))
-                    n += len(bi)
-            lengths.append(n)
+                    arrs.append(np.array(bi, dtype=np.int32))
+            pieces.extend(arrs)
+            lengths.append(sum(a.size for a in arrs))
         n_rows = len(lengths)
         if n_rows == 0:
             return sp.csr_matrix((0, n_feat), dtype=np.float32)
