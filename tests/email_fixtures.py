@@ -87,15 +87,20 @@ class MailUser:
 class DovecotServer:
     """A standalone Dovecot: own config, own base/state dirs, plaintext auth on 127.0.0.1 only."""
 
-    def __init__(self, dovecot_bin: str, doveadm_bin: str) -> None:
+    def __init__(self, dovecot_bin: str, doveadm_bin: str, *, tls: bool = False) -> None:
         self.dovecot_bin = dovecot_bin
         self.doveadm_bin = doveadm_bin
         self.host = "127.0.0.1"
         self.port = free_port()
+        # With tls: STARTTLS on ``port`` and implicit TLS on ``tls_port``, self-signed for 127.0.0.1.
+        self.tls = tls
+        self.tls_port = free_port() if tls else 0
         self.root = Path(tempfile.mkdtemp(prefix="talep-dovecot-"))
         # mkdtemp makes 0700; Dovecot's unprivileged processes must be able to walk in.
         self.root.chmod(0o755)
         self.conf = self.root / "dovecot.conf"
+        self.cert = self.root / "cert.pem"
+        self.key = self.root / "key.pem"
         self.users = self.root / "users"
         self.log = self.root / "dovecot.log"
         self.proc: subprocess.Popen[bytes] | None = None
@@ -123,6 +128,13 @@ class DovecotServer:
             for n in range(1, self.pool_size + 1)
         ]
         self.users.write_text("".join(lines))
+        if self.tls:
+            self._make_certificate()
+            ssl_settings = f"ssl = yes\nssl_cert = <{self.cert}\nssl_key = <{self.key}\n"
+            imaps = f"address = {self.host}\n    port = {self.tls_port}\n    ssl = yes"
+        else:
+            ssl_settings = "ssl = no\n"
+            imaps = "port = 0"
         self.conf.write_text(
             f"""# Written by tests/email_fixtures.py; a throwaway test server.
 protocols = imap
@@ -130,8 +142,7 @@ listen = {self.host}
 base_dir = {self.root}/run
 state_dir = {self.root}/state
 log_path = {self.log}
-ssl = no
-disable_plaintext_auth = no
+{ssl_settings}disable_plaintext_auth = no
 auth_mechanisms = plain login
 default_login_user = {self.login_user}
 default_internal_user = {self.internal_user}
@@ -153,7 +164,7 @@ service imap-login {{
     port = {self.port}
   }}
   inet_listener imaps {{
-    port = 0
+    {imaps}
   }}
 }}
 service stats {{
@@ -162,6 +173,34 @@ service stats {{
   }}
 }}
 """
+        )
+
+    def _make_certificate(self) -> None:
+        openssl = _which("openssl")  # a dependency of dovecot-core, so present with Dovecot
+        if openssl is None:
+            pytest.skip("openssl is not installed; cannot make a test certificate")
+        subprocess.run(
+            [
+                openssl,
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-days",
+                "2",
+                "-subj",
+                "/CN=127.0.0.1",
+                "-addext",
+                "subjectAltName=IP:127.0.0.1,DNS:localhost",
+                "-keyout",
+                str(self.key),
+                "-out",
+                str(self.cert),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=60,
         )
 
     def start(self) -> None:
@@ -260,6 +299,16 @@ def dovecot() -> Any:
         _SERVER = None
 
 
+@pytest.fixture(scope="session")
+def dovecot_tls() -> Any:
+    """A second Dovecot with TLS: STARTTLS on ``port``, implicit TLS on ``tls_port``; trust ``cert``."""
+    dovecot_bin, doveadm_bin = ensure_dovecot()
+    server = DovecotServer(dovecot_bin, doveadm_bin, tls=True)
+    server.start()
+    yield server
+    server.stop()
+
+
 @pytest.fixture
 def mailbox(dovecot: DovecotServer) -> MailUser:
     """A fresh, empty mailbox user for one test."""
@@ -317,6 +366,34 @@ class SmtpTestServer:
     @property
     def running(self) -> bool:
         return self._controller is not None
+
+    def _make_certificate(self) -> None:
+        openssl = _which("openssl")  # a dependency of dovecot-core, so present with Dovecot
+        if openssl is None:
+            pytest.skip("openssl is not installed; cannot make a test certificate")
+        subprocess.run(
+            [
+                openssl,
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-days",
+                "2",
+                "-subj",
+                "/CN=127.0.0.1",
+                "-addext",
+                "subjectAltName=IP:127.0.0.1,DNS:localhost",
+                "-keyout",
+                str(self.key),
+                "-out",
+                str(self.cert),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
 
     def start(self) -> None:
         if self._controller is None:

@@ -13,10 +13,11 @@ from imapclient import IMAPClient
 from connectors.base import ConnectorError, PolledSource
 from connectors.email import ImapSource, parse_checkpoint
 from tests import email_fixtures
-from tests.email_fixtures import MailUser, free_port
+from tests.email_fixtures import DovecotServer, MailUser, free_port
 
 # Fixtures from the shared e-mail fixture module.
 dovecot = email_fixtures.dovecot
+dovecot_tls = email_fixtures.dovecot_tls
 mailbox = email_fixtures.mailbox
 
 DATA = Path(__file__).parent / "data" / "email"
@@ -211,3 +212,31 @@ async def test_thirty_megabyte_attachment_through_imap(mailbox: MailUser) -> Non
     [rejected] = message.metadata["rejected_attachments"]
     assert rejected["filename"] == "döküm.mp4" and rejected["reason"] == "too_large"
     assert rejected["size"] >= 30 * 1024 * 1024 - 16
+
+
+async def test_mail_deleted_before_it_was_read_does_not_wake_the_poller(mailbox: MailUser) -> None:
+    mailbox.deliver(complaint(1))
+    mailbox.deliver(complaint(2))
+    # Someone deletes the second mail in their mail client before the hub reads it.
+    mailbox.server.doveadm("expunge", "-u", mailbox.name, "mailbox", "INBOX", "uid", "2")
+    source = ImapSource(mailbox.config())
+    result = await source.fetch(None)
+    assert [m.external_id for m in result.messages] == ["<complaint-1@example.com>"]
+    assert await source.wait_for_new(timeout=1) is False
+
+
+@pytest.mark.parametrize("mode", ["implicit", "starttls"])
+async def test_tls_connections_verify_the_server(dovecot_tls: DovecotServer, mode: str) -> None:
+    user = dovecot_tls.add_user()
+    user.deliver(complaint(1))
+    port = dovecot_tls.tls_port if mode == "implicit" else dovecot_tls.port
+    tls = {"ssl": mode == "implicit", "starttls": mode == "starttls", "port": port}
+
+    trusted = ImapSource(user.config(ca_file=str(dovecot_tls.cert), **tls))
+    result = await trusted.fetch(None)
+    assert [m.external_id for m in result.messages] == ["<complaint-1@example.com>"]
+
+    # Without the private CA the self-signed certificate is refused: no silent downgrade.
+    untrusted = ImapSource(user.config(**tls))
+    with pytest.raises(ConnectorError):
+        await untrusted.fetch(None)

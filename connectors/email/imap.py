@@ -40,6 +40,7 @@ class ImapConfig:
     ssl: bool = True
     starttls: bool = False
     verify_tls: bool = True
+    ca_file: str | None = None  # a private CA to trust (municipal servers often use one)
     folder: str = "INBOX"
     poll_interval: float = 60.0
     use_idle: bool = True
@@ -92,7 +93,7 @@ class ImapSource:
 
     def _connect(self) -> IMAPClient:
         cfg = self.config
-        context = ssl.create_default_context()
+        context = ssl.create_default_context(cafile=cfg.ca_file)
         if not cfg.verify_tls:
             context.check_hostname = False
             context.verify_mode = ssl.CERT_NONE
@@ -155,13 +156,18 @@ class ImapSource:
             if batch:
                 sizes = client.fetch(batch, ["RFC822.SIZE", "INTERNALDATE"])
                 for uid in batch:
-                    info = sizes.get(uid, {})
-                    self._fetch_one(client, uid, validity, info, messages, quarantined)
+                    if uid not in sizes:
+                        log.info("IMAP UID %s in %s vanished before it was read (expunged)", uid, cfg.folder)
+                        continue
+                    self._fetch_one(client, uid, validity, sizes[uid], messages, quarantined)
             new_last = batch[-1] if batch else last_uid
-            self._seen = (
-                validity,
-                max(new_last, self._seen[1] if self._seen and self._seen[0] == validity else 0),
-            )
+            seen = new_last
+            uidnext = int(selected.get(b"UIDNEXT", 0) or 0)
+            if len(batch) == len(uids) and uidnext:
+                # Everything below UIDNEXT was looked at; UIDs expunged before we read them must not
+                # make ``wait_for_new`` report mail that is not there (a busy loop).
+                seen = max(seen, uidnext - 1)
+            self._seen = (validity, seen)
             return FetchResult(
                 messages=messages,
                 checkpoint=f"{validity}:{new_last}",

@@ -42,6 +42,7 @@ class SmtpConfig:
     starttls: bool | None = None  # None: use STARTTLS when the server offers it
     ssl: bool = False  # implicit TLS (port 465)
     verify_tls: bool = True
+    ca_file: str | None = None  # a private CA to trust
     from_name: str = "Kayseri Büyükşehir Belediyesi"
     reply_to: str | None = None
     envelope_from: str | None = None  # bounce address; defaults to from_address
@@ -163,6 +164,7 @@ async def send_email(msg: EmailMessage, cfg: SmtpConfig) -> str:
             use_tls=cfg.ssl,
             start_tls=False if cfg.ssl else cfg.starttls,
             validate_certs=cfg.verify_tls,
+            cert_bundle=cfg.ca_file,
             timeout=cfg.timeout,
         )
     except aiosmtplib.SMTPRecipientsRefused as exc:
