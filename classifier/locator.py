@@ -24,6 +24,7 @@ import re
 import sys
 import unicodedata
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -31,7 +32,7 @@ from typing import IO, Any
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from classifier.gazetteer import SHIPPED_PATH, Place, load_places
+from classifier.gazetteer import SHIPPED_PATH, Place, load_places, name_key
 from classifier.text import ascii_fold, ascii_of_folded, fold
 
 __all__ = ["CONFIDENT", "LocateResult", "Locator", "run_locate_cli"]
@@ -42,11 +43,10 @@ _TOKEN_RE = re.compile(r"[^\W_]+")
 _MAX_NAME_TOKENS = 6
 
 # Words (ASCII-folded) that make the preceding name a mahalle.
-_MAH_CUES = frozenset(
-    "mahalle mahallesi mahallesinde mahallesinden mahallesine mahallesinin mahallesindeki mahallemiz "
-    "mahallemizde mahallemizin mahallemizdeki mahallede mah mh mhl mahalesi mahalesinde mahlesi mahal "
-    "mahallesı mahallesin mahallesini mahallesiyle mahallemizi mahallesinde".split()
-)
+# "X mahallesi..." / "X mahallemiz..." name a mahalle; "yeni mahallede" ("in the new neighbourhood")
+# is a plain noun, so the bare case forms (mahallede, mahalleye, mahalleler...) are not cues.
+_MAH_CUES = frozenset("mahalle mah mh mhl mahal mahalesi mahalesinde mahlesi mahallesinde".split())
+_MAH_CUE_PREFIXES = ("mahallesi", "mahallemiz", "mahalesi")
 _KOY_CUES = frozenset("koyu koyunde koyumuz koyumuzde koyune koyunun koyumuzun koyundeki koyden".split())
 # Words that make the preceding name a street, park, school...: not a mahalle mention.
 _STREET_PREFIXES = (
@@ -133,6 +133,22 @@ _COMMON_NAMES = frozenset(
 
 # District names that are also everyday words or common place names elsewhere need a cue.
 _COMMON_ILCE = frozenset("hacilar develi pinarbasi".split())
+
+
+# Everyday names Kayseri residents use for registry units (public knowledge; extend as needed).
+KAYSERI_ALIASES: dict[str, list[tuple[str, str]]] = {
+    "İldem": [("Melikgazi", "İldem Cumhuriyet")],
+    "Süksün": [("İncesu", "Süksün Cumhuriyet"), ("İncesu", "Süksün Hürriyet"), ("İncesu", "Süksün Zafer")],
+    "Sindelhöyük": [
+        ("Develi", "Sindelhöyük Camikebir"),
+        ("Develi", "Sindelhöyük Fatih"),
+        ("Develi", "Sindelhöyük Yenice"),
+    ],
+    "Kayapınar": [("Felahiye", "Kayapınar Cumhuriyet"), ("Felahiye", "Kayapınar Fatih Sultan Mehmet")],
+    "Büyüktoraman": [("Felahiye", "Büyüktoraman Hürriyet"), ("Felahiye", "Büyüktoraman İstiklal")],
+    "Mimar Sinan OSB": [("Melikgazi", "Mimarsinan Osb")],
+    "Kayseri Organize Sanayi": [("Melikgazi", "Kayseriosb")],
+}
 
 
 @dataclass
@@ -239,7 +255,7 @@ def _compact(tokens: list[str]) -> str:
 
 
 def _is_mah_cue(tok: str) -> bool:
-    return tok in _MAH_CUES or tok.startswith("mahalle") or tok in _KOY_CUES
+    return tok in _MAH_CUES or tok.startswith(_MAH_CUE_PREFIXES) or tok in _KOY_CUES
 
 
 def _is_street_word(tok: str) -> bool:
@@ -253,7 +269,10 @@ def _is_address_word(tok: str) -> bool:
 class Locator:
     """Gazetteer-backed mahalle/ilçe extraction. Build once (`default()` is cached) and share."""
 
-    def __init__(self, places: list[Place]) -> None:
+    def __init__(
+        self, places: list[Place], aliases: Mapping[str, Iterable[tuple[str, str]]] | None = None
+    ) -> None:
+        """`aliases`: everyday name -> [(ilce, mahalle), ...] it stands for; unknown places are ignored."""
         if not places:
             raise ValueError("gazetteer is empty")
         self.places = places
@@ -265,6 +284,14 @@ class Locator:
             self._tokens.append(toks)
             self._fold_tokens.append(tuple(_TOKEN_RE.findall(fold(p.mahalle))))
             self._by_key[_compact(list(toks))].append(i)
+        index = {(p.ilce, p.mahalle): i for i, p in enumerate(places)}
+        self._alias_keys: set[str] = set()
+        for alias, targets in (aliases or {}).items():
+            key = _compact(_TOKEN_RE.findall(ascii_fold(alias)))
+            idxs = [index[t] for t in targets if t in index]
+            if key and idxs and key not in self._by_key:
+                self._by_key[key] = idxs
+                self._alias_keys.add(key)
         self._keys = list(self._by_key)
         self._key_of = [_compact(list(t)) for t in self._tokens]
         self._keys_by_ntok: dict[int, list[str]] = defaultdict(list)
@@ -303,15 +330,25 @@ class Locator:
     @functools.cache
     def default(cls) -> Locator:
         """The shipped Kayseri gazetteer (loaded once per process)."""
-        return cls(load_places(SHIPPED_PATH))
+        return cls(load_places(SHIPPED_PATH), aliases=KAYSERI_ALIASES)
 
     @classmethod
-    def from_csv(cls, path: str | Path, il: str | None = None) -> Locator:
-        """Load the shipped file, the NVİ Kayseri extract or the national NVİ file filtered to `il`."""
+    def from_csv(
+        cls,
+        path: str | Path,
+        il: str | None = None,
+        aliases: Mapping[str, Iterable[tuple[str, str]]] | None = None,
+    ) -> Locator:
+        """Load the shipped file, the NVİ Kayseri extract or the national NVİ file filtered to `il`.
+
+        Kayseri's everyday aliases apply when the loaded places are Kayseri's (unless `aliases` is given).
+        """
         places = load_places(path, il=il)
         if not places:
             raise ValueError(f"no places for il={il!r} in {path}")
-        return cls(places)
+        if aliases is None and all(name_key(p.il) == "kayseri" for p in places):
+            aliases = KAYSERI_ALIASES
+        return cls(places, aliases=aliases)
 
     # --- lookups --------------------------------------------------------------------------------------
 
@@ -607,8 +644,13 @@ class Locator:
             ((i, 0.5 * max(self.places[i].population, 1) / total) for i, _ in places), key=lambda x: -x[1]
         )
         top = self.places[scored[0][0]]
-        ilce_out = next(iter(filter_ilce)) if conflict and len(filter_ilce) == 1 else None
-        mahalle_out = top.mahalle if not ilce_out else None
+        same_ilce = {self.places[i].ilce for i, _ in places}
+        if conflict and len(filter_ilce) == 1:
+            ilce_out, mahalle_out = next(iter(filter_ilce)), None
+        elif len(same_ilce) == 1:  # e.g. "Süksün" covers three mahalle of İncesu
+            ilce_out, mahalle_out = next(iter(same_ilce)), None
+        else:
+            ilce_out, mahalle_out = None, top.mahalle
         conf = round(min(0.5, max(scored[0][1], 0.2)), 3)
         return rank - 1, LocateResult(
             mahalle_out, ilce_out, conf, True, [self._candidate(i, s) for i, s in scored]

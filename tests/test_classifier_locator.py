@@ -164,6 +164,18 @@ def test_common_words_are_not_tagged(loc: Locator, text: str) -> None:
     assert (r.mahalle, r.ilce) == (None, None), r.to_dict()
 
 
+def test_plain_noun_mahalle_is_not_a_cue(loc: Locator) -> None:
+    # "yeni mahalleye taşındık" = "we moved to a new neighbourhood", not Yeni Mahallesi.
+    assert where(loc, "Yeni mahalleye taşındık, su bağlanmadı") == (None, None)
+
+
+def test_everyday_aliases(loc: Locator) -> None:
+    assert where(loc, "İldem mahallesinde su yok") == ("Melikgazi", "İldem Cumhuriyet")
+    r = loc.locate("Süksün mahallesi yolu kapalı")
+    assert (r.ilce, r.mahalle, r.ambiguous) == ("İncesu", None, True)
+    assert {c["mahalle"] for c in r.candidates} == {"Süksün Cumhuriyet", "Süksün Hürriyet", "Süksün Zafer"}
+
+
 def test_distinctive_name_without_cue_is_tagged(loc: Locator) -> None:
     assert where(loc, "Erkilet'te su kesintisi var") == ("Kocasinan", "Erkilet")
     assert where(loc, "ERKILET'TE SU KESİNTİSİ VAR") == ("Kocasinan", "Erkilet")
