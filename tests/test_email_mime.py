@@ -305,3 +305,15 @@ def test_mangled_mail_never_crashes_the_parser() -> None:
             parse_message(bytes(raw))
         except MailParseError as exc:
             assert "unexpected" not in str(exc)
+
+
+def test_format_flowed_lines_are_joined() -> None:
+    raw = (
+        "From: Ece <ece@example.com>\r\nSubject: Gürültü\r\nMessage-ID: <ff-1@example.com>\r\n"
+        "Content-Type: text/plain; charset=utf-8; format=flowed\r\n\r\n"
+        "Her gece saat ikide eğlence mekanından yüksek sesle müzik geliyor, \r\n"
+        "uyuyamıyoruz.\r\n\r\nSaygılarımla\r\n"
+    ).encode()
+    assert parse_message(raw).text == (
+        "Her gece saat ikide eğlence mekanından yüksek sesle müzik geliyor, uyuyamıyoruz.\n\nSaygılarımla"
+    )

@@ -294,7 +294,26 @@ def _part_text(part: Message, found: _Collected) -> str:
         return ""  # a text part too big to keep
     text, used = decode_bytes(data, part.get_content_charset())
     found.charsets.add(used)
+    if str(part.get_param("format", "") or "").lower() == "flowed":
+        text = _unflow(text, str(part.get_param("delsp", "") or "").lower() == "yes")
     return text
+
+
+def _unflow(text: str, delsp: bool) -> str:
+    """Join RFC 3676 soft line breaks (a line ending in a space continues on the next)."""
+    out: list[str] = []
+    current = ""
+    for line in text.replace("\r\n", "\n").split("\n"):
+        if line.startswith(" "):
+            line = line[1:]  # space-stuffing
+        if line.endswith(" ") and line != "-- ":
+            current += line[:-1] if delsp else line
+            continue
+        out.append(current + line)
+        current = ""
+    if current:
+        out.append(current)
+    return "\n".join(out)
 
 
 def _is_attachment(part: Message) -> bool:
