@@ -116,3 +116,47 @@ def test_unreadable_inputs_raise_table_error(tmp_path: Path) -> None:
         read_table(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, filename="x.xls")
     with pytest.raises(TableError, match="Excel"):
         read_table(b"PK\x03\x04 truncated", filename="x.xlsx")
+
+
+def test_sub_header_row_matching_more_aliases_still_keeps_the_group_row(tmp_path: Path) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["Başvuru No", "Tarih", "Başvuran", None, None, "Adres", None, None, "Metin"])
+    ws.append([None, None, "Adı Soyadı", "TC Kimlik No", "Telefon", "İl", "İlçe", "Mahalle", None])
+    for rng in ("A1:A2", "B1:B2", "C1:E1", "F1:H1", "I1:I2"):
+        ws.merge_cells(rng)
+    ws.append(
+        ["9", "02.03.2026 10:00", "Ali Veli", "12345678950", "0532", "Kayseri", "Talas", "Mevlana", "Yol"]
+    )
+    path = tmp_path / "two_row.xlsx"
+    wb.save(path)
+    table = read_table(path, header_score=cimer_score)
+    assert table.header_rows == [1, 2]
+    assert [c.label for c in table.columns] == [
+        "Başvuru No",
+        "Tarih",
+        "Başvuran Adı Soyadı",
+        "Başvuran TC Kimlik No",
+        "Başvuran Telefon",
+        "Adres İl",
+        "Adres İlçe",
+        "Adres Mahalle",
+        "Metin",
+    ]
+    assert [r.number for r in table.rows] == [3]
+
+
+def test_corrupt_sheet_inside_a_valid_archive_is_a_table_error(tmp_path: Path) -> None:
+    import zipfile
+
+    good = tmp_path / "good.xlsx"
+    samples.write_mbs_xlsx(good)
+    bad = tmp_path / "bad.xlsx"
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(bad, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename.endswith("sheet1.xml"):
+                data = data[: len(data) // 2]  # truncated sheet XML
+            dst.writestr(item, data)
+    with pytest.raises(TableError, match="Excel"):
+        read_table(bad)

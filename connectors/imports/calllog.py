@@ -138,6 +138,11 @@ class CallLogFolderSource:
                 stats, msgs, bad = self._read_file(path.name, data, sha)
             except (TableError, ImportRejected, ValueError) as exc:
                 quarantined.append(self._reject_file(path, data, sha, str(exc)))
+            except Exception as exc:  # a bug must not turn one file into a poison pill for every poll
+                log.exception("call log %s could not be processed", path.name)
+                quarantined.append(
+                    self._reject_file(path, data, sha, f"işlenemedi: {exc.__class__.__name__}")
+                )
             else:
                 messages += msgs
                 quarantined += bad

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from connectors.base import OutboundMessage, PermanentSendError, SendResult
+from connectors.base import ConnectorError, OutboundMessage, PermanentSendError, SendResult
 
 ExportKind = Literal["cimer", "mbs"]
 ExportFormat = Literal["xlsx", "csv"]
@@ -209,7 +209,12 @@ class ExportSender:
         if not message.text.strip():
             raise PermanentSendError(f"{self.channel}: empty answer text")
         async with self._lock:
-            ref = await asyncio.to_thread(self._append, message, basvuru_no)
+            try:
+                ref = await asyncio.to_thread(self._append, message, basvuru_no)
+            except OSError as exc:  # disk full, share offline: the runner retries later
+                raise ConnectorError(
+                    f"{self.channel}: cannot write the export file: {exc.strerror or exc}"
+                ) from exc
         return SendResult(external_id=ref)
 
     def _append(self, message: OutboundMessage, basvuru_no: str) -> str:

@@ -74,9 +74,7 @@ def import_file(path: Path, *, kind: ImportKind, mapping: Mapping | None = None)
     Raises ``ImportRejected`` when the file cannot be read or required columns are missing;
     otherwise bad rows are reported in ``errors`` and the good rows still import.
     """
-    if kind not in _BUILDERS:
-        raise ValueError(f"unknown import kind {kind!r}; expected one of {sorted(_BUILDERS)}")
-    mapping = mapping or default_mapping(kind)
+    _check_kind(kind)
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
@@ -88,6 +86,7 @@ def import_bytes(
     data: bytes, *, filename: str, kind: ImportKind, mapping: Mapping | None = None
 ) -> ImportResult:
     """Same as ``import_file`` for an upload held in memory."""
+    _check_kind(kind)
     mapping = mapping or default_mapping(kind)
     build = _BUILDERS[kind]
     sha = hashlib.sha256(data).hexdigest()
@@ -170,6 +169,11 @@ def import_bytes(
         len(result.rejected_rows),
     )
     return result
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in _BUILDERS:
+        raise ValueError(f"unknown import kind {kind!r}; expected one of {sorted(_BUILDERS)}")
 
 
 def _same_content(a: RawMessage, b: RawMessage) -> bool:

@@ -181,27 +181,35 @@ def read_xlsx(source: Path | bytes, *, header_score: HeaderScore | None = None) 
     except Exception as exc:  # openpyxl raises many types for broken archives
         raise TableError(f"Excel dosyası açılamadı: {exc.__class__.__name__}: {exc}") from exc
     try:
-        best: tuple[int, Any, list[tuple[int, list[Any], None]]] | None = None
-        for ws in wb.worksheets:
-            if getattr(ws, "sheet_state", "visible") != "visible":
-                continue
-            ws.reset_dimensions()  # some producers write wrong <dimension> tags
-            grid = [
-                (number, list(values), None)
-                for number, values in enumerate(ws.iter_rows(values_only=True), start=1)
-            ]
-            score = _best_header_score(grid, header_score)
-            if best is None or score > best[0]:
-                best = (score, ws, grid)
-        if best is None:
-            raise TableError("Excel dosyasında görünür bir sayfa yok.")
-        _, ws, grid = best
-        merges = _read_merges(stream, ws)
-        table = _build_table(grid, header_score, merges=merges, source_format="xlsx")
-        table.sheet = ws.title
-        return table
+        return _read_workbook(wb, stream, header_score)
+    except TableError:
+        raise
+    except Exception as exc:  # corrupt sheet XML, bad styles, ...: refuse the file, no traceback
+        raise TableError(f"Excel dosyası okunamadı: {exc.__class__.__name__}: {exc}") from exc
     finally:
         wb.close()
+
+
+def _read_workbook(wb: Any, stream: Any, header_score: HeaderScore | None) -> Table:
+    best: tuple[int, Any, list[tuple[int, list[Any], None]]] | None = None
+    for ws in wb.worksheets:
+        if getattr(ws, "sheet_state", "visible") != "visible":
+            continue
+        ws.reset_dimensions()  # some producers write wrong <dimension> tags
+        grid = [
+            (number, list(values), None)
+            for number, values in enumerate(ws.iter_rows(values_only=True), start=1)
+        ]
+        score = _best_header_score(grid, header_score)
+        if best is None or score > best[0]:
+            best = (score, ws, grid)
+    if best is None:
+        raise TableError("Excel dosyasında görünür bir sayfa yok.")
+    _, ws, grid = best
+    merges = _read_merges(stream, ws)
+    table = _build_table(grid, header_score, merges=merges, source_format="xlsx")
+    table.sheet = ws.title
+    return table
 
 
 def _read_merges(stream: Any, ws: Any) -> list[_Merge] | None:
@@ -278,8 +286,16 @@ def _build_table(
     candidates = rows[:_HEADER_SEARCH_ROWS]
     scores = [_row_score(vals, header_score) for _, vals, _ in candidates]
     pos = scores.index(max(scores)) if header_score is not None and max(scores) > 0 else 0
-    head_no, head_vals, _ = candidates[pos]
     width = max(len(v) for _, v, _ in rows)
+    # The best-matching row may be the sub-header of a two-row header (its labels often match
+    # more aliases than the group row above): then the row above is the top header.
+    if pos > 0:
+        prev_no, prev_vals, _ = candidates[pos - 1]
+        best_no, best_vals, _ = candidates[pos]
+        best_filled = _fill_merged(best_no, best_vals, width, merges)
+        if _is_sub_header(prev_no, prev_vals, best_no, best_filled, width, merges, header_score):
+            pos -= 1
+    head_no, head_vals, _ = candidates[pos]
     top = _fill_merged(head_no, head_vals, width, merges)
 
     sub: list[Any] | None = None
