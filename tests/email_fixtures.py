@@ -34,6 +34,7 @@ from connectors.email import ImapConfig
 ROOT = Path(__file__).resolve().parents[1]
 ENSURE_SCRIPT = ROOT / "scripts" / "ensure-dovecot.sh"
 _SBIN = ("/usr/sbin", "/usr/bin", "/sbin", "/bin")
+DEFAULT_USER = "talep"
 
 
 def free_port() -> int:
@@ -123,9 +124,10 @@ class DovecotServer:
             (self.root / sub).mkdir(exist_ok=True)
         os.chown(self.root / "home", self.uid, self.gid)
         # All users exist from the start: Dovecot rereads a changed passwd-file only once a second.
+        names = [DEFAULT_USER] + [f"user{n}" for n in range(1, self.pool_size + 1)]
         lines = [
-            f"user{n}:{{PLAIN}}{self.password}:{self.uid}:{self.gid}::{self.root}/home/user{n}\n"
-            for n in range(1, self.pool_size + 1)
+            f"{name}:{{PLAIN}}{self.password}:{self.uid}:{self.gid}::{self.root}/home/{name}\n"
+            for name in names
         ]
         self.users.write_text("".join(lines))
         if self.tls:
@@ -212,7 +214,10 @@ service stats {{
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 err = self.proc.stderr.read().decode(errors="replace") if self.proc.stderr else ""
-                raise RuntimeError(f"dovecot exited at start: {err.strip()} {self.log_tail()}")
+                raise RuntimeError(
+                    f"dovecot ({self.version()}) exited at start; this config is for Dovecot 2.3: "
+                    f"{err.strip()} {self.log_tail()}"
+                )
             try:
                 with socket.create_connection((self.host, self.port), timeout=0.5):
                     return
@@ -220,6 +225,10 @@ service stats {{
                 time.sleep(0.1)
         self.stop()
         raise RuntimeError(f"dovecot did not listen on {self.host}:{self.port}: {self.log_tail()}")
+
+    def version(self) -> str:
+        proc = subprocess.run([self.dovecot_bin, "--version"], capture_output=True, text=True, timeout=30)
+        return proc.stdout.strip() or "unknown version"
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -253,11 +262,18 @@ service stats {{
             raise RuntimeError(f"doveadm {' '.join(args)} failed: {proc.stderr.decode(errors='replace')}")
         return proc
 
-    def deliver(self, raw: bytes, user: str, folder: str = "INBOX") -> None:
-        """Put a message into a mailbox the way the MTA's local delivery would."""
+    @property
+    def user(self) -> MailUser:
+        """The shared default mailbox (``talep``); tests wanting an empty one use ``add_user``."""
+        return MailUser(self, DEFAULT_USER, self.password)
+
+    def deliver(self, raw: bytes, user: str = DEFAULT_USER, folder: str = "INBOX") -> None:
+        """Put a message into a mailbox the way the MTA's local delivery would (``doveadm save``)."""
         self.doveadm("save", "-u", user, "-m", folder, input=raw)
 
-    def imap_config(self, user: MailUser, **overrides: Any) -> ImapConfig:
+    def imap_config(self, user: MailUser | None = None, **overrides: Any) -> ImapConfig:
+        """An ``ImapConfig`` for this server (plaintext on loopback); ``user`` defaults to ``talep``."""
+        user = user or self.user
         values: dict[str, Any] = {
             "host": self.host,
             "port": self.port,
@@ -400,6 +416,10 @@ class SmtpTestServer:
             controller = Controller(self.handler, hostname=self.host, port=self.port)
             controller.start()
             self._controller = controller
+
+    def version(self) -> str:
+        proc = subprocess.run([self.dovecot_bin, "--version"], capture_output=True, text=True, timeout=30)
+        return proc.stdout.strip() or "unknown version"
 
     def stop(self) -> None:
         if self._controller is not None:

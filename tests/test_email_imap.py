@@ -240,3 +240,9 @@ async def test_tls_connections_verify_the_server(dovecot_tls: DovecotServer, mod
     untrusted = ImapSource(user.config(**tls))
     with pytest.raises(ConnectorError):
         await untrusted.fetch(None)
+
+
+async def test_default_mailbox_and_deliver_helper(dovecot: DovecotServer) -> None:
+    dovecot.deliver(complaint(11))
+    result = await ImapSource(dovecot.imap_config()).fetch(None)
+    assert "<complaint-11@example.com>" in [m.external_id for m in result.messages]
