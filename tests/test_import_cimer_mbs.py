@@ -204,6 +204,7 @@ def test_separate_date_and_time_columns_are_combined(tmp_path: Path) -> None:
         ("bos.csv", b"", "boş"),
         ("eski.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 64, ".xls"),
         ("yarim.xlsx", b"PK\x03\x04\x14\x00 kesik", "Excel"),
+        ("liste.csv", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\x00\x01\x02", "ikili"),
     ],
 )
 def test_unreadable_files_are_refused_with_a_clear_message(

@@ -175,9 +175,12 @@ class Mapping:
             wanted = [_describe(s) for s in missing] + [
                 " ya da ".join(_describe(self.fields[n]) for n in g) for g in missing_groups
             ]
+            shown = [f if len(f) <= 40 else f[:39] + "…" for f in found[:30]]
+            if len(found) > 30:
+                shown.append(f"… (+{len(found) - 30})")
             raise ImportRejected(
                 f"Dosyada gerekli sütunlar bulunamadı: {'; '.join(wanted)}. "
-                f"Dosyadaki sütunlar: {', '.join(found) if found else '(başlık yok)'}.",
+                f"Dosyadaki sütunlar: {', '.join(shown) if shown else '(başlık yok)'}.",
                 missing=wanted,
                 found=found,
             )

@@ -92,7 +92,20 @@ def read_table(
         raise TableError("Eski Excel (.xls) biçimi desteklenmiyor; dosyayı .xlsx veya .csv olarak kaydedin.")
     if name.endswith((".xlsx", ".xlsm")):
         raise TableError("Dosya .xlsx uzantılı ama geçerli bir Excel dosyası değil (bozuk ya da yarım).")
+    if _looks_binary(data):
+        raise TableError("Dosya bir CSV ya da Excel (.xlsx) tablosu değil; ikili (binary) veri içeriyor.")
     return read_csv_bytes(data, header_score=header_score)
+
+
+def _looks_binary(data: bytes) -> bool:
+    """NUL bytes (outside UTF-16) or many control characters: a PDF, image or archive, not a CSV."""
+    head = data[:8192]
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return False
+    if b"\x00" in head:
+        return True
+    controls = sum(1 for b in head if b < 32 and b not in (9, 10, 13))
+    return controls > len(head) * 0.05
 
 
 # --------------------------------------------------------------------------- CSV
