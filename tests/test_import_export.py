@@ -105,3 +105,14 @@ async def test_export_sender_refuses_messages_it_cannot_place(tmp_path: Path) ->
     with pytest.raises(PermanentSendError):
         await sender.send(outbound("k2", text="   "))
     assert not list(tmp_path.glob("cimer_cevaplar_*"))
+
+
+async def test_crash_between_file_and_ledger_does_not_duplicate(tmp_path: Path) -> None:
+    sender = ExportSender(tmp_path, channel="cimer", fmt="csv", clock=fixed_clock)
+    first = await sender.send(outbound("reply-1"))
+    sender.ledger_path.unlink()  # as if the process died before the ledger line was written
+    again = await ExportSender(tmp_path, channel="cimer", fmt="csv", clock=fixed_clock).send(
+        outbound("reply-1")
+    )
+    assert again.external_id == first.external_id
+    assert len(read_answers(tmp_path / "cimer_cevaplar_2026-03-09.csv")) == 1

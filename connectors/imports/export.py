@@ -226,9 +226,16 @@ class ExportSender:
             now = self._clock()
             target = self.export_path(now)
             answers = read_answers(target)
-            answers.append(Answer(basvuru_no, message.text, now, self._outcome_of(message)))
-            write_answers(target, answers, kind=self.channel, fmt=self.fmt)
-            ref = f"{target.name}#{len(answers) + 1}"  # row number in the sheet (header is row 1)
+            # The same answer already in today's file but not in the ledger: a crash hit between
+            # the file write and the ledger write. Record it instead of adding it twice.
+            same = [i for i, a in enumerate(answers) if a.basvuru_no == basvuru_no and a.text == message.text]
+            if same:
+                row = same[0] + 2
+            else:
+                answers.append(Answer(basvuru_no, message.text, now, self._outcome_of(message)))
+                write_answers(target, answers, kind=self.channel, fmt=self.fmt)
+                row = len(answers) + 1  # row number in the sheet (header is row 1)
+            ref = f"{target.name}#{row}"
             with self.ledger_path.open("a", encoding="utf-8") as fh:
                 fh.write(
                     json.dumps({"key": message.idempotency_key, "ref": ref, "basvuru_no": basvuru_no}) + "\n"
