@@ -59,15 +59,21 @@ def database_url(tmp_path: Path, pg_url: str | None) -> str:
     return pg_url
 
 
+@pytest.fixture(scope="session")
+def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One classifier registry per session: the seed model is trained once."""
+    return tmp_path_factory.mktemp("models")
+
+
 @pytest.fixture
-def settings_factory(tmp_path: Path, database_url: str):  # noqa: ANN201
+def settings_factory(tmp_path: Path, database_url: str, model_dir: Path):  # noqa: ANN201
     from hub.settings import Settings
 
     def make(**overrides):  # noqa: ANN003, ANN202
         base = dict(
             data_dir=tmp_path / "data", database_url=database_url, rules_file=ROOT / "routing_rules.yaml",
             worker_poll_seconds=0.05, sla_check_seconds=3600, rules_watch_seconds=0.2,
-            outbox_base_delay_seconds=0.05, classifier_model_dir=tmp_path / "models",
+            outbox_base_delay_seconds=0.05, classifier_model_dir=model_dir,
         )  # fmt: skip
         base.update(overrides)
         return Settings(**base)

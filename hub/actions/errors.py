@@ -18,3 +18,7 @@ class NotFound(ActionError):
 
 class Conflict(ActionError):
     status = 409
+
+
+class TooLarge(ActionError):
+    status = 413

@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 from pydantic import ValidationError
 
-from hub.actions.errors import ActionError
+from hub.actions.errors import ActionError, TooLarge
 from hub.auth import PermissionDenied
 from hub.observability import metrics
 
@@ -66,7 +66,7 @@ async def read_json(request: web.Request) -> dict:
     """Read a JSON object body, refusing oversize, malformed and non-object bodies."""
     limit = request.app["settings"].max_body_bytes
     if request.content_length is not None and request.content_length > limit:
-        raise ActionError(f"body is larger than {limit} bytes", field="body")
+        raise TooLarge(f"body is larger than {limit} bytes", field="body")
     raw = await request.read()  # aiohttp enforces client_max_size while reading
     if not raw.strip():
         raise ActionError("body is empty; a JSON object is expected", field="body")
