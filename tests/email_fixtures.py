@@ -18,6 +18,7 @@ import os
 import pwd
 import shutil
 import socket
+import ssl
 import subprocess
 import tempfile
 import time
@@ -70,6 +71,18 @@ def ensure_dovecot() -> tuple[str, str]:
             "Dovecot is not installed and scripts/ensure-dovecot.sh could not install it: " + " | ".join(tail)
         )
     return dovecot, doveadm
+
+
+def make_certificate(cert: Path, key: Path) -> None:
+    """A self-signed certificate for 127.0.0.1/localhost, for TLS tests."""
+    openssl = _which("openssl")  # a dependency of dovecot-core, so present with Dovecot
+    if openssl is None:
+        pytest.skip("openssl is not installed; cannot make a test certificate")
+    subprocess.run(
+        [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost", "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
 
 
 @dataclass
@@ -178,32 +191,7 @@ service stats {{
         )
 
     def _make_certificate(self) -> None:
-        openssl = _which("openssl")  # a dependency of dovecot-core, so present with Dovecot
-        if openssl is None:
-            pytest.skip("openssl is not installed; cannot make a test certificate")
-        subprocess.run(
-            [
-                openssl,
-                "req",
-                "-x509",
-                "-newkey",
-                "rsa:2048",
-                "-nodes",
-                "-days",
-                "2",
-                "-subj",
-                "/CN=127.0.0.1",
-                "-addext",
-                "subjectAltName=IP:127.0.0.1,DNS:localhost",
-                "-keyout",
-                str(self.key),
-                "-out",
-                str(self.cert),
-            ],
-            check=True,
-            capture_output=True,
-            timeout=60,
-        )
+        make_certificate(self.cert, self.key)
 
     def start(self) -> None:
         self._write_config()
@@ -369,10 +357,11 @@ class _RecordingHandler:
 class SmtpTestServer:
     """aiosmtpd on 127.0.0.1 with a fixed port, so it can be started after a client failed to reach it."""
 
-    def __init__(self, port: int | None = None) -> None:
+    def __init__(self, port: int | None = None, tls_context: ssl.SSLContext | None = None) -> None:
         self.host = "127.0.0.1"
         self.port = port or free_port()
         self.handler = _RecordingHandler()
+        self.tls_context = tls_context  # offers STARTTLS when set
         self._controller: Controller | None = None
 
     @property
@@ -413,7 +402,9 @@ class SmtpTestServer:
 
     def start(self) -> None:
         if self._controller is None:
-            controller = Controller(self.handler, hostname=self.host, port=self.port)
+            controller = Controller(
+                self.handler, hostname=self.host, port=self.port, tls_context=self.tls_context
+            )
             controller.start()
             self._controller = controller
 
@@ -431,6 +422,20 @@ class SmtpTestServer:
 def smtp_server() -> Any:
     """A running SMTP server that records every message it accepts."""
     server = SmtpTestServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def smtp_server_tls(tmp_path: Path) -> Any:
+    """A running SMTP server offering STARTTLS with a self-signed certificate (``.cert``)."""
+    cert, key = tmp_path / "smtp-cert.pem", tmp_path / "smtp-key.pem"
+    make_certificate(cert, key)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    server = SmtpTestServer(tls_context=context)
+    server.cert = cert  # type: ignore[attr-defined]
     server.start()
     yield server
     server.stop()

@@ -13,6 +13,7 @@ from tests.email_fixtures import SmtpTestServer
 
 smtp_server = email_fixtures.smtp_server
 smtp_server_down = email_fixtures.smtp_server_down
+smtp_server_tls = email_fixtures.smtp_server_tls
 
 DATA = Path(__file__).parent / "data" / "email"
 TURKISH = "Sayın Ayşe Hanım, şikâyetiniz Fen İşleri'ne iletildi. Çöp, ğ, ı, İ, ö, ü, ş, â: hepsi yerinde."
@@ -171,3 +172,16 @@ async def test_build_and_send_email_for_department_forwarding(smtp_server: SmtpT
 def test_config_repr_hides_the_password() -> None:
     cfg = SmtpConfig(host="h", from_address="a@b.c", our_domain="b.c", password="Sifre-123")
     assert "Sifre-123" not in repr(cfg)
+
+
+async def test_starttls_with_private_ca_and_refusal_without_it(smtp_server_tls: SmtpTestServer) -> None:
+    cert = str(smtp_server_tls.cert)  # type: ignore[attr-defined]
+    trusted = SmtpSender(config(smtp_server_tls, starttls=True, ca_file=cert))
+    await trusted.send(reply_to_citizen())
+    assert smtp_server_tls.received[0].message["Subject"] == "Re: Başvurunuz alındı [KAY-2026-000123]"
+
+    untrusted = SmtpSender(config(smtp_server_tls, starttls=True))
+    with pytest.raises(ConnectorError) as caught:
+        await untrusted.send(reply_to_citizen())
+    assert not isinstance(caught.value, PermanentSendError)  # fixable by configuration, so retried
+    assert len(smtp_server_tls.received) == 1
