@@ -55,6 +55,7 @@ MAH_FORMS = [
     "{m} mahallemizde",
 ]
 DISTRICT_FORMS = [
+    "{d}'ta {mf}",
     "{d} {mf}",
     "{d}/{mf}",
     "{d} ilçesi {mf}",
@@ -143,7 +144,11 @@ def generate(places: list[Place], n: int = 3000, seed: int = 7) -> list[Sample]:
             if _typo_is_fair(cand, p, places, with_district):
                 name, typo = cand, True
         mf = rng.choice(MAH_FORMS).format(m=name)
+        if rng.random() < 0.05:  # misspelt cue word
+            mf = mf.replace("Mahallesi", "Mahllesi").replace("mahallesinde", "mahallsinde")
         addr = rng.choice(DISTRICT_FORMS).format(d=p.ilce, mf=mf) if with_district else mf
+        if "'ta " in addr and rng.random() < 0.5:  # case ending glued on without the apostrophe
+            addr = addr.replace("'ta ", "ta ", 1)
         text = rng.choice(SENTENCE_FORMS).format(
             o=rng.choice(OPENERS),
             a=addr,

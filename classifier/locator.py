@@ -92,16 +92,16 @@ _ADDRESS_WORDS = frozenset(
 _ADDRESS_PREFIXES = ("sokag", "sokak", "cadde", "bulvar", "apartman", "mahalle", "mahale", "ilcesi", "adres")
 
 
-def _words_re(words: frozenset[str], prefixes: tuple[str, ...]) -> re.Pattern[str]:
-    alts = sorted(words, key=len, reverse=True) + [p + "[^\\W_]*" for p in prefixes]
-    return re.compile(r"\b(?:" + "|".join(alts) + r")\b")
-
-
 # Whole-text screens run in C before any per-token work.
-_ADDRESS_CUE_RE = re.compile(
-    _words_re(_ADDRESS_WORDS | _MAH_CUES, _ADDRESS_PREFIXES).pattern + r"|\bno\W{0,3}\d"
+_ADDRESS_WORDSET = _ADDRESS_WORDS | _MAH_CUES
+_ADDRESS_PREFIX_RE = re.compile(r"\b(?:" + "|".join(_ADDRESS_PREFIXES) + r")|\bno\W{0,3}\d")
+_MAH_CUE_HINTS = ("mah", "mh", "koy")
+# Case endings glued to a place name without an apostrophe ("Talasta", "Erkilette"), ASCII-folded.
+_GLUED_SUFFIXES = (
+    "da de ta te dan den tan ten daki deki taki teki a e ya ye i yi in un nin nun li lu dir dur".split()
 )
-_MAH_CUE_RE = _words_re(_MAH_CUES | _KOY_CUES, ("mahalle",))
+# Words that look like a misspelt "mahallesi" but are not ("mahalli" = local).
+_NOT_MAH_CUES = frozenset("mahalli mahallinde mahallen mahallenin mahalleye mahalleden mahallede".split())
 
 _ILCE_CUES = frozenset(
     "ilce ilcesi ilcesinde ilcesine ilcesinin ilcemiz ilcemizde belediyesi belediyesine belediyesinden "
@@ -198,10 +198,15 @@ class _View:
         flags = self._upper[start:end]
         return bool(flags) and all(flags)
 
-    def written_as(self, start: int, end: int, fold_names: Any) -> bool:
-        """Is the span written like one of the names: proper Turkish, fully ASCII text, or UPPER case?"""
+    def written_as(self, start: int, end: int, fold_names: Any, prefix: bool = False) -> bool:
+        """Is the span written like one of the names: proper Turkish, fully ASCII text, or UPPER case?
+
+        With `prefix`, the span may carry a glued case ending after the name ("talasta").
+        """
         span = " ".join(self.ftoks[start:end])
         for name in fold_names:
+            if prefix:
+                span = span[: len(name)]
             if span == name:
                 return True
             if self.text_ascii and span == ascii_of_folded(name):
@@ -255,7 +260,15 @@ def _compact(tokens: list[str]) -> str:
 
 
 def _is_mah_cue(tok: str) -> bool:
-    return tok in _MAH_CUES or tok.startswith(_MAH_CUE_PREFIXES) or tok in _KOY_CUES
+    if tok in _MAH_CUES or tok.startswith(_MAH_CUE_PREFIXES) or tok in _KOY_CUES:
+        return True
+    # Misspelt "mahallesi..." ("mahllesi", "mahallsinde"), but not other words that start with "mah".
+    return (
+        tok.startswith("mah")
+        and 7 <= len(tok) <= 14
+        and tok not in _NOT_MAH_CUES
+        and Levenshtein.distance(tok[:9], "mahallesi", score_cutoff=2) <= 2
+    )
 
 
 def _is_street_word(tok: str) -> bool:
@@ -308,7 +321,13 @@ class Locator:
             self._ilce_fold[key] = "".join(_TOKEN_RE.findall(fold(p.ilce)))
             self._places_by_ilce[p.ilce].append(i)
         self._ilce_keys = list(self._ilce_by_key)
-        self._ilce_keyset = frozenset(self._ilce_by_key)
+        # Glued case endings: "talasta" -> "talas" (only when the glued form is not a name itself).
+        self._ilce_glued: dict[str, str] = {}
+        for key in self._ilce_by_key:
+            for suf in _GLUED_SUFFIXES:
+                if key + suf not in self._ilce_by_key and key + suf not in self._by_key:
+                    self._ilce_glued[key + suf] = key
+        self._ilce_keyset = frozenset(self._ilce_by_key) | frozenset(self._ilce_glued)
         # Per name key: may this name be tagged with a weak cue / with no cue at all?
         self._weak_ok: dict[str, bool] = {}
         self._bare_ok: dict[str, bool] = {}
@@ -430,8 +449,8 @@ class Locator:
         if len(ftoks) != len(toks):  # pragma: no cover - defensive, views are aligned by construction
             ftoks = toks
         n = len(toks)
-        has_address_cue = _ADDRESS_CUE_RE.search(asc) is not None
-        if _MAH_CUE_RE.search(asc):
+        has_address_cue = not _ADDRESS_WORDSET.isdisjoint(toks) or _ADDRESS_PREFIX_RE.search(asc) is not None
+        if any(h in asc for h in _MAH_CUE_HINTS):
             mah_cue_at = [_is_mah_cue(t) for t in toks]
         else:
             mah_cue_at = [False] * n
@@ -443,6 +462,8 @@ class Locator:
         # District mentions (token index -> ilce name).
         districts: dict[int, str] = {}
         for i, t in enumerate(toks) if not self._ilce_keyset.isdisjoint(toks) else ():
+            glued = t not in self._ilce_by_key
+            t = self._ilce_glued.get(t, t)
             name = self._ilce_by_key.get(t)
             if name is None:
                 continue
@@ -453,7 +474,7 @@ class Locator:
                 or (slash_before is not None and (slash_before[i] or (i + 1 < n and slash_before[i + 1])))
                 or has_address_cue
             )
-            written_ok = view.written_as(i, i + 1, (self._ilce_fold[t],))
+            written_ok = view.written_as(i, i + 1, (self._ilce_fold[t],), prefix=glued)
             if cued or (written_ok and t not in _COMMON_ILCE and not foreign):
                 districts[i] = name
             elif written_ok and "kayseri" in toks:

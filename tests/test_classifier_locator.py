@@ -164,6 +164,16 @@ def test_common_words_are_not_tagged(loc: Locator, text: str) -> None:
     assert (r.mahalle, r.ilce) == (None, None), r.to_dict()
 
 
+def test_glued_case_endings_and_misspelt_cues(loc: Locator) -> None:
+    assert where(loc, "Talasta çöpler toplanmıyor") == ("Talas", None)
+    assert where(loc, "kocasinanda su yok") == ("Kocasinan", None)
+    assert where(loc, "erkilet mahllesinde su yok") == ("Kocasinan", "Erkilet")
+    assert where(loc, "Mevlana mahallsinde, Talas") == ("Talas", "Mevlana")
+    # "talaş" (sawdust) is not Talas; "mahalli" (local) is not "mahallesi".
+    assert where(loc, "Talaş tozu her yere yayılıyor") == (None, None)
+    assert where(loc, "Yeni mahalli seçimler yaklaşıyor") == (None, None)
+
+
 def test_plain_noun_mahalle_is_not_a_cue(loc: Locator) -> None:
     # "yeni mahalleye taşındık" = "we moved to a new neighbourhood", not Yeni Mahallesi.
     assert where(loc, "Yeni mahalleye taşındık, su bağlanmadı") == (None, None)
