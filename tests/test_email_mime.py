@@ -317,3 +317,15 @@ def test_format_flowed_lines_are_joined() -> None:
     assert parse_message(raw).text == (
         "Her gece saat ikide eğlence mekanından yüksek sesle müzik geliyor, uyuyamıyoruz.\n\nSaygılarımla"
     )
+
+
+def test_calendar_invite_is_not_read_as_complaint_text() -> None:
+    raw = (
+        "From: Ofis <ofis@example.com>\r\nSubject: Toplantı\r\nMessage-ID: <cal-1@example.com>\r\n"
+        'MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="c"\r\n\r\n'
+        "--c\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nToplantı daveti ektedir.\r\n"
+        "--c\r\nContent-Type: text/calendar; method=REQUEST\r\n\r\nBEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n--c--\r\n"
+    ).encode()
+    message = parse_message(raw, allowed_types={"*/*"})
+    assert message.text == "Toplantı daveti ektedir."
+    assert [a.content_type for a in message.attachments] == ["text/calendar"]

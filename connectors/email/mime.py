@@ -88,6 +88,18 @@ _ELIDED = re.compile(r"^\[talep-hub elided (\d+) bytes\]")
 _BOUNDARY_LINE = re.compile(rb"^--([^\s]{4,200}?)(--)?[ \t]*\r?$", re.MULTILINE)
 
 
+# Text types that are data, not prose: kept as attachments.
+_TEXT_AS_FILE = {
+    "text/calendar",
+    "text/x-vcard",
+    "text/vcard",
+    "text/csv",
+    "text/rtf",
+    "text/xml",
+    "text/x-vcalendar",
+}
+
+
 class MailParseError(ValueError):
     """The bytes hold no usable e-mail; quarantine them."""
 
@@ -346,9 +358,12 @@ def _walk(part: Message, found: _Collected, limits: _Limits, depth: int = 0) -> 
         _add_attachment(part, found, limits)
     elif ctype == "text/html":
         found.html.append(html_to_text(_part_text(part, found)))
-    elif part.get_content_maintype() == "text" or ctype == "message/delivery-status":
+    elif ctype in ("text/plain", "text/enriched") or (
+        ctype.startswith("text/") and not part.get_filename() and ctype not in _TEXT_AS_FILE
+    ):
         found.plain.append(_part_text(part, found))
     else:
+        # Calendar invites, vCards, CSV and the like are files, not the citizen's words.
         _add_attachment(part, found, limits)
 
 
