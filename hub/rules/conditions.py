@@ -144,24 +144,31 @@ def suggest(word: str, choices) -> str | None:
 
 
 class View:
-    """Read-only accessor over a RoutingInput or a mapping, caching folded text and local time."""
+    """Read-only accessor over a RoutingInput or a mapping, caching folded text and local time.
+
+    The cache holds only values derived from the record itself, so one cache may be shared by the views
+    of several rule sets over the same record (backtests). Values set by rules live in the overlay and
+    are never cached.
+    """
 
     __slots__ = ("rec", "is_map", "tz", "_cache", "_overlay")
 
-    def __init__(self, rec: Any, tz: ZoneInfo = ISTANBUL) -> None:
+    def __init__(self, rec: Any, tz: ZoneInfo = ISTANBUL, cache: dict | None = None) -> None:
         self.rec = rec
         self.is_map = isinstance(rec, Mapping)
         self.tz = tz
-        self._cache: dict[str, Any] = {}
+        self._cache: dict[Any, Any] = {} if cache is None else cache
         self._overlay: dict[str, Any] | None = None
 
     def set(self, name: str, value: Any) -> None:
         """Let later conditions see a value decided by an earlier rule (priority, department, tags)."""
         if self._overlay is None:
-            self._overlay = {}
-        self._overlay[name] = value
-        self._cache.pop("k:" + name, None)
-        self._cache.pop("f:" + name, None)
+            self._overlay = {name: value}
+        else:
+            self._overlay[name] = value
+
+    def _overlaid(self, name: str) -> bool:
+        return self._overlay is not None and name in self._overlay
 
     def get(self, name: str) -> Any:
         if self._overlay is not None and name in self._overlay:
@@ -201,15 +208,32 @@ class View:
 
     def folded(self, name: str) -> tuple[str, str]:
         """(Turkish lower-case, ascii-folded) views of a text field."""
-        key = "f:" + name
+        if self._overlaid(name):
+            lower = tr_lower(self.text_of(name))
+            return lower, ascii_fold(lower)
+        key = ("f", name)
         c = self._cache
         if key not in c:
-            raw = self.text_of(name)
-            c[key] = (tr_lower(raw), ascii_fold(raw))
+            lower = tr_lower(self.text_of(name))
+            c[key] = (lower, ascii_fold(lower))
+        return c[key]
+
+    def ascii_text(self, name: str) -> str:
+        """Only the ascii-folded view: what keyword conditions need."""
+        if self._overlaid(name):
+            return ascii_fold(self.text_of(name))
+        key = ("a", name)
+        c = self._cache
+        if key not in c:
+            f = c.get(("f", name))
+            c[key] = f[1] if f is not None else ascii_fold(self.text_of(name))
         return c[key]
 
     def key_of(self, name: str) -> str | None:
-        key = "k:" + name
+        if self._overlay is not None and name in self._overlay:
+            v = self._overlay[name]
+            return None if v is None else name_key(str(v))
+        key = ("k", name)
         c = self._cache
         if key not in c:
             v = self.get(name)
@@ -218,7 +242,8 @@ class View:
 
     def local(self) -> dt.datetime | None:
         c = self._cache
-        if "local" not in c:
+        key = ("local", self.tz)
+        if key not in c:
             v = self.get("received_at")
             if isinstance(v, str):
                 try:
@@ -231,10 +256,11 @@ class View:
                 v = v.astimezone(self.tz)
             else:
                 v = None
-            c["local"] = v
-        return c["local"]
+            c[key] = v
+        return c[key]
 
 
+_MISSING = object()
 Test = Callable[[View], bool]
 Explain = Callable[[View], dict]
 
@@ -242,13 +268,16 @@ Explain = Callable[[View], dict]
 class Condition:
     """A compiled condition. Calling it returns (held, explanation)."""
 
-    __slots__ = ("test", "explain", "node", "tz")
+    __slots__ = ("test", "explain", "node", "tz", "cost")
 
-    def __init__(self, test: Test, explain: Explain, node: Any, tz: ZoneInfo = ISTANBUL) -> None:
+    def __init__(
+        self, test: Test, explain: Explain, node: Any, tz: ZoneInfo = ISTANBUL, cost: int = 1
+    ) -> None:
         self.test = test
         self.explain = explain
         self.node = node
         self.tz = tz
+        self.cost = cost  # rough relative price; cheap branches are tested first
 
     def __call__(self, record: Any) -> tuple[bool, dict]:
         view = record if isinstance(record, View) else View(record, self.tz)
@@ -307,12 +336,24 @@ def _compile(node: Any, path: Path, ctx: CompileContext) -> Condition:
 
 
 def _combine(kind: str, parts: list[Condition]) -> Condition:
-    tests = [p.test for p in parts]
+    # Test cheap field comparisons before text searches; explanations keep the file order.
+    tests = [p.test for p in sorted(parts, key=lambda p: p.cost)]
     explains = [p.explain for p in parts]
+    cost = sum(p.cost for p in parts)
     if kind == "all":
+        if len(tests) == 2:  # the common case; avoids generator overhead in the hot path
+            t0, t1 = tests
 
-        def test(v: View) -> bool:
-            return all(t(v) for t in tests)
+            def test(v: View) -> bool:
+                return t0(v) and t1(v)
+
+        else:
+
+            def test(v: View) -> bool:
+                for t in tests:
+                    if not t(v):
+                        return False
+                return True
 
         def explain(v: View) -> dict:
             subs = [e(v) for e in explains]
@@ -321,13 +362,16 @@ def _combine(kind: str, parts: list[Condition]) -> Condition:
     else:
 
         def test(v: View) -> bool:
-            return any(t(v) for t in tests)
+            for t in tests:
+                if t(v):
+                    return True
+            return False
 
         def explain(v: View) -> dict:
             subs = [e(v) for e in explains]
             return {"any": subs, "held": any(s["held"] for s in subs)}
 
-    return Condition(test, explain, None)
+    return Condition(test, explain, None, cost=cost)
 
 
 def _compile_key(key: str, value: Any, path: Path, ctx: CompileContext) -> Condition:
@@ -344,7 +388,7 @@ def _compile_key(key: str, value: Any, path: Path, ctx: CompileContext) -> Condi
             sub = ie(v)
             return {"not": sub, "held": not sub["held"]}
 
-        return Condition(lambda v: not it(v), explain_not, None)
+        return Condition(lambda v: not it(v), explain_not, None, cost=inner.cost)
     if key == "always":
         if not isinstance(value, bool):
             ctx.issue(path, "'always' takes true or false")
@@ -548,11 +592,13 @@ def _leaf(
     if label:
         describe = {"cond": label, "expected": _json(arg)}
 
+    cost = 10 if op in ("contains_any", "contains_all", "regex", "contains") else 1
+
     def make(test: Test, actual: Callable[[View], Any]) -> Condition:
         def explain(v: View) -> dict:
             return {**describe, "actual": _json(actual(v)), "held": bool(test(v))}
 
-        return Condition(test, explain, {name: arg})
+        return Condition(test, explain, {name: arg}, cost=cost)
 
     # -- text-like operators ------------------------------------------------------------------------------
     if op in ("contains_any", "contains_all") and kind in ("text", "string", "generic", "enum", "place"):
@@ -562,22 +608,29 @@ def _leaf(
             return ALWAYS
         if op == "contains_any":
             rx = _keyword_regex(words)
+            memo = ("rx", rx.pattern, fld)  # same keyword list in another rule set: search once
 
             def test(v: View) -> bool:
-                return rx.search(v.folded(fld)[1]) is not None
+                c = v._cache
+                hit = c.get(memo)
+                if hit is None:
+                    hit = rx.search(v.ascii_text(fld)) is not None
+                    if not v._overlaid(fld):
+                        c[memo] = hit
+                return hit
 
             def actual(v: View) -> Any:
-                return {"matched": sorted(set(rx.findall(v.folded(fld)[1])))}
+                return {"matched": sorted(set(rx.findall(v.ascii_text(fld))))}
 
         else:
             rxs = [_keyword_regex([w]) for w in words]
 
             def test(v: View) -> bool:
-                folded = v.folded(fld)[1]
+                folded = v.ascii_text(fld)
                 return all(r.search(folded) for r in rxs)
 
             def actual(v: View) -> Any:
-                folded = v.folded(fld)[1]
+                folded = v.ascii_text(fld)
                 return {"matched": [w for w, r in zip(words, rxs, strict=True) if r.search(folded)]}
 
         if kind in ("text", "string", "enum", "place"):
@@ -762,9 +815,15 @@ def _equality(fld: str, kind: str, consts: list[Any], get: Callable[[View], Any]
 
         return test
     if all(isinstance(c, str) for c in consts) and kind not in ("weekday", "clock"):
-        keys = {name_key(c) for c in consts}
+        keys = frozenset(name_key(c) for c in consts)
+        ck = ("k", fld)
 
         def test(v: View) -> bool:
+            ov = v._overlay
+            if ov is None or fld not in ov:
+                k = v._cache.get(ck, _MISSING)
+                if k is not _MISSING:
+                    return k in keys
             return v.key_of(fld) in keys
 
         return test
@@ -788,8 +847,12 @@ def _mahalle_in(value: Any, path: Path, ctx: CompileContext) -> Condition:
         groups.append(ctx.groups[n])
 
     def test(v: View) -> bool:
-        ilce, mah = v.get("ilce"), v.get("mahalle")
-        return any(g.contains(ilce, mah) for g in groups)
+        ik = v.key_of("ilce") or ""
+        mk = v.key_of("mahalle")
+        for g in groups:
+            if ik in g.ilce_keys or (mk is not None and (ik, mk) in g.pair_keys):
+                return True
+        return False
 
     def explain(v: View) -> dict:
         return {

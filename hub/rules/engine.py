@@ -85,7 +85,7 @@ class RoutingInput:
     @classmethod
     def from_mapping(cls, d: Mapping) -> RoutingInput:
         """Tolerant constructor: missing keys become None/False; unknown keys land in extra."""
-        known = {f.name for f in fields(cls)}
+        known = _INPUT_FIELDS
         tags = d.get("tags") or []
         if isinstance(tags, str):
             tags = [t.strip() for t in tags.split(",") if t.strip()]
@@ -113,6 +113,9 @@ class RoutingInput:
             department=_as_str(d.get("department")),
             extra=extra,
         )
+
+
+_INPUT_FIELDS = frozenset(f.name for f in fields(RoutingInput))
 
 
 @dataclass
@@ -187,6 +190,12 @@ class Rule:
     enabled: bool
     line: int | None
     sets_department: bool
+    adds_tags: bool = False
+    memo_key: tuple | None = None  # lets backtests share this rule's result with an identical rule
+    test: Any = field(init=False, repr=False, compare=False)  # the compiled fast path, looked up once
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "test", self.condition.test)
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -209,6 +218,7 @@ class RuleSet:
         "digest",
         "tz",
         "version",
+        "_active",
         "_frozen",
     )
 
@@ -250,6 +260,7 @@ class RuleSet:
         self.groups = parts["groups"]
         self.mahalle_groups = parts["mahalle_groups"]
         self.rules = tuple(parts["rules"])
+        self._active = tuple(r for r in self.rules if r.enabled)
         self.sla_policies = tuple(parts["sla_policies"])
         self.auto_replies = parts["auto_replies"]
         self.version = parts["version"]
@@ -261,10 +272,13 @@ class RuleSet:
         return self
 
     # -- routing ----------------------------------------------------------------------------------------
-    def route(self, inp: RoutingInput, *, explain: bool = True, finish: bool = True) -> Decision:
+    def route(
+        self, inp: RoutingInput, *, explain: bool = True, finish: bool = True, _cache: dict | None = None
+    ) -> Decision:
         """Run the rules in order. explain=False skips the per-condition trace; finish=False also skips
         the due date and the auto-reply rendering (backtests only need the routing fields)."""
-        view = View(inp, self.tz)
+        view = View(inp, self.tz, _cache)
+        memo = _cache  # shared across rule sets only when the caller (backtest) passes one
         view.set("priority", self.defaults.priority)  # rules see the priority being decided, not a stale one
         department: str | None = None
         co: list[str] = []
@@ -281,9 +295,7 @@ class RuleSet:
         tried: list[dict] = []
         stopped_by: str | None = None
 
-        for rule in self.rules:
-            if not rule.enabled:
-                continue
+        for rule in self._active:
             if explain:
                 exp = rule.condition.explain(view)
                 held = exp["held"]
@@ -294,8 +306,12 @@ class RuleSet:
                     "condition": exp,
                 }
                 tried.append(entry)
+            elif memo is not None and rule.memo_key is not None:
+                held = memo.get(rule.memo_key)
+                if held is None:
+                    held = memo[rule.memo_key] = rule.test(view)
             else:
-                held = rule.condition.test(view)
+                held = rule.test(view)
             if not held:
                 continue
             matched.append(rule.id)
@@ -330,7 +346,7 @@ class RuleSet:
             view.set("priority", priority)
             if department is not None:
                 view.set("department", department)
-            if tags:
+            if tags and rule.adds_tags:
                 view.set("tags", list(dict.fromkeys([*(inp.tags or []), *tags])))
             if explain:
                 entry["actions"] = applied
@@ -343,6 +359,7 @@ class RuleSet:
         if fallback:
             department = self.defaults.fallback_department
             needs_review = True  # nobody claimed it: a person must look
+            view.set("department", department)
         co = [c for c in co if c != department]
         dept = self.departments[department]
         decision = Decision(
@@ -362,7 +379,10 @@ class RuleSet:
             department_name=dept.name,
             auto_reply_template=reply_tpl,
         )
-        days, bd, policy = self.sla_for(inp, decision, _sla_rule=sla_rule)
+        if sla_days is not None:
+            days, bd, policy = sla_days, bool(sla_bd), f"rule:{sla_rule}"
+        else:  # the view already carries the decided priority, department and tags
+            days, bd, policy = self._policy_sla(view)
         decision.effective_sla_days, decision.effective_sla_business_days, decision.sla_policy = (
             days,
             bd,
@@ -401,20 +421,20 @@ class RuleSet:
             }
         return decision
 
-    def sla_for(
-        self, inp: RoutingInput, decision: Decision, *, _sla_rule: str | None = None
-    ) -> tuple[int, bool, str]:
+    def sla_for(self, inp: RoutingInput, decision: Decision) -> tuple[int, bool, str]:
         """(days, business_days, policy_id). A rule's override wins, then the first matching sla policy,
         then defaults.sla. Policies see the decided department, priority and tags."""
         if decision.sla_days is not None:
             own = decision.sla_policy or ""
-            rid = _sla_rule or (own[5:] if own.startswith("rule:") else "?")
+            rid = own[5:] if own.startswith("rule:") else "?"
             return decision.sla_days, bool(decision.sla_business_days), f"rule:{rid}"
-        record = dict(inp.__dict__) if not isinstance(inp, Mapping) else dict(inp)
-        record["priority"] = decision.priority
-        record["department"] = decision.department
-        record["tags"] = list(dict.fromkeys([*(record.get("tags") or []), *decision.tags]))
-        view = View(record, self.tz)
+        view = View(inp, self.tz)
+        view.set("priority", decision.priority)
+        view.set("department", decision.department)
+        view.set("tags", list(dict.fromkeys([*(getattr(inp, "tags", None) or []), *decision.tags])))
+        return self._policy_sla(view)
+
+    def _policy_sla(self, view: View) -> tuple[int, bool, str]:
         for policy in self.sla_policies:
             if policy.condition.test(view):
                 return policy.days, policy.business_days, policy.id

@@ -441,6 +441,7 @@ def _rules(
             catch_all = catch_all or rid
         out.append(
             Rule(
+                memo_key=_memo_key(when, ctx),
                 id=rid,
                 description=spec.get("description", ""),
                 condition=cond,
@@ -449,6 +450,7 @@ def _rules(
                 enabled=enabled,
                 line=line,
                 sets_department=sets_department,
+                adds_tags=any(name == "tags" for name, _ in acts),
             )
         )
     return out
@@ -456,3 +458,26 @@ def _rules(
 
 def _unconditional(when: Any) -> bool:
     return when is None or when == {"always": True} or when == {} or when == []
+
+
+_DECIDED_FIELDS = {"priority", "department", "tags"}
+
+
+def _mentions(node: Any, names: set[str]) -> bool:
+    if isinstance(node, Mapping):
+        return any(k in names or _mentions(v, names) for k, v in node.items())
+    if isinstance(node, list):
+        return any(_mentions(n, names) for n in node)
+    return False
+
+
+def _memo_key(when: Any, ctx: CompileContext) -> tuple | None:
+    """Key under which a rule's result may be shared between rule sets evaluating the same record.
+
+    Only conditions that look at the record alone qualify (not at priority/department/tags, which earlier
+    rules change). The key includes everything else a condition depends on: groups, threshold, time zone.
+    """
+    if when is None or _mentions(when, _DECIDED_FIELDS):
+        return None
+    groups = tuple(sorted((n, frozenset(g.ilce_keys), frozenset(g.pair_keys)) for n, g in ctx.groups.items()))
+    return ("memo", dump_node(when), hash(groups), ctx.review_threshold, str(ctx.tz))
