@@ -246,3 +246,17 @@ async def test_default_mailbox_and_deliver_helper(dovecot: DovecotServer) -> Non
     dovecot.deliver(complaint(11))
     result = await ImapSource(dovecot.imap_config()).fetch(None)
     assert "<complaint-11@example.com>" in [m.external_id for m in result.messages]
+
+
+async def test_byte_budget_splits_a_fetch_without_losing_mail(mailbox: MailUser) -> None:
+    for n in range(1, 4):
+        mailbox.deliver(complaint(n, text="Uzun şikâyet metni. " * 200))
+    source = ImapSource(mailbox.config(max_batch_bytes=1))  # every message exceeds the budget alone
+    checkpoint, seen = None, []
+    for _ in range(4):
+        result = await source.fetch(checkpoint)
+        seen += [m.external_id for m in result.messages]
+        checkpoint = result.checkpoint
+        if not result.backlog:
+            break
+    assert seen == [f"<complaint-{n}@example.com>" for n in range(1, 4)]

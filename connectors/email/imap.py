@@ -48,6 +48,8 @@ class ImapConfig:
     timeout: float = 30.0
     # Messages above this are not downloaded: quarantined with their headers, left on the server.
     max_message_bytes: int = 64 * 1024 * 1024
+    # One fetch stops adding messages once this much was downloaded (at least one is always read).
+    max_batch_bytes: int = 100 * 1024 * 1024
     own_domains: frozenset[str] = frozenset()
     max_attachment_bytes: int = DEFAULT_MAX_ATTACHMENT_BYTES
     allowed_types: frozenset[str] | None = None
@@ -155,10 +157,15 @@ class ImapSource:
             quarantined: list[Quarantined] = []
             if batch:
                 sizes = client.fetch(batch, ["RFC822.SIZE", "INTERNALDATE"])
-                for uid in batch:
+                downloaded = 0
+                for i, uid in enumerate(batch):
+                    if i and downloaded >= cfg.max_batch_bytes:
+                        batch = batch[:i]  # the rest waits for the next fetch; memory stays bounded
+                        break
                     if uid not in sizes:
                         log.info("IMAP UID %s in %s vanished before it was read (expunged)", uid, cfg.folder)
                         continue
+                    downloaded += int(sizes[uid].get(b"RFC822.SIZE", 0) or 0)
                     self._fetch_one(client, uid, validity, sizes[uid], messages, quarantined)
             new_last = batch[-1] if batch else last_uid
             seen = new_last
