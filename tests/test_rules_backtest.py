@@ -26,26 +26,33 @@ rules:
 """
 
 # The candidate sends roads in Sarız to Kırsal Hizmetler, makes water urgent and adds a 7-day SLA for x.
-CANDIDATE = CURRENT.replace(
-    """  - id: yol
+CANDIDATE = (
+    CURRENT.replace(
+        """  - id: yol
 """,
-    """  - id: yol-kirsal
+        """  - id: yol-kirsal
     when: {topic: yol-altyapi, ilce: Sarız}
     then: {department: kir}
   - id: yol
 """,
-).replace("then: {department: su}", "then: {department: su, priority: urgent}") + """  - id: sosyal
+    ).replace("then: {department: su}", "then: {department: su, priority: urgent}")
+    + """  - id: sosyal
     when: {channel: x}
     then: {department: masa, sla: {days: 7}}
 """
+)
 
 
 def records():
     out = []
     for i in range(10):
-        out.append({"id": f"r{i}", "text": "yol", "topic": "yol-altyapi", "ilce": "Sarız" if i < 3 else "Talas"})
+        out.append(
+            {"id": f"r{i}", "text": "yol", "topic": "yol-altyapi", "ilce": "Sarız" if i < 3 else "Talas"}
+        )
     for i in range(5):
-        out.append({"tracking_code": f"KBB-{i}", "text": "su", "topic": "su-kanalizasyon", "channel": "cimer"})
+        out.append(
+            {"tracking_code": f"KBB-{i}", "text": "su", "topic": "su-kanalizasyon", "channel": "cimer"}
+        )
     for i in range(4):
         out.append({"id": f"x{i}", "text": "merhaba", "channel": "x"})
     return out
@@ -88,3 +95,27 @@ def test_identical_rules_change_nothing_and_bad_records_are_counted():
     assert rep.changed_any == 0 and rep.total == 21
     assert rep.errors == 1  # the string; the odd confidence value is read as unknown
     assert rep.error_examples[0]["id"] == "#20"
+
+
+def test_identical_conditions_over_different_groups_are_not_confused():
+    """Backtests share results of identical rules between rule sets; a changed group must still count."""
+    base = """
+defaults: {fallback_department: masa}
+departments:
+  masa: {name: Beyaz Masa, targets: [{queue_only: true}]}
+  kir: {name: Kırsal Hizmetler, targets: [{queue_only: true}]}
+mahalle_groups:
+  kirsal: {ilce: [Sarız]}
+rules:
+  - id: kirsal
+    when: {mahalle_in: kirsal}
+    then: {department: kir}
+"""
+    wider = base.replace("ilce: [Sarız]", "ilce: [Sarız, Develi]")
+    recs = [
+        {"id": "a", "ilce": "Develi", "mahalle": "Fevzi Çakmak"},
+        {"id": "b", "ilce": "Sarız", "mahalle": "X"},
+    ]
+    rep = backtest(RuleSet.from_yaml_text(base), RuleSet.from_yaml_text(wider), recs)
+    assert rep.changed["department"] == 1
+    assert rep.department_moves == {"masa -> kir": 1}

@@ -189,3 +189,13 @@ def test_check_file_exit_codes(tmp_path):
     assert "not activated" in text
     code, text = check_file(tmp_path / "missing.yaml")
     assert code == 2 and "cannot read" in text
+
+
+def test_reload_or_keep_returns_the_running_rules_on_error():
+    from hub.rules import reload_or_keep
+
+    active = RuleSet.from_yaml_text(GOOD)
+    kept, err = reload_or_keep(active, GOOD.replace("department: kaski", "department: kaskii"))
+    assert kept is active and err is not None and "did you mean 'kaski'" in err.format()
+    new, err = reload_or_keep(active, GOOD.replace("topic: su-kanalizasyon", "topic: imar"))
+    assert err is None and new is not active and new.digest != active.digest

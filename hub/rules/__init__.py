@@ -9,7 +9,7 @@ Public interface (see docs/rules.md):
 from .backtest import BacktestReport, backtest
 from .check import check_file
 from .conditions import Condition, compile_condition, matches
-from .engine import Decision, Defaults, Department, RoutingInput, Rule, RuleSet, Target
+from .engine import Decision, Defaults, Department, RoutingInput, Rule, RuleSet, Target, reload_or_keep
 from .errors import RuleIssue, RulesError
 from .templates import PLACEHOLDERS, render
 from .vocab import CHANNELS, CONTACT_KINDS, DEFAULT_TOPICS, PRIORITIES, REQUEST_TYPES
@@ -36,5 +36,6 @@ __all__ = [
     "check_file",
     "compile_condition",
     "matches",
+    "reload_or_keep",
     "render",
 ]

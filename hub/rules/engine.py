@@ -497,3 +497,14 @@ class RuleSet:
 
     def __repr__(self) -> str:
         return f"<RuleSet {self.source} {self.digest[:12]} rules={len(self.rules)}>"
+
+
+def reload_or_keep(current: RuleSet | None, text: str, **kw: Any) -> tuple[RuleSet | None, RulesError | None]:
+    """Hot-reload helper: (new rule set, None) if text is valid, else (current, the error).
+
+    The running rules are never replaced by a half-checked text, so routing continues on the last good set.
+    """
+    try:
+        return RuleSet.from_yaml_text(text, **kw), None
+    except RulesError as exc:
+        return current, exc

@@ -22,8 +22,8 @@ class RuleIssue:
         text = f"{pos}: {self.message}"
         if self.suggestion:
             text += f"; did you mean '{self.suggestion}'?"
-        if self.path:
-            text += f" [{self.path}]"
+        if self.line is None and self.path:  # no position known: say where in the structure instead
+            text += f" (at {self.path})"
         return text
 
 
