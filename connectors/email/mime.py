@@ -347,14 +347,19 @@ def _walk(part: Message, found: _Collected, limits: _Limits, depth: int = 0) -> 
         inner = payload[0] if isinstance(payload, list) and payload else None
         if isinstance(inner, Message):
             _walk_forwarded(inner, found, limits, depth)
-        return
+            return
+        if isinstance(payload, list):
+            return  # an empty message part: nothing to read
+        # A message part the stdlib kept as plain bytes: read it as text below.
     if part.get_content_maintype() == "multipart":
         if isinstance(payload, list):
             _walk_multipart(part, payload, found, limits, depth)
         else:
             _recover_broken_multipart(part, found, limits, depth)
         return
-    if _is_attachment(part):
+    if part.get_content_maintype() == "message":
+        found.plain.append(_part_text(part, found))
+    elif _is_attachment(part):
         _add_attachment(part, found, limits)
     elif ctype == "text/html":
         found.html.append(html_to_text(_part_text(part, found)))
