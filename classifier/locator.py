@@ -1,18 +1,21 @@
 """Find the mahalle (neighbourhood) and ilçe (district) a citizen's text talks about.
 
 Matching runs on the ASCII-folded view, so "Mimar Sinan", "mimarsinan" and "MİMARSİNAN" meet;
-spaces inside names are ignored ("Yavuz Selim" == "Yavuzselim"). One-letter typos are accepted
-only right before a mahalle cue ("Mevlna mah.").
+spaces inside names are ignored ("Yavuz Selim" == "Yavuzselim"). Typos (one edit, two for long
+names) are accepted only right before a mahalle cue ("Mevlna mah.").
 
-Rules (see docs/locator.md):
+Rules (details and measurements in docs/locator.md):
 - A name counts when an address cue makes it an address: directly followed by a mahalle cue
-  (Mahallesi, Mah., Mh, mahallesinde, köyü, ...), directly preceded by a district ("Talas Mevlana"),
-  or, for names that are not common words, any address cue in the text (sokak, cadde, no, apt...).
+  (Mahallesi, Mah., Mh, mahallesinde, mahallemizde, köyü, misspelt "mahllesi"...), directly preceded
+  by a district ("Talas Mevlana"), or, for names that are not common words, any address cue in the
+  text (sokak, cadde, no: 5, apt, ilçesi...).
 - Without any cue only distinctive names are tagged: unique in Kayseri, at most two mahalle of that
-  name in Türkiye, six letters or more, not a common word, and written exactly (no typo).
+  name in Türkiye, six letters or more, not a common word, written exactly (no typo), and the text
+  does not name another province.
 - A name directly followed by a street word ("Cumhuriyet Caddesi", "Fatih Parkı") is not a mahalle.
 - Names that exist in several districts are only resolved by a district in the text or the `ilce`
   argument; otherwise the answer is ambiguous, ilce is null and confidence at most 0.5.
+- Near-miss (typo) matches are confident only when a district confirms them.
 - "Confident" means confidence >= CONFIDENT (0.8).
 """
 
@@ -410,7 +413,8 @@ class Locator:
         # Short words only get a typo allowance inside a known district ("Kuze mah., Yeşilhisar").
         if len(key) < (3 if within is not None else 5):
             return []
-        max_d = 1 if len(key) < 9 else 2
+        # Next to an exact shorter name only one edit is allowed: "geldi (Fatih mh." is not "Gesi Fatih".
+        max_d = 1 if len(key) < 9 or n_tokens is not None else 2
         if n_tokens is not None:
             choices = self._keys_by_ntok.get(n_tokens, [])
         elif within is None:
