@@ -39,8 +39,9 @@ def build(
     top = schema.check_mapping(
         doc.data, (), schema.TOP, ctx, required=schema.REQUIRED_TOP, what="the rule file"
     )
-    departments = _departments(top.get("departments", {}), ctx)
-    defaults = _defaults(top.get("defaults", {}), departments, ctx)
+    raw = doc.data if isinstance(doc.data, Mapping) else {}
+    departments = _departments(top.get("departments", {}), ctx, present="departments" in raw)
+    defaults = _defaults(top.get("defaults", {}), departments, ctx, present="defaults" in raw)
     try:
         ctx.tz = ZoneInfo(defaults.timezone)
     except (ZoneInfoNotFoundError, ValueError):
@@ -146,9 +147,9 @@ def _targets(value: list, path: Path, ctx: CompileContext) -> list[Target]:
     return out
 
 
-def _departments(value: Mapping, ctx: CompileContext) -> dict[str, Department]:
+def _departments(value: Mapping, ctx: CompileContext, *, present: bool = True) -> dict[str, Department]:
     out: dict[str, Department] = {}
-    if not value:
+    if not value and present:
         ctx.issue(("departments",), "at least one department is required")
     for code, spec_raw in value.items():
         path = ("departments", code)
@@ -185,11 +186,12 @@ def check_department(
     return False
 
 
-def _defaults(value: Mapping, departments: dict[str, Department], ctx: CompileContext) -> Defaults:
+def _defaults(
+    value: Mapping, departments: dict[str, Department], ctx: CompileContext, *, present: bool = True
+) -> Defaults:
     path = ("defaults",)
-    spec = schema.check_mapping(
-        value, path, schema.DEFAULTS, ctx, required=schema.REQUIRED_DEFAULTS, what="defaults"
-    )
+    required = schema.REQUIRED_DEFAULTS if present else set()  # a missing section is reported once
+    spec = schema.check_mapping(value, path, schema.DEFAULTS, ctx, required=required, what="defaults")
     fallback = spec.get("fallback_department", "")
     if "fallback_department" in spec:
         check_department(fallback, (*path, "fallback_department"), departments, ctx)
