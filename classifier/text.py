@@ -131,6 +131,16 @@ _BLANK_LINES_RE = re.compile(r"\n\s*\n\s*\n+")
 
 # A closing formula is only a signature when little text follows it (name, title, phone).
 _MAX_SIGNATURE_TAIL = 120
+_MAX_SIGNATURE_WORDS = 8
+
+
+def _looks_like_signature(text: str, closing: re.Match[str]) -> bool:
+    """The closing starts a line or a sentence, and only a short name/title block follows it."""
+    before = text[: closing.start()].rstrip(" \t")
+    if before and before[-1] not in "\n.!?":
+        return False
+    tail = text[closing.end() :]
+    return len(tail) <= _MAX_SIGNATURE_TAIL and len(tail.split()) <= _MAX_SIGNATURE_WORDS
 
 
 def _cut_quotes_and_signature(text: str) -> str:
@@ -145,7 +155,7 @@ def _cut_quotes_and_signature(text: str) -> str:
         text = text[: sep.start()]
     closings = list(_CLOSING_RE.finditer(text))
     closing = closings[-1] if closings else None
-    if closing is not None and len(text) - closing.end() <= _MAX_SIGNATURE_TAIL and closing.start() > 0:
+    if closing is not None and closing.start() > 0 and _looks_like_signature(text, closing):
         text = text[: closing.start()]
     return text
 

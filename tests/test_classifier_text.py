@@ -86,6 +86,15 @@ def test_clean_keeps_long_text_after_a_polite_word() -> None:
     assert clean(body).startswith("Saygılar sunarım")
 
 
+def test_clean_keeps_content_after_a_polite_phrase_mid_sentence() -> None:
+    text = "Sokak lambası yanmıyor, iyi çalışmalar dilerim ama ayrıca park bakımsız, banklar kırık ve çöpler dolu."
+    assert clean(text) == text
+
+
+def test_clean_drops_inline_closing_with_name() -> None:
+    assert clean("Çöp toplanmıyor. Saygılarımla, Ahmet Yılmaz") == "Çöp toplanmıyor."
+
+
 def test_clean_empty_and_whitespace() -> None:
     assert clean("") == ""
     assert clean("   \n\n ") == ""
