@@ -161,3 +161,20 @@ def test_bad_conditions_are_rejected_with_suggestions():
     with pytest.raises(RulesError) as exc:
         compile_condition("topic: [unclosed")
     assert exc.value.errors[0].line == 1
+
+
+def test_contains_on_text_and_tags():
+    r = req(subject="ACİL: Su borusu", tags=["Muhtar"])
+    assert ok({"subject": {"contains": "acil"}}, r)
+    assert ok({"subject": {"contains": "su bor"}}, r)  # plain substring, not word-start
+    assert ok({"tags": {"contains": "muhtar"}}, r)
+    assert not ok({"subject": {"contains": "kanal"}}, r)
+
+
+def test_not_explains_its_inner_condition():
+    held, exp = compile_condition({"not": {"channel": "x"}})(req())
+    assert held is True
+    assert exp == {
+        "not": {"field": "channel", "op": "eq", "expected": "x", "actual": "webform", "held": False},
+        "held": True,
+    }
