@@ -117,7 +117,7 @@ def cmd_rules(args: argparse.Namespace) -> int:
         return code
     if args.rules_cmd == "backtest":
         from hub.context import Hub
-        from hub.rules import RuleSet, RulesError
+        from hub.rules import RulesError, RuleSet
         from hub.rules_backtest import run_backtest
 
         try:

@@ -12,7 +12,7 @@ from aiohttp import web
 from hub.attachments import AttachmentStore
 from hub.db import Database, migrate
 from hub.intake.pipeline import Intake
-from hub.intake.ports import ClassifierPort, NoopClassifier, NoopRouter, RouterPort
+from hub.intake.ports import ClassifierPort, NoopClassifier, RouterPort
 from hub.settings import Settings
 
 log = logging.getLogger(__name__)

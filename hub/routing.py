@@ -16,7 +16,7 @@ from sqlmodel import select
 
 from hub.actions import rules as rules_actions
 from hub.auth import SYSTEM_CLI, Actor
-from hub.rules import RuleSet, RulesError, RoutingInput
+from hub.rules import RoutingInput, RulesError, RuleSet
 from hub.sla import WorkCalendar, compute_due
 
 log = logging.getLogger(__name__)
@@ -164,9 +164,14 @@ def department_dicts(ruleset: RuleSet) -> dict[str, dict[str, Any]]:
     for code, d in ruleset.departments.items():
         targets = []
         for t in getattr(d, "targets", []) or []:
-            if dataclasses.is_dataclass(t):
-                t = dataclasses.asdict(t)
-            targets.append({k: v for k, v in dict(t).items() if v not in (None, "", [], {})})
+            t = dataclasses.asdict(t) if dataclasses.is_dataclass(t) else dict(t)
+            kind = t.get("kind")
+            if kind == "email":
+                targets.append({"email": t.get("address")})
+            elif kind == "webhook":
+                targets.append({"webhook": {k: v for k, v in (("url", t.get("url")), ("secret_env", t.get("secret_env"))) if v}})
+            elif kind == "queue_only":
+                targets.append({"queue_only": True})
         out[code] = {"name": d.name, "targets": targets}
     return out
 

@@ -11,7 +11,7 @@ from hub.api.auth import actor_of
 from hub.api.errors import error_response, read_json
 from hub.auth import require
 from hub.models import RulesVersion
-from hub.rules import RuleSet, RulesError
+from hub.rules import RulesError, RuleSet
 from hub.rules_backtest import run_backtest
 
 routes = web.RouteTableDef()

@@ -16,6 +16,7 @@ from sqlmodel import select
 from connectors.base import ConnectorError, OutboundMessage, PermanentSendError
 from hub.actions import events
 from hub.actions import outbox as ob
+from hub.api.views import request_summary
 from hub.auth import SYSTEM_WORKER
 from hub.delivery import (
     DeliveryError,
@@ -31,7 +32,6 @@ from hub.delivery import (
     send_email,
 )
 from hub.models import Contact, Department, Message, Outbox, Request
-from hub.api.views import request_summary
 
 log = logging.getLogger(__name__)
 
