@@ -178,3 +178,9 @@ def test_not_explains_its_inner_condition():
         "not": {"field": "channel", "op": "eq", "expected": "x", "actual": "webform", "held": False},
         "held": True,
     }
+
+
+def test_unquoted_yaml_times_still_mean_clock_times():
+    cond = compile_condition("local_time: {between: [09:00, 12:00]}")  # YAML 1.1 sexagesimal ints
+    assert matches(cond, req())
+    assert not matches(cond, req(received_at=dt.datetime(2026, 11, 18, 13, 0, tzinfo=IST)))

@@ -484,8 +484,9 @@ def _as_weekday(val: Any) -> int | None:
 
 
 def _as_minutes(val: Any) -> int | None:
-    if isinstance(val, int) and not isinstance(val, bool):  # YAML 1.1 reads 18:00 as sexagesimal 1080
-        return val // 60 if 0 <= val < 24 * 3600 else None
+    if isinstance(val, int) and not isinstance(val, bool):
+        # YAML 1.1 reads an unquoted 18:00 as the sexagesimal number 1080, i.e. minutes since midnight
+        return val if 0 <= val < 24 * 60 else None
     if isinstance(val, str):
         m = re.fullmatch(r"(\d{1,2}):(\d{2})", val.strip())
         if m and int(m[1]) < 24 and int(m[2]) < 60:

@@ -277,6 +277,8 @@ class RuleSet:
     ) -> Decision:
         """Run the rules in order. explain=False skips the per-condition trace; finish=False also skips
         the due date and the auto-reply rendering (backtests only need the routing fields)."""
+        if isinstance(inp, Mapping):
+            inp = RoutingInput.from_mapping(inp)
         view = View(inp, self.tz, _cache)
         memo = _cache  # shared across rule sets only when the caller (backtest) passes one
         view.set("priority", self.defaults.priority)  # rules see the priority being decided, not a stale one
