@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from classifier.gazetteer import SHIPPED_PATH, load_places, name_key
+from classifier.gazetteer import main as gazetteer_main
 from classifier.locator import CONFIDENT, Locator, run_locate_cli
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
@@ -297,3 +298,33 @@ def test_run_locate_cli_ok_returns_zero(loc: Locator) -> None:
         "ilce": "Kocasinan",
         "score": 0.95,
     }
+
+
+# --- gazetteer build -------------------------------------------------------------------------------------
+
+KAYSERI_SRC = SHARED / "gazetteer" / "kayseri_mahalle.csv"
+
+
+@pytest.mark.skipif(not KAYSERI_SRC.exists(), reason="shared gazetteer not available")
+def test_build_reproduces_shipped_file(tmp_path: Path) -> None:
+    out = tmp_path / "g.csv"
+    assert (
+        gazetteer_main(["build", "--src", str(KAYSERI_SRC), "--national", str(NATIONAL), "--out", str(out)])
+        == 0
+    )
+    assert out.read_text(encoding="utf-8") == SHIPPED_PATH.read_text(encoding="utf-8")
+
+
+@pytest.mark.skipif(not KAYSERI_SRC.exists(), reason="shared gazetteer not available")
+def test_from_csv_raw_registry_extract() -> None:
+    raw = Locator.from_csv(KAYSERI_SRC)
+    assert len(raw.places) == 715
+    assert where(raw, "İldem mahallesinde su yok") == ("Melikgazi", "İldem Cumhuriyet")
+
+
+def test_build_with_bad_source_fails_cleanly(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("a,b\n1,2\n", encoding="utf-8")
+    assert gazetteer_main(["build", "--src", str(bad), "--out", str(tmp_path / "o.csv")]) == 2
+    err = capsys.readouterr().err
+    assert "not a gazetteer CSV" in err and "Traceback" not in err

@@ -38,6 +38,14 @@ def test_ascii_fold_makes_asciified_and_proper_writing_meet() -> None:
     assert ascii_fold("hâlâ îman ûmit") == "hala iman umit"
 
 
+def test_fold_accepts_decomposed_unicode() -> None:
+    import unicodedata
+
+    nfd = unicodedata.normalize("NFD", "ÇÖP İŞİ Kayseri'de")
+    assert fold(nfd) == "çöp işi kayseri'de"
+    assert ascii_fold(nfd) == "cop isi kayseri'de"
+
+
 def test_fold_keeps_length_aligned_with_ascii_fold() -> None:
     text = "SARIOĞLAN İlçesi Çiğilli Mah. ışıklar"
     assert len(fold(text)) == len(ascii_fold(text))
