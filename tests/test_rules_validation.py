@@ -199,3 +199,17 @@ def test_reload_or_keep_returns_the_running_rules_on_error():
     assert kept is active and err is not None and "did you mean 'kaski'" in err.format()
     new, err = reload_or_keep(active, GOOD.replace("topic: su-kanalizasyon", "topic: imar"))
     assert err is None and new is not active and new.digest != active.digest
+
+
+def test_command_line_check(tmp_path):
+    import subprocess
+    import sys
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(GOOD.replace("department: kaski", "department: KASKI"), encoding="utf-8")
+    run = subprocess.run(
+        [sys.executable, "-m", "hub.rules", str(bad)], capture_output=True, text=True, check=False
+    )
+    assert run.returncode == 2
+    assert "13:24: unknown department 'KASKI'; did you mean 'kaski'?" in run.stdout
+    assert "Traceback" not in run.stderr

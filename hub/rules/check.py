@@ -22,3 +22,25 @@ def check_file(
         n = len(exc.errors)
         return 2, exc.format() + f"\n{n} error{'s' if n != 1 else ''}; the rules were not activated."
     return 0, rules.summary()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m hub.rules [routing_rules.yaml] [--gazetteer kayseri_mahalle.csv]`; exit 0 or 2."""
+    import argparse
+
+    from .gazetteer import known_mahalle, read_gazetteer
+
+    ap = argparse.ArgumentParser(prog="python -m hub.rules", description="Validate a routing rule file.")
+    ap.add_argument("path", nargs="?", default="routing_rules.yaml")
+    ap.add_argument("--gazetteer", help="NVİ mahalle CSV to check ilçe/mahalle names against")
+    args = ap.parse_args(argv)
+    places = None
+    if args.gazetteer:
+        try:
+            places = known_mahalle(read_gazetteer(args.gazetteer))
+        except (OSError, KeyError, UnicodeDecodeError) as exc:
+            print(f"cannot read gazetteer {args.gazetteer}: {exc}")
+            return 2
+    code, text = check_file(args.path, known_mahalle=places)
+    print(text)
+    return code
