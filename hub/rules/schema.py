@@ -36,7 +36,6 @@ DEPARTMENT = {
     "description": "str",
     "targets": "list",
     "calendar": "any",
-    "example": "bool",
 }
 REQUIRED_DEPARTMENT = {"name", "targets"}
 TARGET_KINDS = {"email", "webhook", "queue_only"}
