@@ -53,6 +53,19 @@ _MAH_CUE_PREFIXES = ("mahallesi", "mahallemiz", "mahalesi")
 _KOY_CUES = frozenset("koyu koyunde koyumuz koyumuzde koyune koyunun koyumuzun koyundeki koyden".split())
 # Words that make the preceding name a street, park, school...: not a mahalle mention.
 _STREET_PREFIXES = (
+    "baraj",
+    "golet",
+    "golu",
+    "dagi",
+    "tepesi",
+    "mesire",
+    "ormani",
+    "yaylasi",
+    "kalesi",
+    "kaplica",
+    "medrese",
+    "kumbet",
+    "turbe",
     "sokag",
     "sokak",
     "cadde",
@@ -123,7 +136,7 @@ _COMMON_NAMES = frozenset(
     mehmetakifersoy osmankavuncu talatpasa mithatpasa ziyagokalp orucreis kazimkarabekir alparslan
     alpaslan seyrani asikseyrani yenidogan yenisehir yenice yenikoy yesilyurt guzelkoy havadan cebir
     yarim yedek ismet tatar kesir hassa karatay karacabey sultanhani yakutiye izmirli kahveci silahtar
-    bostanlik yemliha dilciler sahabiye beyazsehir generalemir valiihsanaras kaynar komur idris omurlu
+    bostanlik yemliha dilciler generalemir valiihsanaras kaynar komur idris omurlu
     dikme kabakli hasirci sacli uzunyol gokkent erenkoy esenkoy germir gesi gesifatih turanli sakaltutan
     hosca epce zile kulpak tombak gebelek hilmiye hayriye methiye serefiye satı sati culha kamber ardic
     sosun kepez ilica ciftlik kayseriosb mimarsinanosb sultansaziosb anbarsb karakaya sarikaya kayabasi
@@ -219,16 +232,17 @@ class _View:
         return False
 
 
-def _slash_flags(asc: str) -> list[bool]:
-    """Per token: is there a "/" between it and the previous token ("Kocasinan/Yeni")?"""
-    flags = []
+def _separators(asc: str) -> list[str]:
+    """Per token: the characters between it and the previous token ("/" in "Kocasinan/Yeni")."""
+    seps = []
     prev_end = 0
     for m in _TOKEN_RE.finditer(asc):
-        flags.append("/" in asc[prev_end : m.start()])
+        seps.append(asc[prev_end : m.start()])
         prev_end = m.end()
-    return flags
+    return seps
 
 
+_APOS_WORD_RE = re.compile(r"([^\W_]+)'[^\W_]")
 _SUFFIX_RE = re.compile(r"(?<=[^\W_])'[^\W_]+")
 _TR_LETTERS = re.compile("[çğıöşü]")
 # Provinces other than Kayseri and big-city districts that are not Kayseri names (ASCII-folded);
@@ -443,8 +457,12 @@ class Locator:
         folded = fold(text)
         # Drop Turkish case suffixes written after an apostrophe ("Talas'ta", "mahallesi'nde"); the
         # folded and ASCII views stay character-aligned, so their tokens pair up one to one.
+        apos_words: set[str] = set()
         if "'" in folded or "’" in folded:
-            folded = _SUFFIX_RE.sub("", folded.replace("’", "'"))
+            folded = folded.replace("’", "'")
+            # A word with an apostrophe ending is a proper noun in Turkish spelling ("Hacılar'da").
+            apos_words = {ascii_of_folded(w) for w in _APOS_WORD_RE.findall(folded)}
+            folded = _SUFFIX_RE.sub("", folded)
         asc = ascii_of_folded(folded)
         toks = _TOKEN_RE.findall(asc)
         if not toks:
@@ -458,7 +476,15 @@ class Locator:
             mah_cue_at = [_is_mah_cue(t) for t in toks]
         else:
             mah_cue_at = [False] * n
-        slash_before = _slash_flags(asc) if "/" in asc else None
+        seps = _separators(asc) if ("/" in asc or ":" in asc) else None
+        slash_before = [("/" in sep) for sep in seps] if seps else None
+        # "Mahalle: Mevlana" is a form label: the cue names the word after it, not before it.
+        label_before: set[int] = set()
+        if seps and ":" in asc:
+            for i in range(n - 1):
+                if mah_cue_at[i] and ":" in seps[i + 1]:
+                    mah_cue_at[i] = False
+                    label_before.add(i + 1)
         view = _View(toks, ftoks, text, text_ascii=not _TR_LETTERS.search(folded))
         # A text that names another province is not about Kayseri unless it says so with a cue.
         foreign = not _OTHER_IL.isdisjoint(toks) and "kayseri" not in toks
@@ -479,7 +505,8 @@ class Locator:
                 or has_address_cue
             )
             written_ok = view.written_as(i, i + 1, (self._ilce_fold[t],), prefix=glued)
-            if cued or (written_ok and t not in _COMMON_ILCE and not foreign):
+            proper = t not in _COMMON_ILCE or toks[i] in apos_words
+            if cued or (written_ok and proper and not foreign):
                 districts[i] = name
             elif written_ok and "kayseri" in toks:
                 districts[i] = name
@@ -495,7 +522,7 @@ class Locator:
         filter_ilce = {known_ilce} if known_ilce else set(districts.values())
         within = [k for d in filter_ilce for k in self._places_by_ilce.get(d, [])] or None
         mentions = self._find_mentions(
-            view, mah_cue_at, districts, has_address_cue and not foreign, foreign, within
+            view, mah_cue_at, districts, has_address_cue and not foreign, foreign, within, label_before
         )
         if not mentions:
             if known_ilce:
@@ -538,6 +565,7 @@ class Locator:
         has_address_cue: bool,
         foreign: bool,
         within: list[int] | None,
+        label_before: set[int],
     ) -> list[_Mention]:
         toks = view.toks
         n = len(toks)
@@ -555,7 +583,7 @@ class Locator:
                 idxs = self._by_key.get(key)
                 if not idxs:
                     continue
-                cue = self._cue(i, j + 1, toks, mah_cue_at, districts, has_address_cue)
+                cue = self._cue(i, j + 1, toks, mah_cue_at, districts, has_address_cue, label_before)
                 if cue is None:
                     continue
                 if cue in (_WEAK, _NONE) and (
@@ -611,6 +639,7 @@ class Locator:
         mah_cue_at: list[bool],
         districts: dict[int, str],
         has_address_cue: bool,
+        label_before: set[int],
     ) -> int | None:
         n = len(toks)
         if end < n:
@@ -618,6 +647,8 @@ class Locator:
                 return _STRONG
             if _is_street_word(toks[end]):
                 return None
+        if start in label_before:
+            return _STRONG
         if start > 0 and (start - 1) in districts:
             return _DISTRICT
         return _WEAK if has_address_cue else _NONE

@@ -175,6 +175,24 @@ def test_glued_case_endings_and_misspelt_cues(loc: Locator) -> None:
     assert where(loc, "Yeni mahalli seçimler yaklaşıyor") == (None, None)
 
 
+def test_apostrophe_marks_a_proper_noun_district(loc: Locator) -> None:
+    # Hacılar (pilgrims) and Develi are everyday words/surnames; the apostrophe makes them places.
+    assert where(loc, "Hacılar'da su kesik") == ("Hacılar", None)
+    assert where(loc, "Develi'de yollar bozuk") == ("Develi", None)
+    assert where(loc, "hacılar kafilesi döndü") == (None, None)
+
+
+def test_form_labels_before_names(loc: Locator) -> None:
+    assert where(loc, "Mahalle: Mevlana, İlçe: Talas") == ("Talas", "Mevlana")
+    assert where(loc, "İlçe: Kocasinan Mahalle: Sahabiye") == ("Kocasinan", "Sahabiye")
+
+
+def test_landmarks_named_after_a_mahalle_are_not_the_mahalle(loc: Locator) -> None:
+    assert where(loc, "Sarımsaklı Barajı çevresi çok kirli") == (None, None)
+    assert where(loc, "Erciyes Dağı yolunda kar temizlenmedi") == (None, None)
+    assert where(loc, "Beyazşehir'de çöp toplanmıyor") == ("Kocasinan", "Beyazşehir")
+
+
 def test_plain_noun_mahalle_is_not_a_cue(loc: Locator) -> None:
     # "yeni mahalleye taşındık" = "we moved to a new neighbourhood", not Yeni Mahallesi.
     assert where(loc, "Yeni mahalleye taşındık, su bağlanmadı") == (None, None)
