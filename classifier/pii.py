@@ -5,9 +5,10 @@
 
 from __future__ import annotations
 
+import logging
 import re
 
-__all__ = ["is_valid_tckn", "normalize_phone_tr", "mask_pii"]
+__all__ = ["is_valid_tckn", "normalize_phone_tr", "mask_pii", "PiiLogFilter"]
 
 TCKN_TAG = "[TCKN]"
 PHONE_TAG = "[TELEFON]"
@@ -113,3 +114,24 @@ def mask_pii(text: str) -> str:
         text = _IBAN_RE.sub(IBAN_TAG, text)
     text = _TCKN_RE.sub(_mask_tckn, text)
     return _PHONE_RE.sub(_mask_phone, text)
+
+
+class PiiLogFilter(logging.Filter):
+    """Logging filter that masks personal data in every record's final message.
+
+    Attach to handlers: `handler.addFilter(PiiLogFilter())`. The record's args are merged into the
+    message first, so "%s" placeholders cannot smuggle a phone number past the mask.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken format string must not stop logging
+            message = str(record.msg)
+        masked = mask_pii(message)
+        if masked != message or record.args:
+            record.msg = masked
+            record.args = None
+        if record.exc_text:
+            record.exc_text = mask_pii(record.exc_text)
+        return True

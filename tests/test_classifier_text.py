@@ -189,3 +189,19 @@ def test_mask_everything_in_one_message() -> None:
 def test_mask_pii_leaves_plain_text_untouched() -> None:
     text = "Çöpler üç gündür toplanmıyor, lütfen ilgilenin."
     assert mask_pii(text) is text or mask_pii(text) == text
+
+
+def test_log_filter_masks_message_and_args(caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    from classifier.pii import PiiLogFilter
+
+    logger = logging.getLogger("test.pii")
+    caplog.handler.addFilter(PiiLogFilter())
+    tckn = make_tckn("456789123")
+    with caplog.at_level(logging.INFO, logger="test.pii"):
+        logger.info("citizen %s called from %s about %s", tckn, "0532 123 45 67", "çöp")
+        logger.info("mail from ali@example.org")
+    text = caplog.text
+    assert tckn not in text and "0532" not in text and "ali@example.org" not in text
+    assert "[TCKN]" in text and "[TELEFON]" in text and "[EPOSTA]" in text and "çöp" in text
