@@ -292,10 +292,6 @@ def _is_street_word(tok: str) -> bool:
     return tok in _STREET_WORDS or tok.startswith(_STREET_PREFIXES)
 
 
-def _is_address_word(tok: str) -> bool:
-    return tok in _ADDRESS_WORDS or tok in _MAH_CUES or tok.startswith(_ADDRESS_PREFIXES)
-
-
 class Locator:
     """Gazetteer-backed mahalle/ilçe extraction. Build once (`default()` is cached) and share."""
 
@@ -345,6 +341,10 @@ class Locator:
                 if key + suf not in self._ilce_by_key and key + suf not in self._by_key:
                     self._ilce_glued[key + suf] = key
         self._ilce_keyset = frozenset(self._ilce_by_key) | frozenset(self._ilce_glued)
+        # The gazetteer's own province(s); any other province or big-city district in a text means
+        # the text is probably about somewhere else.
+        self._home = frozenset(name_key(p.il) for p in places if p.il) or frozenset({"kayseri"})
+        self._foreign = (_OTHER_IL | {"kayseri"}) - self._home - self._ilce_keyset - set(self._by_key)
         # Per name key: may this name be tagged with a weak cue / with no cue at all?
         self._weak_ok: dict[str, bool] = {}
         self._bare_ok: dict[str, bool] = {}
@@ -402,7 +402,7 @@ class Locator:
         """Gazetteer spelling of a district name ("KOCASİNAN", "kocasinan ilcesi" -> "Kocasinan")."""
         if not ilce:
             return None
-        toks = [t for t in _TOKEN_RE.findall(ascii_fold(ilce)) if t not in _ILCE_CUES and t != "kayseri"]
+        toks = [t for t in _TOKEN_RE.findall(ascii_fold(ilce)) if t not in _ILCE_CUES and t not in self._home]
         key = _compact(toks)
         if not key:
             return None
@@ -487,7 +487,9 @@ class Locator:
                     label_before.add(i + 1)
         view = _View(toks, ftoks, text, text_ascii=not _TR_LETTERS.search(folded))
         # A text that names another province is not about Kayseri unless it says so with a cue.
-        foreign = not _OTHER_IL.isdisjoint(toks) and "kayseri" not in toks
+        home = not self._home.isdisjoint(toks)
+        foreign = not self._foreign.isdisjoint(toks) and not home
+        has_address_cue = has_address_cue or home
 
         # District mentions (token index -> ilce name).
         districts: dict[int, str] = {}
@@ -508,7 +510,7 @@ class Locator:
             proper = t not in _COMMON_ILCE or toks[i] in apos_words
             if cued or (written_ok and proper and not foreign):
                 districts[i] = name
-            elif written_ok and "kayseri" in toks:
+            elif written_ok and home:
                 districts[i] = name
         # Typo'd district right before "ilçesi" ("Kocasnan ilçesi").
         for i in range(n - 1) if "ilce" in asc else ():
