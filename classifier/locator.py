@@ -544,6 +544,8 @@ class Locator:
             # The text names another province: whatever matched is probably a namesake there.
             for _, r in results:
                 r.confidence = min(r.confidence, 0.5)
+                for c in r.candidates:
+                    c["score"] = min(c["score"], 0.5)
         results.sort(key=lambda r: -r[0])
         best_rank, best = results[0]
         distinct = {(r.mahalle, r.ilce) for _, r in results if r.mahalle}
