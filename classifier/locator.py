@@ -800,17 +800,21 @@ def run_locate_cli(
     err = stderr if stderr is not None else sys.stderr
     loc = locator or Locator.default()
     status = 0
-    for lineno, raw in enumerate(stdin, start=1):
-        if not raw.strip():
-            continue
+    # Read bytes when we can, so one badly encoded line is reported instead of ending the run.
+    source = getattr(stdin, "buffer", None) or stdin
+    for lineno, raw in enumerate(source, start=1):
         try:
+            if isinstance(raw, bytes):
+                raw = raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
+            if not raw.strip():
+                continue
             obj = json.loads(raw)
             if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
                 raise ValueError('expected an object with a string "text"')
             ilce = obj.get("ilce")
             if ilce is not None and not isinstance(ilce, str):
                 raise ValueError('"ilce" must be a string or null')
-        except ValueError as exc:  # json.JSONDecodeError is a ValueError
+        except (ValueError, RecursionError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
             msg = f"line {lineno}: {exc}"
             print(f"locate: {msg}", file=err)
             stdout.write(json.dumps({"error": msg, "line": lineno}, ensure_ascii=False) + "\n")

@@ -346,3 +346,17 @@ def test_build_with_bad_source_fails_cleanly(tmp_path: Path, capsys: pytest.Capt
     assert gazetteer_main(["build", "--src", str(bad), "--out", str(tmp_path / "o.csv")]) == 2
     err = capsys.readouterr().err
     assert "not a gazetteer CSV" in err and "Traceback" not in err
+
+
+def test_run_locate_cli_reports_badly_encoded_line(loc: Locator) -> None:
+    raw = (
+        b'{"text": "Erkilet mahallesi"}\n'
+        + b'{"text": "\xff\xfe bozuk"}\n'
+        + b'{"text": "Talas Mevlana mah"}\n'
+    )
+    out, err = io.StringIO(), io.StringIO()
+    rc = run_locate_cli(io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8"), out, stderr=err)
+    rows = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert rc == 2
+    assert [r.get("mahalle") for r in rows] == ["Erkilet", None, "Mevlana"]
+    assert rows[1]["line"] == 2 and "line 2" in err.getvalue()
