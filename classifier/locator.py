@@ -724,13 +724,22 @@ class Locator:
     def resolve(self, mahalle: str, ilce: str | None = None) -> LocateResult:
         """Normalise a known location (from a form or a muhtar) to gazetteer names.
 
-        Accepts "MEVLANA MAH.", "mevlana mahallesi", "Mevlna"; a district narrows the search.
+        Accepts "MEVLANA MAH.", "mevlana mahallesi", "Mevlna", "Talas Mevlana", "Mevlana (Talas)",
+        "Mevlana Mah. Talas/Kayseri"; a district narrows the search.
         """
         known_ilce = self.normalize_ilce(ilce) if ilce else None
-        toks = [t for t in _TOKEN_RE.findall(ascii_fold(mahalle or "")) if not _is_mah_cue(t)]
-        if toks and toks[0] in self._ilce_by_key and _compact(toks) not in self._by_key and len(toks) > 1:
-            known_ilce = known_ilce or self._ilce_by_key[toks[0]]
-            toks = toks[1:]
+        skip = _ILCE_CUES | self._home
+        toks = [
+            t for t in _TOKEN_RE.findall(ascii_fold(mahalle or "")) if not _is_mah_cue(t) and t not in skip
+        ]
+        if len(toks) > 1 and _compact(toks) not in self._by_key:
+            # A district written inside the field, before or after the name.
+            if toks[0] in self._ilce_by_key:
+                known_ilce = known_ilce or self._ilce_by_key[toks[0]]
+                toks = toks[1:]
+            elif toks[-1] in self._ilce_by_key:
+                known_ilce = known_ilce or self._ilce_by_key[toks[-1]]
+                toks = toks[:-1]
         key = _compact(toks)
         if not key:
             return self._ilce_only(known_ilce, 1.0 if known_ilce else 0.0, [])

@@ -237,8 +237,19 @@ def test_resolve_normalises_known_location(loc: Locator) -> None:
     assert (r.ilce, r.mahalle) == ("Kocasinan", "Argıncık") and r.confidence < 1.0
     r = loc.resolve("Cumhuriyet", None)
     assert r.ambiguous and r.ilce is None and len(r.candidates) == 7
-    r = loc.resolve("Talas Mevlana", None)
-    assert (r.ilce, r.mahalle) == ("Talas", "Mevlana")
+    for written in [
+        "Talas Mevlana",
+        "Mevlana (Talas)",
+        "Mevlana Mah. Talas/Kayseri",
+        "mevlana mahallesi talas ilçesi",
+    ]:
+        r = loc.resolve(written, None)
+        assert (r.ilce, r.mahalle) == ("Talas", "Mevlana"), written
+    # A name that contains a district word stays whole.
+    assert (loc.resolve("Develi Camikebir").ilce, loc.resolve("Develi Camikebir").mahalle) == (
+        "Develi",
+        "Develi Camikebir",
+    )
 
 
 def test_resolve_unknown_name(loc: Locator) -> None:
