@@ -26,16 +26,16 @@ def known_vocab() -> dict[str, Any]:
     """Topics and mahalle that rules may name (validated against these)."""
     out: dict[str, Any] = {}
     try:
-        from classifier import taxonomy
+        from classifier.taxonomy import default_taxonomy
 
-        out["known_topics"] = set(taxonomy.topic_codes())
+        out["known_topics"] = set(default_taxonomy().topics)
     except (ImportError, AttributeError):
         pass
     try:
         from classifier.locator import Locator
 
         loc = Locator.default()
-        out["known_mahalle"] = {(p.ilce, p.mahalle) for p in loc.places}
+        out["known_mahalle"] = {(e["ilce"], e["mahalle"]) for e in loc.entries()}
     except (ImportError, AttributeError, TypeError, KeyError):
         pass
     return out
@@ -92,6 +92,10 @@ class RulesRuntime:
 
     def due(self, inp: dict[str, Any], decision: dict[str, Any], received_at: datetime) -> tuple[datetime, dict]:
         sla = decision.get("sla") or {}
+        if decision.get("due_at"):
+            # The engine computed it with the department's own working calendar.
+            due = decision["due_at"]
+            return (datetime.fromisoformat(due) if isinstance(due, str) else due), sla
         days = sla.get("days") or 30
         business = bool(sla.get("business_days"))
         return compute_due(received_at, days=days, business_days=business, calendar=self.calendar), sla

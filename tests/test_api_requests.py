@@ -233,3 +233,16 @@ async def test_outbox_rows_are_committed_with_the_request(client, hub) -> None: 
         rows = s.exec(select(Outbox).where(Outbox.request_id == a["id"])).all()
     assert {r.kind for r in rows} >= {"notify"}
     assert all(r.idempotency_key for r in rows)
+
+
+async def test_saved_filter_uses_the_rule_condition_language(client) -> None:  # noqa: ANN001
+    for i, text in enumerate(["Talas Mevlana Mahallesi su yok", "Melikgazi Esentepe mahallesinde çöp toplanmıyor"]):
+        await client.post("/api/v1/requests", json={"text": text, "external_id": f"f{i}"})
+    cond = {"all": [{"topic": {"in": ["su-kanalizasyon"]}}, {"ilce": {"eq": "Talas"}}]}
+    r = await client.post("/api/v1/filters", json={"name": "Talas su", "condition": cond})
+    assert r.status == 201, await r.text()
+    fid = (await r.json())["id"]
+    items = (await (await client.get("/api/v1/requests", params={"filter_id": str(fid)})).json())["items"]
+    assert [i["location"]["ilce"] for i in items] == ["Talas"]
+    r = await client.post("/api/v1/filters", json={"name": "bad", "condition": {"topic": {"bogus": 1}}})
+    assert r.status == 400 and (await r.json())["field"] == "condition"

@@ -14,7 +14,7 @@ _LIST_PARAMS = [
     ("request_type", "istek, sikayet, ihbar, gorus_oneri, bilgi_edinme, tesekkur"),
     ("assignee", "User id, 'me' or 'none'"), ("overdue", "true: only requests past their deadline"),
     ("q", "Full-text search in subject, text and tracking code"), ("sort", "newest (default) or due"),
-    ("limit", "1-200, default 50"), ("cursor", "next_cursor from the previous page"), ("count", "true: include total"),
+    ("filter_id", "A saved filter (condition language)"), ("limit", "1-200, default 50"), ("cursor", "next_cursor from the previous page"), ("count", "true: include total"),
 ]  # fmt: skip
 
 # (method, path, summary, body model, tag)
@@ -30,6 +30,8 @@ _PATHS: list[tuple[str, str, str, type | None, str]] = [
     ("post", "/api/v1/requests/{id}/close", "Close with an outcome (olumlu / olumsuz)", s.CloseIn, "requests"),
     ("post", "/api/v1/requests/{id}/merge", "Mark as duplicate of another request (one cluster)", s.MergeIn, "requests"),
     ("post", "/api/v1/requests/{id}/wait", "Wait on the citizen: pauses the SLA clock", s.WaitIn, "requests"),
+    ("post", "/api/v1/filters", "Save a queue filter in the rules' condition language", s.FilterIn, "requests"),
+    ("get", "/api/v1/filters", "Saved queue filters (use with GET /api/v1/requests?filter_id=)", None, "requests"),
     ("get", "/api/v1/contacts/{id}", "A contact with their request history", None, "contacts"),
     ("get", "/api/v1/contacts", "Find contacts by phone or e-mail (caller history)", None, "contacts"),
     ("get", "/api/v1/departments", "Departments and their forwarding targets", None, "departments"),

@@ -128,8 +128,23 @@ def _list(ctx: Any, actor: Actor, q: dict[str, str]) -> dict:
             stmt = stmt.where(or_(col < at, (col == at) & (Request.id < last_id)))
         else:
             stmt = stmt.where(or_(col > at, (col == at) & (Request.id > last_id)))
+    cond = None
+    if q.get("filter_id"):
+        cond = _saved_condition(ctx, q["filter_id"])
     with ctx.db.reader() as session:
-        rows = list(session.exec(stmt.order_by(*order).limit(limit + 1)))
+        if cond is None:
+            rows = list(session.exec(stmt.order_by(*order).limit(limit + 1)))
+        else:
+            # The saved filter's condition runs in Python over the SQL-narrowed rows,
+            # the same compiled condition the rule engine uses.
+            from hub.rules import matches
+
+            rows = []
+            for r in session.exec(stmt.order_by(*order).limit(FILTER_SCAN)):
+                if matches(cond, _filter_record(r)):
+                    rows.append(r)
+                    if len(rows) > limit:
+                        break
         total = None
         if q.get("count") in ("1", "true"):
             total = session.exec(select(func.count()).select_from(stmt.order_by(None).subquery())).one()
@@ -141,6 +156,66 @@ def _list(ctx: Any, actor: Actor, q: dict[str, str]) -> dict:
         key_value = last.received_at if sort == "newest" else last.due_at
         next_cursor = _encode_cursor([key_value.isoformat(), last.id])
     return {"items": [request_summary(r) for r in rows], "next_cursor": next_cursor, "total": total}
+
+
+FILTER_SCAN = 5000
+
+
+def _saved_condition(ctx: Any, raw_id: str) -> Any:
+    from hub.models import SavedFilter
+    from hub.rules import compile_condition
+
+    try:
+        fid = int(raw_id)
+    except ValueError:
+        raise ActionError("filter_id must be an integer", field="filter_id") from None
+    with ctx.db.reader() as session:
+        row = session.get(SavedFilter, fid)
+    if row is None:
+        raise ActionError("saved filter not found", field="filter_id")
+    return compile_condition(row.condition, where="filter")
+
+
+def _filter_record(r: Request) -> dict:
+    return {
+        "text": r.text, "subject": r.subject, "channel": r.channel, "request_type": r.request_type,
+        "topic": r.topic, "topic_confidence": r.topic_confidence, "ilce": r.ilce, "mahalle": r.mahalle,
+        "received_at": r.received_at, "tags": r.tags or [], "priority": r.priority, "status": r.status,
+        "department": r.department, "is_duplicate": r.parent_id is not None,
+        "out_of_scope": bool((r.classification or {}).get("out_of_scope")),
+    }  # fmt: skip
+
+
+@routes.post("/api/v1/filters")
+async def save_filter(request: web.Request) -> web.Response:
+    from hub.actions import filters
+
+    actor = actor_of(request)
+    require(actor, "request.read")
+    data = s.FilterIn.model_validate(await read_json(request))
+    ctx = _ctx(request)
+
+    def work() -> dict:
+        with ctx.db.session() as session:
+            row = filters.save(session, actor, data.name, data.condition)
+            return {"id": row.id, "name": row.name, "condition": row.condition}
+
+    return web.json_response(await ctx.db.run(work), status=201)
+
+
+@routes.get("/api/v1/filters")
+async def list_filters(request: web.Request) -> web.Response:
+    from hub.models import SavedFilter
+
+    require(actor_of(request), "request.read")
+    ctx = _ctx(request)
+
+    def work() -> list[dict]:
+        with ctx.db.reader() as session:
+            return [{"id": f.id, "name": f.name, "owner": f.owner, "condition": f.condition}
+                    for f in session.exec(select(SavedFilter).order_by(SavedFilter.id))]  # fmt: skip
+
+    return web.json_response({"items": await ctx.db.run(work)})
 
 
 @routes.get("/api/v1/requests")

@@ -106,3 +106,8 @@ class BacktestIn(Strict):
 
 def schema_of(model: type[BaseModel]) -> dict[str, Any]:
     return model.model_json_schema(ref_template="#/components/schemas/{model}")
+
+
+class FilterIn(Strict):
+    name: Annotated[str, StringConstraints(min_length=1, max_length=120)]
+    condition: dict[str, Any] | list[Any]
