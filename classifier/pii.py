@@ -92,7 +92,11 @@ def _mask_tckn(m: re.Match[str]) -> str:
 
 def _mask_phone(m: re.Match[str]) -> str:
     national = "".join(m.groups())
-    if national[0] == "5" or national[:3] in _AREA_CODES:
+    if national[0] == "5":
+        return PHONE_TAG
+    # Ten bare digits starting 2-4 are as often an invoice or contract number as a landline;
+    # a landline needs its 0/+90 prefix or some grouping to count.
+    if national[:3] in _AREA_CODES and not m.group().isdigit():
         return PHONE_TAG
     return m.group()
 

@@ -161,8 +161,11 @@ def test_normalize_phone_rejects_non_turkish(text: str) -> None:
 
 
 def test_numbers_that_are_not_phones_stay() -> None:
-    text = "Fatura tutarı 1250 TL, sayaç no 0999123456, 2024 yılı"
+    text = "Fatura tutarı 1250 TL, sayaç no 0999123456, 2024 yılı, fatura no 3123456789"
     assert mask_pii(text) == text
+    # Bare ten digits count as a phone only for mobiles; landlines need a prefix or grouping.
+    assert mask_pii("tel 5321234567") == "tel [TELEFON]"
+    assert mask_pii("tel 03522221122") == "tel [TELEFON]"
 
 
 # --- e-mail and IBAN --------------------------------------------------------------------------------
