@@ -96,7 +96,7 @@ def _mask_phone(m: re.Match[str]) -> str:
         return PHONE_TAG
     # Ten bare digits starting 2-4 are as often an invoice or contract number as a landline;
     # a landline needs its 0/+90 prefix or some grouping to count.
-    if national[:3] in _AREA_CODES and not m.group().isdigit():
+    if national[:3] in _AREA_CODES and m.group() != national:
         return PHONE_TAG
     return m.group()
 
