@@ -119,4 +119,6 @@ def render(
 
 
 def error_page(request: web.Request, status: int, title: str, message: str, **extra: Any) -> web.Response:
-    return render(request, "error.html", status=status, page_title=title, title=title, message=message, **extra)
+    return render(
+        request, "error.html", status=status, page_title=title, title=title, message=message, **extra
+    )

@@ -30,7 +30,10 @@ STATUS_LABELS: dict[str, tuple[str, str]] = {
     "needs_review": ("İnceleniyor", "Başvurunuz bir personelimiz tarafından inceleniyor."),
     "forwarded": ("İlgili birime iletildi", "Başvurunuz çözüm için ilgili birime iletildi."),
     "in_progress": ("Çalışılıyor", "İlgili birim başvurunuz üzerinde çalışıyor."),
-    "waiting_citizen": ("Sizden bilgi bekleniyor", "Başvurunuzu sonuçlandırmak için sizden ek bilgi bekleniyor."),
+    "waiting_citizen": (
+        "Sizden bilgi bekleniyor",
+        "Başvurunuzu sonuçlandırmak için sizden ek bilgi bekleniyor.",
+    ),
     "answered": ("Cevaplandı", "Başvurunuz cevaplandı. Cevabı aşağıda görebilirsiniz."),
     "closed": ("Kapatıldı", "Başvurunuz sonuçlandırıldı ve kapatıldı."),
     "duplicate": ("Birleştirildi", "Başvurunuz aynı konudaki başka bir başvuruyla birlikte ele alınıyor."),
@@ -163,8 +166,12 @@ def _limited(request: web.Request) -> web.Response | None:
     )  # fmt: skip
 
 
-def lookup_page(request: web.Request, *, status: int = 200, value: str = "", error: str | None = None) -> web.Response:
-    return pages.render(request, "lookup.html", status=status, page_title="Başvuru Takibi", value=value, error=error)
+def lookup_page(
+    request: web.Request, *, status: int = 200, value: str = "", error: str | None = None
+) -> web.Response:
+    return pages.render(
+        request, "lookup.html", status=status, page_title="Başvuru Takibi", value=value, error=error
+    )
 
 
 async def lookup(request: web.Request) -> web.Response:

@@ -93,7 +93,9 @@ async def _read_multipart(request: web.Request, photo_limit: int, photo_field: s
     return body
 
 
-async def _read_part(part: BodyPartReader, limit: int, budget: int, *, keep_partial: bool) -> tuple[bytes, bool, int]:
+async def _read_part(
+    part: BodyPartReader, limit: int, budget: int, *, keep_partial: bool
+) -> tuple[bytes, bool, int]:
     """Read up to ``limit`` bytes and consume the rest. Returns (data, dropped, size).
 
     A cut text field keeps its first ``limit`` bytes; a cut file keeps nothing. More than

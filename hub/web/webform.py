@@ -46,7 +46,18 @@ IMAGE_TYPES = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WebP"}
 F_TOKEN, F_TYPE, F_TEXT, F_ILCE, F_MAHALLE = "form_token", "tur", "aciklama", "ilce", "mahalle"
 F_PICK_MAHALLE, F_PICK_ILCE, F_ADDRESS = "secilen_mahalle", "secilen_ilce", "adres"
 F_NAME, F_PHONE, F_EMAIL, F_CONSENT, F_PHOTO = "ad_soyad", "telefon", "eposta", "kvkk_onay", "foto"
-TEXT_FIELDS = (F_TYPE, F_TEXT, F_ILCE, F_MAHALLE, F_PICK_MAHALLE, F_PICK_ILCE, F_ADDRESS, F_NAME, F_PHONE, F_EMAIL)
+TEXT_FIELDS = (
+    F_TYPE,
+    F_TEXT,
+    F_ILCE,
+    F_MAHALLE,
+    F_PICK_MAHALLE,
+    F_PICK_ILCE,
+    F_ADDRESS,
+    F_NAME,
+    F_PHONE,
+    F_EMAIL,
+)
 
 
 @dataclass
@@ -125,7 +136,9 @@ def check_location(values: dict[str, str], errors: dict[str, str]) -> tuple[str 
         return res.ilce, res.mahalle
     if res.ambiguous and res.candidates:
         where = ", ".join(f"{c.get('mahalle')} ({c.get('ilce')})" for c in res.candidates[:5])
-        errors[F_MAHALLE] = f"Bu adla birden fazla mahalle var: {where}. Lütfen listeden seçin ya da ilçeyi belirtin."
+        errors[F_MAHALLE] = (
+            f"Bu adla birden fazla mahalle var: {where}. Lütfen listeden seçin ya da ilçeyi belirtin."
+        )
     else:
         errors[F_MAHALLE] = "Mahalle bulunamadı. Yazmaya başlayıp listeden seçin ya da bu alanı boş bırakın."
     return None, None
@@ -142,7 +155,9 @@ def check(body: FormBody, token: FormToken | None, settings: Any) -> Checked:
     if not text:
         errors[F_TEXT] = "Lütfen başvurunuzu açıklayın; bu alan boş bırakılamaz."
     elif len(text) > max_chars or F_TEXT in body.truncated:
-        errors[F_TEXT] = f"Açıklama en fazla {max_chars:,} karakter olabilir (şu an {len(text):,}).".replace(",", ".")
+        errors[F_TEXT] = f"Açıklama en fazla {max_chars:,} karakter olabilir (şu an {len(text):,}).".replace(
+            ",", "."
+        )
     if len(values[F_ADDRESS]) > MAX_ADDRESS:
         errors[F_ADDRESS] = f"Adres tarifi en fazla {MAX_ADDRESS} karakter olabilir."
     if len(values[F_NAME]) > MAX_NAME:
@@ -312,7 +327,9 @@ async def submit(request: web.Request) -> web.Response:
     if body.fields.get(HONEYPOT, "").strip():
         # Bots fill every field. Pretend all went well and store nothing.
         log.info("webform: honeypot filled, submission dropped")
-        return pages.render(request, "success.html", page_title="Başvurunuz alındı", code=None, appended=False)
+        return pages.render(
+            request, "success.html", page_title="Başvurunuz alındı", code=None, appended=False
+        )
     try:
         token: FormToken | None = st.signer.verify(body.fields.get(F_TOKEN))
     except TokenError:
@@ -342,7 +359,12 @@ async def submit(request: web.Request) -> web.Response:
             notice="Başvurunuz şu anda kaydedilemedi. Bilgileriniz aşağıda duruyor; lütfen biraz sonra "
             "tekrar gönderin ya da Alo 153'ü arayın.",
         )  # fmt: skip
-    log.info("webform: form %s -> %s (created=%s)", checked.submission.form_id, result.tracking_code, result.created)
+    log.info(
+        "webform: form %s -> %s (created=%s)",
+        checked.submission.form_id,
+        result.tracking_code,
+        result.created,
+    )
     return pages.render(
         request, "success.html", page_title="Başvurunuz alındı", code=result.tracking_code,
         appended=bool(result.threaded_by) and not result.created,
