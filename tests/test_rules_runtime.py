@@ -1,0 +1,95 @@
+"""Live routing rules: activation through the API and the file, the last good
+version kept on errors, versions, backtest, and the `rules` CLI."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RULES = (ROOT / "routing_rules.yaml").read_text(encoding="utf-8")
+WATER = {"text": "Talas Mevlana Mahallesi ana boru patladı, su yok.", "channel": "phone"}
+
+
+async def test_broken_rules_via_api_keep_last_good_version(client) -> None:  # noqa: ANN001
+    before = await (await client.get("/api/v1/rules")).json()
+    r = await client.put("/api/v1/rules", json={"text": RULES.replace("department: kaski", "department: kaskii", 1)})
+    assert r.status == 422
+    body = await r.json()
+    assert body["errors"][0]["line"] and "kaskii" in body["errors"][0]["message"]
+    status = await (await client.get("/api/v1/rules")).json()
+    assert status["version"] == before["version"]
+    assert "kaskii" in status["last_error"]
+    created = await (await client.post("/api/v1/requests", json=WATER)).json()
+    assert created["department"] == "kaski", "routing continues on the last good rules"
+
+
+async def test_valid_rules_via_api_activate_and_versions_reactivate(client) -> None:  # noqa: ANN001
+    before = await (await client.get("/api/v1/rules")).json()
+    new = RULES.replace("department: kaski\n", "department: fen-isleri\n")
+    assert new != RULES
+    r = await client.put("/api/v1/rules", json={"text": new})
+    assert r.status == 200, await r.text()
+    after = await r.json()
+    assert after["version"] != before["version"] and after["last_error"] is None
+    versions = (await (await client.get("/api/v1/rules/versions")).json())["items"]
+    assert versions[0]["active"] and versions[0]["author"].startswith("apikey:")
+    assert "-" in versions[0]["diff"] and "+" in versions[0]["diff"]
+    old = next(v for v in versions if v["digest"].startswith(before["digest"][:12]))
+    r = await client.post(f"/api/v1/rules/versions/{old['id']}/activate")
+    assert (await r.json())["version"] == before["version"]
+
+
+async def test_file_hot_reload_and_broken_file(settings_factory, tmp_path) -> None:  # noqa: ANN001
+    from hub.context import Hub
+
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(RULES, encoding="utf-8")
+    hub = Hub(settings_factory(rules_file=rules))
+    v1 = hub.rules.version
+    rules.write_text(RULES + "\nrules: [oops\n", encoding="utf-8")
+    import os
+
+    os.utime(rules, (1, 1))
+    assert hub.rules.reload_file() is False
+    assert hub.rules.version == v1 and hub.rules.last_error
+    rules.write_text(RULES.replace("Kırsal Hizmetler Daire Başkanlığı", "Kırsal Hizmetler D.B.", 1), encoding="utf-8")
+    os.utime(rules, (2, 2))
+    assert hub.rules.reload_file() is True
+    assert hub.rules.version != v1 and hub.rules.last_error is None
+
+
+async def test_backtest_api_reports_changes(client) -> None:  # noqa: ANN001
+    await client.post("/api/v1/requests", json=WATER)
+    new = RULES.replace("department: kaski\n", "department: fen-isleri\n")
+    r = await client.post("/api/v1/rules/backtest", json={"text": new})
+    report = await r.json()
+    assert r.status == 200, report
+    flat = str(report)
+    assert "fen-isleri" in flat and "kaski" in flat
+
+
+def test_rules_check_cli(tmp_path) -> None:  # noqa: ANN001
+    ok = subprocess.run([sys.executable, "run_hub.py", "rules", "check", "routing_rules.yaml"], cwd=ROOT,
+                        capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert "OK" in ok.stdout
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(RULES.replace("department: kaski\n", "department: kaskii\n", 1), encoding="utf-8")
+    r = subprocess.run([sys.executable, "run_hub.py", "rules", "check", str(bad)], cwd=ROOT,
+                       capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert r.returncode == 2
+    assert "kaskii" in r.stdout and "did you mean" in r.stdout and "Traceback" not in r.stdout + r.stderr
+
+
+def test_default_rules_route_roads_by_rural_or_central(hub) -> None:  # noqa: ANN001
+    from datetime import UTC, datetime
+
+    base = {"topic": "yol-altyapi", "topic_confidence": 0.95, "channel": "phone", "received_at": datetime.now(UTC),
+            "text": "yol bozuk, asfalt çukur"}  # fmt: skip
+    central = hub.rules.route({**base, "ilce": "Melikgazi", "mahalle": "Esentepe"})
+    rural = hub.rules.route({**base, "ilce": "Sarız", "mahalle": "Yeni"})
+    assert central["department"] == "fen-isleri"
+    assert rural["department"] == "kirsal-hizmetler"
+    assert rural["trace"] and central["matched_rules"]
