@@ -11,9 +11,11 @@ from typing import Any
 
 from classifier.dataset import read_labelled_csv
 from classifier.errors import InputError
+from classifier.features import tokenize
 from classifier.model import SEED_CORPUS, ModelBundle, train_bundle
 from classifier.registry import ModelRegistry
 from classifier.taxonomy import Taxonomy, default_taxonomy
+from classifier.textview import ascii_view
 
 log = logging.getLogger(__name__)
 
@@ -181,8 +183,12 @@ class Classifier:
             raise InputError("subjects and known_locations must have one entry per text")
         full = [f"{s.strip()}. {t}" if s and s.strip() else t for s, t in zip(subjects, texts, strict=True)]
         tax = self.taxonomy
-        topics, confs = self.bundle.topic.predict(full) if full else ([], [])
-        types = self.bundle.type_model.predict(full) if self.bundle.type_model and full else None
+        views = [ascii_view(t) for t in full]  # fold and clean once, share between both models
+        tokens = [tokenize(v) for v in views]
+        topics, confs = self.bundle.topic.predict_tokens(tokens) if full else ([], [])
+        types = (
+            self.bundle.type_model.predict_views(views, tokens) if self.bundle.type_model and full else None
+        )
         out = []
         for i, text in enumerate(full):
             reasons = []

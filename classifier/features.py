@@ -23,6 +23,11 @@ _WORD_RE = re.compile(r"\w+", re.UNICODE)
 _CACHE_LIMIT = 300_000
 
 
+def tokenize(view: str) -> list[str]:
+    """Words of an already folded view (see classifier.textview.ascii_view)."""
+    return _WORD_RE.findall(view)
+
+
 def _char_ngrams(word: str, lo: int, hi: int) -> list[str]:
     padded = f" {word} "
     n_len = len(padded)
@@ -37,7 +42,9 @@ def _char_ngrams(word: str, lo: int, hi: int) -> list[str]:
 class TextFeaturizer:
     """Two feature blocks (char n-grams, word n-grams), each TF-IDF weighted and L2-normalised."""
 
-    def __init__(self, char_range: tuple[int, int] = (1, 4), word_bigrams: bool = True, min_df: int = 2):
+    def __init__(
+        self, char_range: tuple[int, int] | None = (2, 5), word_bigrams: bool = True, min_df: int = 2
+    ) -> None:
         self.char_range = char_range
         self.word_bigrams = word_bigrams
         self.min_df = min_df
@@ -64,7 +71,7 @@ class TextFeaturizer:
 
     @staticmethod
     def tokens(text: str) -> list[str]:
-        return _WORD_RE.findall(ascii_view(text))
+        return tokenize(ascii_view(text))
 
     def _word_terms(self, toks: Sequence[str]) -> list[str]:
         terms = list(toks)
@@ -73,14 +80,16 @@ class TextFeaturizer:
         return terms
 
     def fit(self, texts: Iterable[str]) -> TextFeaturizer:
-        lo, hi = self.char_range
+        return self.fit_tokens(self.tokens(t) for t in texts)
+
+    def fit_tokens(self, token_lists: Iterable[list[str]]) -> TextFeaturizer:
+        lo, hi = self.char_range or (1, 0)
         char_df: Counter[str] = Counter()
         word_df: Counter[str] = Counter()
         n_docs = 0
         seen_words: set[str] = set()
-        for text in texts:
+        for toks in token_lists:
             n_docs += 1
-            toks = self.tokens(text)
             grams: set[str] = set()
             uniq = set(toks)
             seen_words.update(uniq)
@@ -106,7 +115,7 @@ class TextFeaturizer:
         """Feature indices of one word: its char n-grams and its unigram (cached)."""
         idx = self._cache.get(word)
         if idx is None:
-            lo, hi = self.char_range
+            lo, hi = self.char_range or (1, 0)
             vocab = self.char_vocab
             found = [vocab[g] for g in _char_ngrams(word, lo, hi) if g in vocab]
             uni = self.word_vocab.get(word)
@@ -120,6 +129,9 @@ class TextFeaturizer:
         return idx
 
     def transform(self, texts: Iterable[str]) -> sp.csr_matrix:
+        return self.transform_tokens([self.tokens(t) for t in texts])
+
+    def transform_tokens(self, token_lists: Iterable[list[str]]) -> sp.csr_matrix:
         n_char = len(self.char_vocab)
         n_feat = n_char + len(self.word_vocab)
         wvocab = self.word_vocab
@@ -127,8 +139,7 @@ class TextFeaturizer:
         pieces: list[np.ndarray] = []
         lengths: list[int] = []
         cache_get = self._cache.get
-        for text in texts:
-            toks = self.tokens(text)
+        for toks in token_lists:
             arrs = list(map(cache_get, toks))
             for k, arr in enumerate(arrs):
                 if arr is None:
@@ -157,5 +168,25 @@ class TextFeaturizer:
         mat.data = (mat.data / norms[key]).astype(np.float32)
         return mat
 
+    def row(self, toks: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """One text's (indices, weights), identical to its transform_tokens row."""
+        arrs = [self._cache.get(w) for w in toks]
+        arrs = [a if a is not None else self._word_idx(w) for a, w in zip(arrs, toks, strict=True)]
+        if self.word_bigrams and len(toks) > 1:
+            wvocab = self.word_vocab
+            bi = [j for j in map(wvocab.get, map(" ".join, pairwise(toks))) if j is not None]
+            arrs.append(np.array(bi, dtype=np.int32))
+        if not arrs:
+            return np.zeros(0, np.int32), np.zeros(0, np.float32)
+        idx, counts = np.unique(np.concatenate(arrs), return_counts=True)
+        vals = (1.0 + np.log(counts)).astype(np.float32) * self.idf[idx]
+        is_word = idx >= len(self.char_vocab)
+        for mask in (is_word, ~is_word):
+            norm = float(np.sqrt(np.dot(vals[mask], vals[mask])))
+            if norm > 0:
+                vals[mask] /= norm
+        return idx, vals
+
     def fit_transform(self, texts: Sequence[str]) -> sp.csr_matrix:
-        return self.fit(texts).transform(texts)
+        toks = [self.tokens(t) for t in texts]
+        return self.fit_tokens(toks).transform_tokens(toks)

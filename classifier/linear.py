@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 from scipy.special import expit
-from sklearn.calibration import CalibratedClassifierCV
-from sklearn.linear_model import LogisticRegression
-from sklearn.svm import LinearSVC
+
+# scikit-learn is imported only when training: a loaded model needs numpy/scipy alone, which
+# keeps the hub's memory (~90 MB less) and start-up time down.
 
 
 class CalibratedLinear:
@@ -29,7 +30,8 @@ class CalibratedLinear:
     def __init__(self, classes: np.ndarray, W: np.ndarray, bias: np.ndarray, a: np.ndarray,
                  b: np.ndarray, n_folds: int, mode: str) -> None:  # fmt: skip
         self.classes_ = classes
-        self.W = W.astype(np.float32)
+        # stored features x scores so one text's weights are a contiguous row gather
+        self.WT = np.ascontiguousarray(W.T, dtype=np.float32)
         self.bias = bias.astype(np.float32)
         self.a = a
         self.b = b
@@ -41,6 +43,10 @@ class CalibratedLinear:
         counts = Counter(y)
         if len(counts) < 2:
             raise ValueError("need at least two different labels to train")
+        from sklearn.calibration import CalibratedClassifierCV
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.svm import LinearSVC
+
         smallest = min(counts.values())
         if smallest >= 3:
             k = min(folds, smallest)
@@ -57,7 +63,7 @@ class CalibratedLinear:
         return cls(lr.classes_, coef, icpt, np.zeros(0), np.zeros(0), 1, "softmax")
 
     @classmethod
-    def _from_calibrated(cls, cal: CalibratedClassifierCV) -> CalibratedLinear:
+    def _from_calibrated(cls, cal: Any) -> CalibratedLinear:
         Ws, bs, a_s, b_s = [], [], [], []
         for cc in cal.calibrated_classifiers_:
             Ws.append(cc.estimator.coef_)
@@ -70,7 +76,14 @@ class CalibratedLinear:
         )  # fmt: skip
 
     def predict_proba(self, X: sp.csr_matrix) -> np.ndarray:
-        scores = np.asarray(X @ self.W.T, dtype=np.float64) + self.bias
+        return self._proba(np.asarray(X @ self.WT, dtype=np.float64) + self.bias)
+
+    def predict_proba_row(self, idx: np.ndarray, vals: np.ndarray) -> np.ndarray:
+        """One text given as (feature indices, weights): no sparse-matrix overhead."""
+        scores = (vals.astype(np.float64) @ self.WT[idx]) + self.bias
+        return self._proba(scores[None, :])
+
+    def _proba(self, scores: np.ndarray) -> np.ndarray:
         n_classes = len(self.classes_)
         if self.mode == "softmax":
             scores -= scores.max(axis=1, keepdims=True)

@@ -11,13 +11,10 @@ from pathlib import Path
 
 import joblib
 import numpy as np
-import sklearn
-from sklearn.model_selection import train_test_split
 
 from classifier.dataset import Example, data_hash, require_two_labels
 from classifier.errors import InputError
-from classifier.evaluation import classification_metrics
-from classifier.features import TextFeaturizer
+from classifier.features import TextFeaturizer, tokenize
 from classifier.linear import CalibratedLinear
 from classifier.textview import ascii_view
 
@@ -39,16 +36,34 @@ class TextModel:
         return [str(c) for c in self.linear.classes_]
 
     @classmethod
-    def train(cls, texts: Sequence[str], labels: Sequence[str], *, C: float = 0.5) -> TextModel:
-        feat = TextFeaturizer(char_range=(2, 5), word_bigrams=True, min_df=2 if len(texts) >= 200 else 1)
+    def train(
+        cls,
+        texts: Sequence[str],
+        labels: Sequence[str],
+        *,
+        C: float = 0.5,
+        char_range: tuple[int, int] | None = (2, 5),
+    ) -> TextModel:
+        feat = TextFeaturizer(char_range=char_range, word_bigrams=True, min_df=2 if len(texts) >= 200 else 1)
         X = feat.fit_transform(texts)
         return cls(feat, CalibratedLinear.fit(X, labels, C=C))
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         return self.linear.predict_proba(self.featurizer.transform(texts))
 
+    def predict_proba_tokens(self, token_lists: Sequence[list[str]]) -> np.ndarray:
+        """Same as predict_proba, for texts already folded and split (shared between models)."""
+        if len(token_lists) == 1:  # the hub's usual call: skip building a sparse matrix
+            return self.linear.predict_proba_row(*self.featurizer.row(token_lists[0]))
+        return self.linear.predict_proba(self.featurizer.transform_tokens(token_lists))
+
     def predict(self, texts: Sequence[str]) -> tuple[list[str], np.ndarray]:
-        proba = self.predict_proba(texts)
+        return self._top(self.predict_proba(texts))
+
+    def predict_tokens(self, token_lists: Sequence[list[str]]) -> tuple[list[str], np.ndarray]:
+        return self._top(self.predict_proba_tokens(token_lists))
+
+    def _top(self, proba: np.ndarray) -> tuple[list[str], np.ndarray]:
         idx = proba.argmax(axis=1)
         return [self.classes[i] for i in idx], proba[np.arange(len(idx)), idx]
 
@@ -79,14 +94,20 @@ class TypeModel:
 
     @classmethod
     def train(cls, rows: Sequence[Example]) -> TypeModel:
-        return cls(TextModel.train([t for _, t in rows], [lab for lab, _ in rows], C=0.5))
+        # Word uni/bi-grams only: the type lives in a few phrases, and this keeps it cheap.
+        return cls(TextModel.train([t for _, t in rows], [lab for lab, _ in rows], C=0.5, char_range=None))
 
     def predict(self, texts: Sequence[str]) -> list[tuple[str, float, list[str]]]:
-        proba = self.model.predict_proba(texts)
+        views = [ascii_view(t) for t in texts]
+        return self.predict_views(views, [tokenize(v) for v in views])
+
+    def predict_views(
+        self, views: Sequence[str], token_lists: Sequence[list[str]]
+    ) -> list[tuple[str, float, list[str]]]:
+        proba = self.model.predict_proba_tokens(token_lists)
         classes = self.model.classes
         out = []
-        for text, p in zip(texts, proba, strict=True):
-            view = ascii_view(text)
+        for view, p in zip(views, proba, strict=True):
             cues = [code for code, rx in TYPE_CUES.items() if code in classes and rx.search(view)]
             if cues:
                 p = p.copy()
@@ -149,6 +170,8 @@ def holdout_split(
     rows: Sequence[Example], fraction: float, seed: int = 42
 ) -> tuple[list[Example], list[Example]]:
     """Stratified when every label has at least two examples, else a plain shuffled split."""
+    from sklearn.model_selection import train_test_split
+
     labels = [lab for lab, _ in rows]
     counts = require_two_labels(list(rows))
     n_test = max(int(round(len(rows) * fraction)), len(counts))
@@ -158,6 +181,8 @@ def holdout_split(
 
 
 def evaluate_model(model: TextModel, rows: Sequence[Example]) -> dict:
+    from classifier.evaluation import classification_metrics
+
     texts = [t for _, t in rows]
     pred, conf = model.predict(texts)
     return classification_metrics([lab for lab, _ in rows], pred, conf)
@@ -172,6 +197,8 @@ def train_bundle(
     source: str = "",
 ) -> ModelBundle:
     """Train topic (+ type) models. With holdout_fraction > 0, first measure on a held-out slice."""
+    import sklearn
+
     rows = list(rows)
     counts = require_two_labels(rows)
     metrics = dict(metrics or {})
