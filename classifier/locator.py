@@ -758,8 +758,16 @@ class Locator:
         cands = [self._candidate(i, 0.5 / len(places)) for i, _ in places]
         return LocateResult(self.places[places[0][0]].mahalle, None, 0.4, True, cands)
 
+    @staticmethod
+    def _near_prefix(key: str, name_key: str) -> bool:
+        n = len(key)
+        return any(
+            Levenshtein.distance(key, name_key[:m], score_cutoff=1) <= 1 for m in (n - 1, n, n + 1) if m > 0
+        )
+
     def autocomplete(self, prefix: str, limit: int = 10, ilce: str | None = None) -> list[dict[str, Any]]:
-        """Mahalle suggestions for a typed prefix: name starts first, then word starts, then contains.
+        """Mahalle suggestions for a typed prefix: name starts first, then word starts, then contains,
+        then one-typo prefixes.
 
         Each item: {"mahalle", "ilce", "label" ("Mevlana (Talas)"), "posta_kodu"}.
         """
@@ -779,6 +787,8 @@ class Locator:
                 rank = 1
             elif len(key) >= 3 and key in name_key:
                 rank = 2
+            elif len(key) >= 4 and self._near_prefix(key, name_key):
+                rank = 3  # one typo in what was typed so far ("mevlna")
             else:
                 continue
             ranked.append((rank, -p.population, ascii_fold(p.mahalle), i))

@@ -266,6 +266,8 @@ def test_autocomplete(loc: Locator) -> None:
     assert [i["ilce"] for i in loc.autocomplete("cumhuriyet", ilce="Tomarza")] == ["Tomarza"]
     assert loc.autocomplete("") == []
     assert loc.autocomplete("zzzz") == []
+    assert {i["mahalle"] for i in loc.autocomplete("mevlna")} >= {"Mevlana"}
+    assert loc.autocomplete("ildem")[0]["mahalle"] == "İldem Cumhuriyet"
 
 
 # --- other gazetteers -----------------------------------------------------------------------------------
