@@ -81,12 +81,21 @@ class ConnectorRuntime:
     # -- webhooks --------------------------------------------------------------------------
     def mount(self, app: web.Application) -> None:
         for source in self.webhooks:
-            app.add_routes(source.routes(self.sink, self.quarantine_sink))
+            app.add_routes(source.routes(self.sink_for(source.name), self.quarantine_sink))
+
+    def sink_for(self, name: str) -> Any:
+        """A sink that records success under the webhook source's own name (e.g. "meta"),
+        which is the name /api/v1/connectors reports, not the message's channel."""
+
+        async def sink(raw: RawMessage) -> Any:
+            result = await self.hub.db.run(self.hub.intake.ingest, raw)
+            await self.hub.db.run(self._touch, name, None, None)
+            return result
+
+        return sink
 
     async def sink(self, raw: RawMessage) -> Any:
-        result = await self.hub.db.run(self.hub.intake.ingest, raw)
-        await self.hub.db.run(self._touch, raw.channel, None, None)
-        return result
+        return await self.sink_for(raw.channel)(raw)
 
     async def quarantine_sink(self, q: Quarantined) -> Any:
         def work() -> None:
@@ -97,7 +106,9 @@ class ConnectorRuntime:
 
     # -- polling -----------------------------------------------------------------------------
     def start(self) -> list[asyncio.Task]:
-        return [asyncio.create_task(self._poll_loop(src), name=f"connector-{src.name}") for src in self.polled]
+        return [
+            asyncio.create_task(self._poll_loop(src), name=f"connector-{src.name}") for src in self.polled
+        ]
 
     def wake(self, name: str) -> None:
         ev = self._wake.get(name)
@@ -195,26 +206,31 @@ class ConnectorRuntime:
         with self.hub.db.reader() as session:
             rows = {n: session.get(Checkpoint, n) for n in names}
         out = []
+        # Senders that are also a listed source (Telegram, X, Meta) are reported once, with it.
+        listed = {id(s) for s in [*self.polled, *self.webhooks]}
         for kind, items in (("polled", self.polled), ("webhook", self.webhooks)):
             for src in items:
                 row = rows.get(src.name)
                 last_ok = row.last_success_at if row else None
                 last_err_at = row.last_error_at if row else None
                 healthy = last_err_at is None or (last_ok is not None and last_ok > last_err_at)
+                can_reply = src.channel in self.senders or any(s is src for s in self.senders.values())
                 out.append({
                     "name": src.name, "channel": src.channel, "kind": kind, "enabled": True,
-                    "can_reply": src.channel in self.senders, "healthy": healthy,
+                    "can_reply": can_reply, "healthy": healthy,
                     "last_success_at": last_ok.isoformat() if last_ok else None,
                     "last_error": row.last_error if row else None,
                     "last_error_at": last_err_at.isoformat() if last_err_at else None,
                     "backlog": row.backlog if row else None,
                 })  # fmt: skip
         for channel, sender in self.senders.items():
-            if not any(o["channel"] == channel for o in out):
+            if id(sender) not in listed and not any(o["channel"] == channel for o in out):
                 out.append({"name": getattr(sender, "name", channel), "channel": channel, "kind": "sender",
                             "enabled": True, "can_reply": True, "healthy": True})  # fmt: skip
         for name, reason in self.disabled.items():
-            out.append({"name": name, "channel": name, "kind": "disabled", "enabled": False, "reason": reason})
+            out.append(
+                {"name": name, "channel": name, "kind": "disabled", "enabled": False, "reason": reason}
+            )
         return out
 
     async def close(self) -> None:
