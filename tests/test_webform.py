@@ -333,3 +333,35 @@ async def test_disabled_form_says_so(client, hub) -> None:  # noqa: ANN001
     resp = await client.get("/basvuru", headers={"Authorization": ""})
     assert resp.status == 503
     assert "Web formu kapalı" in await resp.text()
+
+
+async def test_photo_larger_than_json_body_limit_is_accepted(client, hub) -> None:  # noqa: ANN001
+    # The API's body limit (1 MB) must not cap photos: the form streams them with its own limit.
+    hub.settings.max_attachment_bytes = hub.attachments.max_bytes = 3_000_000
+    photo = png_bytes(pad=1_500_000)
+    assert len(photo) > hub.settings.max_body_bytes
+    resp = await post(client, valid_fields(await form_token(client)), photo=("genis.png", photo, "image/png"))
+    assert resp.status == 200, await resp.text()
+    code = tracking_code(await resp.text())
+    with hub.db.reader() as s:
+        rid = s.exec(select(Request.id).where(Request.tracking_code == code)).one()
+        msg = s.exec(select(Message).where(Message.request_id == rid)).one()
+    assert msg.attachments[0]["size"] == len(photo)
+    assert hub.attachments.path(msg.attachments[0]["sha256"]) is not None
+
+
+async def test_storage_failure_keeps_input_and_logs_no_phone(client, hub, monkeypatch, caplog) -> None:  # noqa: ANN001
+    def broken(raw):  # noqa: ANN001, ANN202
+        raise RuntimeError(f"database unavailable while writing {raw.sender.phone}")
+
+    monkeypatch.setattr(hub.intake, "ingest", broken)
+    resp = await post(client, valid_fields(await form_token(client)))
+    page = await resp.text()
+    assert resp.status == 503
+    assert "kaydedilemedi" in page
+    assert "Sokağımızdaki çöp konteyneri" in page and 'value="0532 111 22 33"' in page
+    assert "Traceback" not in page
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "intake failed" in logged
+    assert "5321112233" not in logged and "532 111" not in logged
+    assert count_requests(hub) == 0

@@ -4,6 +4,8 @@ headers, per-hub state (form signer, rate limiters), client address and Turkish 
 from __future__ import annotations
 
 import ipaddress
+import logging
+import traceback
 import weakref
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -122,3 +124,13 @@ def error_page(request: web.Request, status: int, title: str, message: str, **ex
     return render(
         request, "error.html", status=status, page_title=title, title=title, message=message, **extra
     )
+
+
+def log_failure(logger: logging.Logger, what: str, exc: BaseException) -> None:
+    """Log an unexpected error without personal data: database errors quote the row they
+    tried to write (name, phone...), so the message is masked and the frames carry no values."""
+    from hub.observability import mask_for_log
+
+    frames = "".join(traceback.format_tb(exc.__traceback__))
+    message = mask_for_log(str(exc))[:500]
+    logger.error("%s: %s: %s\n%s", what, type(exc).__name__, message, frames)

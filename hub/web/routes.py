@@ -24,8 +24,8 @@ def citizen_page(handler: Handler) -> Handler:
             return await handler(request)
         except web.HTTPException:
             raise
-        except Exception:
-            log.exception("citizen page %s failed", request.path)
+        except Exception as exc:
+            pages.log_failure(log, f"citizen page {request.path} failed", exc)
             return pages.error_page(
                 request, 500, "Beklenmeyen bir hata oluştu",
                 "İsteğiniz şu anda işlenemedi. Lütfen biraz sonra tekrar deneyin ya da Alo 153'ü arayın.",
@@ -50,8 +50,8 @@ async def basvuru_submit(request: web.Request) -> web.StreamResponse:
 async def basvuru_mahalle(request: web.Request) -> web.StreamResponse:
     try:
         return await webform.mahalle_suggestions(request)
-    except Exception:
-        log.exception("mahalle autocomplete failed")
+    except Exception as exc:
+        pages.log_failure(log, "mahalle autocomplete failed", exc)
         return web.json_response({"error": "Mahalle önerileri şu anda alınamıyor.", "items": []}, status=500)
 
 

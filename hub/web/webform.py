@@ -352,8 +352,8 @@ async def submit(request: web.Request) -> web.Response:
     raw = to_raw(checked.submission, settings)
     try:
         result = await hub.db.run(hub.intake.ingest, raw)
-    except Exception:
-        log.exception("webform: intake failed for form %s", checked.submission.form_id)
+    except Exception as exc:
+        pages.log_failure(log, f"webform: intake failed for form {checked.submission.form_id}", exc)
         return form_page(
             request, token or st.signer.issue(), status=503, values=checked.values, consent=consent,
             notice="Başvurunuz şu anda kaydedilemedi. Bilgileriniz aşağıda duruyor; lütfen biraz sonra "
