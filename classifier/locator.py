@@ -100,6 +100,11 @@ _STREET_PREFIXES = (
     "kisla",
 )
 _STREET_WORDS = frozenset("sok sk cad cd blv bul apt sitesi site cami".split())
+# Words that make a preceding district name a street name ("Hacılar Caddesi", "Talas Yolu").
+_NAMED_STREET_WORDS = frozenset(
+    "caddesi caddesinde caddesine cad cd sokagi sokaginda sokagina sok sk bulvari bulvarinda blv yolu "
+    "yolunda yoluna parki parkinda koprusu meydani duragi duraginda".split()
+)
 # Any of these anywhere in the text makes the text an address ("weak" cue).
 _ADDRESS_WORDS = frozenset(
     "sok sk cad cd blv bulv apt daire blok kat ilce ilcesi ilcesinde ilcemiz ilcemizde mevkii mevki "
@@ -501,6 +506,8 @@ class Locator:
                 continue
             if i + 1 < n and mah_cue_at[i + 1]:
                 continue  # "Melikgazi mahallesi" names the mahalle of that name, not the district
+            if i + 1 < n and toks[i + 1] in _NAMED_STREET_WORDS:
+                continue  # "Hacılar Caddesi" is a street
             cued = (
                 (i + 1 < n and toks[i + 1] in _ILCE_CUES)
                 or (slash_before is not None and (slash_before[i] or (i + 1 < n and slash_before[i + 1])))
@@ -540,6 +547,15 @@ class Locator:
             return LocateResult()
 
         results = [self._resolve_mention(m, filter_ilce, known_ilce is not None, toks) for m in mentions]
+        for m, (_, r) in zip(mentions, results, strict=True):
+            # "Esenyurt İnönü mah.": another place name right before it, and not one of this
+            # mahalle's district, suggests an address elsewhere that happens to share the name.
+            prev = m.start - 1
+            if r.ilce and prev >= 0 and prev not in districts and toks[prev] in self._by_key:
+                if r.ilce not in {self.places[i].ilce for i in self._by_key[toks[prev]]}:
+                    r.confidence = min(r.confidence, 0.6)
+                    for c in r.candidates:
+                        c["score"] = min(c["score"], 0.6)
         if foreign:
             # The text names another province: whatever matched is probably a namesake there.
             for _, r in results:
@@ -649,7 +665,7 @@ class Locator:
         if end < n:
             if mah_cue_at[end]:
                 return _STRONG
-            if _is_street_word(toks[end]):
+            if _is_street_word(toks[end]) and toks[end] not in self._by_key:
                 return None
         if start in label_before:
             return _STRONG

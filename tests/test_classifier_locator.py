@@ -215,6 +215,17 @@ def test_other_province_is_not_kayseri(loc: Locator) -> None:
     assert r.confidence < CONFIDENT
 
 
+def test_namesake_after_another_place_name_is_not_confident(loc: Locator) -> None:
+    # İnönü is a Pınarbaşı mahalle, Esenyurt a Melikgazi one: together they describe somewhere else.
+    r = loc.locate("Esenyurt İnönü mahallesinde sular kesik")
+    assert r.mahalle == "İnönü" and r.confidence < CONFIDENT
+
+
+def test_district_name_as_street_name(loc: Locator) -> None:
+    assert where(loc, "Hacılar Caddesi durağında otobüs beklerken") == (None, None)
+    assert where(loc, "Talas yolu üzerinde kaza") == (None, None)
+
+
 def test_real_out_of_scope_tweets_stay_untagged(loc: Locator) -> None:
     path = SHARED / "complaints" / "ibb_out_of_scope_tweets.csv"
     if not path.exists():
