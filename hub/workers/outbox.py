@@ -49,7 +49,9 @@ class OutboxWorker:
         self.hub = hub
         self.name = name or worker_name()
         st = hub.settings
-        self.policy = RetryPolicy(base_seconds=st.outbox_base_delay_seconds, max_attempts=st.outbox_max_attempts)
+        self.policy = RetryPolicy(
+            base_seconds=st.outbox_base_delay_seconds, max_attempts=st.outbox_max_attempts
+        )
         self._sms: SmsGateway | None = None
 
     # -- loop ----------------------------------------------------------------------
@@ -94,7 +96,9 @@ class OutboxWorker:
             if not retryable or self.policy.should_give_up(row.attempts):
                 await self.hub.db.run(self._dead, row, f"gave up after {row.attempts} attempts: {exc}")
             else:
-                delay = exc.retry_after if exc.retry_after is not None else self.policy.next_delay(row.attempts)
+                delay = (
+                    exc.retry_after if exc.retry_after is not None else self.policy.next_delay(row.attempts)
+                )
                 await self.hub.db.run(self._retry, row, str(exc), delay)
         except Exception as exc:  # a bug in a transport must not stop the worker
             log.exception("outbox row %s (%s) failed unexpectedly", row.id, row.kind)
@@ -102,7 +106,12 @@ class OutboxWorker:
             if self.policy.should_give_up(row.attempts):
                 await self.hub.db.run(self._dead, row, f"internal error: {type(exc).__name__}")
             else:
-                await self.hub.db.run(self._retry, row, f"internal error: {type(exc).__name__}", self.policy.next_delay(row.attempts))
+                await self.hub.db.run(
+                    self._retry,
+                    row,
+                    f"internal error: {type(exc).__name__}",
+                    self.policy.next_delay(row.attempts),
+                )
         else:
             metrics.outbox_delivered.inc(row.kind)
             await self.hub.db.run(self._done, row, result or {}, (result or {}).get("external_id"))
@@ -118,7 +127,17 @@ class OutboxWorker:
                     msg.delivery_status = "sent"
                     if external_id:
                         msg.meta = {**(msg.meta or {}), "sent_external_id": external_id}
-            events.record(session, SYSTEM_WORKER, f"outbox.{row.kind}.delivered", row.request_id, outbox_id=row.id, result=result)
+                    if msg.channel == "email" and (external_id or "").startswith("<"):
+                        # A citizen's client may quote only our answer's Message-ID: keep it for threading.
+                        msg.email_message_id = external_id
+            events.record(
+                session,
+                SYSTEM_WORKER,
+                f"outbox.{row.kind}.delivered",
+                row.request_id,
+                outbox_id=row.id,
+                result=result,
+            )
 
     def _retry(self, row: Outbox, error: str, delay: float) -> None:
         with self.hub.db.session() as session:
@@ -134,7 +153,14 @@ class OutboxWorker:
             req = session.get(Request, row.request_id) if row.request_id else None
             if req is not None:
                 req.tags = sorted(set(req.tags or []) | {"teslim-edilemedi"})
-                events.record(session, SYSTEM_WORKER, "request.escalated", req.id, to="supervisor", reason=f"{row.kind} delivery failed")
+                events.record(
+                    session,
+                    SYSTEM_WORKER,
+                    "request.escalated",
+                    req.id,
+                    to="supervisor",
+                    reason=f"{row.kind} delivery failed",
+                )
 
     # -- transports --------------------------------------------------------------------
     async def dispatch(self, row: Outbox) -> dict[str, Any]:
@@ -150,11 +176,17 @@ class OutboxWorker:
                 raise PermanentDeliveryError("request no longer exists")
             view = request_summary(req)
             contact = session.get(Contact, req.contact_id) if req.contact_id else None
-            view["contact"] = {"name": contact.name, "phone": contact.phone, "email": contact.email} if contact else None
+            view["contact"] = (
+                {"name": contact.name, "phone": contact.phone, "email": contact.email} if contact else None
+            )
             dept_code = (row.payload or {}).get("department") or req.department
             dept = session.get(Department, dept_code) if dept_code else None
             dept_view = {"code": dept.code, "name": dept.name, "targets": dept.targets} if dept else None
-            msgs = session.exec(select(Message).where(Message.request_id == req.id, Message.direction == "in").order_by(Message.id)).all()
+            msgs = session.exec(
+                select(Message)
+                .where(Message.request_id == req.id, Message.direction == "in")
+                .order_by(Message.id)
+            ).all()
             view["attachments"] = [a for m in msgs for a in (m.attachments or []) if a.get("sha256")]
         return view, dept_view, contact.__dict__ if contact else None
 
@@ -185,7 +217,9 @@ class OutboxWorker:
                 path = self.hub.attachments.path(a["sha256"])
                 if path is not None:
                     attachments.append((a["filename"], a["content_type"], path.read_bytes()))
-            message_id = f"<fwd-{row.id}-{row.idempotency_key.rsplit(':', 1)[-1]}@{self.hub.settings.mail_domain}>"
+            message_id = (
+                f"<fwd-{row.id}-{row.idempotency_key.rsplit(':', 1)[-1]}@{self.hub.settings.mail_domain}>"
+            )
             msg = build_forward_email(view, dept_for_mail, settings=self.smtp_settings(), base_url=base_url,
                                       attachments=attachments, message_id=message_id)  # fmt: skip
             await send_email(msg, self.smtp_settings())
@@ -193,9 +227,13 @@ class OutboxWorker:
             return {"via": "email", "to": target["email"], "message_id": message_id}
         if target.get("webhook"):
             hook = target["webhook"] if isinstance(target["webhook"], dict) else {"url": target["webhook"]}
-            secret = os.environ.get(hook.get("secret_env", "")) if hook.get("secret_env") else hook.get("secret")
+            secret = (
+                os.environ.get(hook.get("secret_env", "")) if hook.get("secret_env") else hook.get("secret")
+            )
             payload = build_forward_payload(view, dept, base_url=base_url)
-            status = await deliver_webhook(hook["url"], payload, secret=secret, idempotency_key=row.idempotency_key)
+            status = await deliver_webhook(
+                hook["url"], payload, secret=secret, idempotency_key=row.idempotency_key
+            )
             return {"via": "webhook", "status": status}
         raise Skip("queue-only target")
 
@@ -208,8 +246,16 @@ class OutboxWorker:
                 author="system:worker", delivery_status="sent", meta={"forward": True},
             ))  # fmt: skip
 
-    async def _send_on_channel(self, channel: str, reply_to: dict, text: str, row: Outbox, *, subject: str | None = None,
-                               tracking_code: str | None = None) -> dict[str, Any]:
+    async def _send_on_channel(
+        self,
+        channel: str,
+        reply_to: dict,
+        text: str,
+        row: Outbox,
+        *,
+        subject: str | None = None,
+        tracking_code: str | None = None,
+    ) -> dict[str, Any]:
         sender = self.hub.connectors.sender_for(channel) if self.hub.connectors else None
         if sender is None:
             raise Skip(f"no connector can answer on {channel}")
@@ -230,14 +276,22 @@ class OutboxWorker:
         if channel == "phone":
             await self.hub.db.run(self._callback_task, row)
             return {"via": "callback_task"}
-        if channel in ("webform", "api", "beyaz_masa") or (self.hub.connectors and self.hub.connectors.sender_for(channel) is None):
+        if channel in ("webform", "api", "beyaz_masa") or (
+            self.hub.connectors and self.hub.connectors.sender_for(channel) is None
+        ):
             # No channel to answer on: the answer shows on the status page, and
             # the "answered" notification (SMS / e-mail) tells the citizen.
             if not p.get("auto"):
                 await self.hub.db.run(self._notify_answered, row)
             return {"via": "status_page"}
-        return await self._send_on_channel(channel, p.get("reply_to") or {}, p["text"], row,
-                                           subject=view.get("subject"), tracking_code=view.get("tracking_code"))
+        return await self._send_on_channel(
+            channel,
+            p.get("reply_to") or {},
+            p["text"],
+            row,
+            subject=view.get("subject"),
+            tracking_code=view.get("tracking_code"),
+        )
 
     def _callback_task(self, row: Outbox) -> None:
         with self.hub.db.session() as session:
@@ -260,7 +314,11 @@ class OutboxWorker:
         view, dept, _ = await self.hub.db.run(self._load, row)
         st = self.hub.settings
         via = route.get("via")
-        channel_kind = "sms" if via == "sms" else ("email" if via in ("email",) or route.get("channel") == "email" else "chat")
+        channel_kind = (
+            "sms"
+            if via == "sms"
+            else ("email" if via in ("email",) or route.get("channel") == "email" else "chat")
+        )
         if channel_kind == "chat":
             channel_kind = "x" if route.get("channel") == "x" else "sms"
         subject, body = notification_text(
@@ -269,8 +327,14 @@ class OutboxWorker:
             due_date=None, channel=channel_kind, municipality=st.municipality_name,
         )  # fmt: skip
         if via == "channel":
-            return await self._send_on_channel(route["channel"], route.get("reply_to") or {}, body, row,
-                                               subject=subject, tracking_code=view["tracking_code"])
+            return await self._send_on_channel(
+                route["channel"],
+                route.get("reply_to") or {},
+                body,
+                row,
+                subject=subject,
+                tracking_code=view["tracking_code"],
+            )
         if via == "sms":
             gateway = self.sms_gateway()
             ref = await gateway.send(route["phone"], body, idempotency_key=row.idempotency_key)
