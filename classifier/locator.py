@@ -200,14 +200,31 @@ class _Mention:
 class _View:
     """Tokens of one text in the ASCII-folded and Turkish-folded views."""
 
-    __slots__ = ("toks", "ftoks", "text", "text_ascii", "_upper")
+    __slots__ = ("toks", "folded", "text", "_ftoks", "_text_ascii", "_upper")
 
-    def __init__(self, toks: list[str], ftoks: list[str], text: str, text_ascii: bool) -> None:
+    def __init__(self, toks: list[str], folded: str, text: str) -> None:
         self.toks = toks
-        self.ftoks = ftoks
+        self.folded = folded
         self.text = text
-        self.text_ascii = text_ascii  # the writer used no Turkish letters anywhere
+        self._ftoks: list[str] | None = None
+        self._text_ascii: bool | None = None
         self._upper: list[bool] | None = None
+
+    # The Turkish-folded tokens and flags are only needed once a name matched, so build them lazily.
+    @property
+    def ftoks(self) -> list[str]:
+        if self._ftoks is None:
+            ftoks = _TOKEN_RE.findall(self.folded)
+            # Views are aligned by construction; fall back to the ASCII tokens just in case.
+            self._ftoks = ftoks if len(ftoks) == len(self.toks) else self.toks
+        return self._ftoks
+
+    @property
+    def text_ascii(self) -> bool:
+        """The writer used no Turkish letters anywhere."""
+        if self._text_ascii is None:
+            self._text_ascii = not _TR_LETTERS.search(self.folded)
+        return self._text_ascii
 
     def upper(self, start: int, end: int) -> bool:
         """Were these tokens written in upper case? (Upper case loses the i/ı distinction: "ERKILET".)"""
@@ -472,9 +489,6 @@ class Locator:
         toks = _TOKEN_RE.findall(asc)
         if not toks:
             return self._ilce_only(known_ilce, 1.0, [])
-        ftoks = _TOKEN_RE.findall(folded)
-        if len(ftoks) != len(toks):  # pragma: no cover - defensive, views are aligned by construction
-            ftoks = toks
         n = len(toks)
         has_address_cue = not _ADDRESS_WORDSET.isdisjoint(toks) or _ADDRESS_PREFIX_RE.search(asc) is not None
         if any(h in asc for h in _MAH_CUE_HINTS):
@@ -490,7 +504,7 @@ class Locator:
                 if mah_cue_at[i] and ":" in seps[i + 1]:
                     mah_cue_at[i] = False
                     label_before.add(i + 1)
-        view = _View(toks, ftoks, text, text_ascii=not _TR_LETTERS.search(folded))
+        view = _View(toks, folded, text)
         # A text that names another province is not about Kayseri unless it says so with a cue.
         home = not self._home.isdisjoint(toks)
         foreign = not self._foreign.isdisjoint(toks) and not home
