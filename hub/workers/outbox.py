@@ -34,6 +34,8 @@ from hub.delivery import (
 from hub.models import Contact, Department, Message, Outbox, Request
 
 log = logging.getLogger(__name__)
+# Channels answered by writing an export file for upload (no direct answer to the citizen).
+EXPORT_CHANNELS = ("cimer", "mbs")
 
 
 class Skip(Exception):
@@ -273,8 +275,14 @@ class OutboxWorker:
         p = row.payload or {}
         view, _, contact = await self.hub.db.run(self._load, row)
         channel = p.get("channel") or view["channel"]
+        if p.get("auto") and channel in ("phone", *EXPORT_CHANNELS):
+            # The rules' "alındı" text is no answer: it must not become a call-back task or a
+            # row in the CİMER/MBS answer file. The "received" notification already went out.
+            raise Skip(f"automatic acknowledgement not sent on {channel}")
         if channel == "phone":
             await self.hub.db.run(self._callback_task, row)
+            # The caller also learns by SMS that there is an answer (and is called back).
+            await self.hub.db.run(self._notify_answered, row)
             return {"via": "callback_task"}
         if channel in ("webform", "api", "beyaz_masa") or (
             self.hub.connectors and self.hub.connectors.sender_for(channel) is None
@@ -284,9 +292,12 @@ class OutboxWorker:
             if not p.get("auto"):
                 await self.hub.db.run(self._notify_answered, row)
             return {"via": "status_page"}
+        reply_to = dict(p.get("reply_to") or {})
+        if channel in EXPORT_CHANNELS and view.get("outcome"):
+            reply_to.setdefault("sonuc", view["outcome"])  # the export file's Sonuç column
         return await self._send_on_channel(
             channel,
-            p.get("reply_to") or {},
+            reply_to,
             p["text"],
             row,
             subject=view.get("subject"),
