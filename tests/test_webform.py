@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 import struct
+import time
 import zlib
 
 import pytest
@@ -169,6 +170,9 @@ async def test_honeypot_pretends_success_and_stores_nothing(client, hub) -> None
 
 async def test_rate_limit_answers_429_in_turkish(client, hub) -> None:  # noqa: ANN001
     hub.settings.webform_rate_per_hour = 2
+    # A refused attempt (here: no consent) does not use up the citizen's allowance.
+    typo = await post(client, valid_fields(await form_token(client), kvkk_onay=None))
+    assert typo.status == 422
     for _ in range(2):
         ok = await post(client, valid_fields(await form_token(client)))
         assert ok.status == 200
@@ -217,6 +221,19 @@ async def test_forged_token_keeps_input_and_stores_nothing(client, hub) -> None:
     assert resp.status == 400
     assert "Formun süresi dolmuş" in page
     assert "Sokağımızdaki çöp konteyneri" in page
+    assert count_requests(hub) == 0
+
+
+async def test_expired_token_keeps_input_and_stores_nothing(client, hub) -> None:  # noqa: ANN001
+    from hub.web import pages
+
+    old = pages.state(hub).signer.issue(now=time.time() - 25 * 3600)
+    resp = await post(client, valid_fields(old.value))
+    page = await resp.text()
+    assert resp.status == 400
+    assert "Formun süresi dolmuş" in page and "Sokağımızdaki çöp konteyneri" in page
+    fresh = re.search(r'name="form_token" value="([^"]+)"', page)
+    assert fresh and html.unescape(fresh.group(1)) != old.value
     assert count_requests(hub) == 0
 
 

@@ -63,7 +63,10 @@ def turkish_datetime(value: datetime | None, tz: str = "Europe/Istanbul", *, wit
 @dataclass
 class WebState:
     signer: FormSigner
+    # Stored submissions count against webform_rate_per_hour; every POST (including ones
+    # refused for a typo) against a looser cap, so fixing mistakes never locks a citizen out.
     form_limiter: SlidingWindowLimiter = field(default_factory=SlidingWindowLimiter)
+    attempt_limiter: SlidingWindowLimiter = field(default_factory=SlidingWindowLimiter)
     status_limiter: SlidingWindowLimiter = field(default_factory=SlidingWindowLimiter)
 
 

@@ -42,6 +42,16 @@ class SlidingWindowLimiter:
         q.append(now)
         return None
 
+    def check(self, key: str, limit: int) -> float | None:
+        """Like ``hit`` but counts nothing: would one more hit be allowed now?"""
+        if limit <= 0:
+            return self.window
+        now = self.clock()
+        recent = [t for t in self._hits.get(key) or () if t > now - self.window]
+        if len(recent) >= limit:
+            return max(1.0, recent[0] + self.window - now)
+        return None
+
     def remaining(self, key: str, limit: int) -> int:
         now = self.clock()
         q = self._hits.get(key) or deque()

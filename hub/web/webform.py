@@ -83,6 +83,11 @@ class Checked:
     submission: Submission | None = None
 
 
+def attempt_limit(limit: int) -> int:
+    """POSTs allowed per hour, stored or not: room for several corrections per submission."""
+    return max(30, 3 * limit) if limit > 0 else 0
+
+
 def locator() -> Any:
     from classifier.locator import Locator
 
@@ -300,7 +305,9 @@ async def submit(request: web.Request) -> web.Response:
             request, 403, "Başvuru kabul edilmedi",
             "Bu başvuru başka bir siteden gönderilmiş görünüyor. Lütfen formu belediyemizin sitesinden doldurun.",
         )  # fmt: skip
-    wait = st.form_limiter.hit(pages.client_ip(request), settings.webform_rate_per_hour)
+    ip = pages.client_ip(request)
+    limit = settings.webform_rate_per_hour
+    wait = st.attempt_limiter.hit(ip, attempt_limit(limit)) or st.form_limiter.check(ip, limit)
     if wait is not None:
         minutes = max(1, round(wait / 60))
         return pages.error_page(
@@ -327,8 +334,9 @@ async def submit(request: web.Request) -> web.Response:
     if body.fields.get(HONEYPOT, "").strip():
         # Bots fill every field. Pretend all went well and store nothing.
         log.info("webform: honeypot filled, submission dropped")
+        st.form_limiter.hit(ip, limit)
         return pages.render(
-            request, "success.html", page_title="Başvurunuz alındı", code=None, appended=False
+            request, "success.html", page_title="Başvurunuz alındı", code=None, appended=False, photo=False
         )
     try:
         token: FormToken | None = st.signer.verify(body.fields.get(F_TOKEN))
@@ -359,6 +367,8 @@ async def submit(request: web.Request) -> web.Response:
             notice="Başvurunuz şu anda kaydedilemedi. Bilgileriniz aşağıda duruyor; lütfen biraz sonra "
             "tekrar gönderin ya da Alo 153'ü arayın.",
         )  # fmt: skip
+    if not result.duplicate_delivery:
+        st.form_limiter.hit(ip, limit)
     log.info(
         "webform: form %s -> %s (created=%s)",
         checked.submission.form_id,
