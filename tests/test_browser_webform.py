@@ -77,6 +77,17 @@ async def test_citizen_submits_form_and_follows_status(client, hub) -> None:  # 
             body = await page.locator("body").inner_text()
             assert "0532" not in body and "111 22 33" not in body
             await page.screenshot(path=str(SHOTS / "webform_status.png"), full_page=True)
+
+            # A phone-sized screen: the same pages, nothing cut off sideways.
+            await page.set_viewport_size({"width": 390, "height": 844})
+            for path, shot in (
+                (f"/takip/{code}", "webform_status_mobile.png"),
+                ("/basvuru", "webform_mobile.png"),
+            ):
+                await page.goto(str(client.make_url(path)))
+                width = await page.evaluate("document.documentElement.scrollWidth")
+                assert width <= 390, f"{path} scrolls sideways on a phone ({width}px)"
+                await page.screenshot(path=str(SHOTS / shot), full_page=True)
         finally:
             await browser.close()
 
