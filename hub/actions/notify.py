@@ -24,13 +24,14 @@ def route_for(session: Session, req: Request) -> dict | None:
     return None
 
 
-def notify(session: Session, req: Request, stage: str, *, extra: dict | None = None) -> bool:
+def notify(session: Session, req: Request, stage: str, *, extra: dict | None = None, fresh: bool = False) -> bool:
     """Queue a stage notification once per (request, stage). False when no route exists."""
     route = route_for(session, req)
     if route is None:
         return False
     payload = {"stage": stage, "route": route, **(extra or {})}
     row = outbox.enqueue(
-        session, kind="notify", request_id=req.id, idempotency_key=f"notify:{req.id}:{stage}", payload=payload
+        session, kind="notify", request_id=req.id, idempotency_key=f"notify:{req.id}:{stage}", payload=payload,
+        fresh=fresh,
     )
     return row is not None

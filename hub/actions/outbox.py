@@ -24,11 +24,17 @@ def enqueue(
     request_id: int | None = None,
     message_id: int | None = None,
     not_before: datetime | None = None,
+    fresh: bool = False,
 ) -> Outbox | None:
-    """Add an outbox row unless one with the same key exists (then return None)."""
-    existing = session.exec(select(Outbox).where(Outbox.idempotency_key == idempotency_key)).first()
-    if existing is not None:
-        return None
+    """Add an outbox row unless one with the same key exists (then return None).
+
+    ``fresh`` says the key cannot exist yet (it contains a new id), which saves
+    a lookup on the intake's hot path; the unique index still guards it.
+    """
+    if not fresh:
+        existing = session.exec(select(Outbox).where(Outbox.idempotency_key == idempotency_key)).first()
+        if existing is not None:
+            return None
     row = Outbox(
         kind=kind,
         idempotency_key=idempotency_key,

@@ -183,7 +183,6 @@ def create_request(session: Session, actor: Actor, new: NewRequest, *, prefix: s
         created_at=new.received_at,
     )
     session.add(msg)
-    session.flush()
     events.record(
         session, actor, "request.created", req.id,
         tracking_code=req.tracking_code, channel=req.channel, status=req.status,
@@ -275,7 +274,7 @@ def forward(
     note: str | None = None,
     base_url: str = "",
 ) -> list[int]:
-    """Send the request to a department (and inform co-departments). Returns outbox row ids."""
+    """Send the request to a department (and inform co-departments). Returns the outbox keys."""
     require(actor, "request.forward")
     dept = session.get(Department, department)
     if dept is None or not dept.active:
@@ -289,7 +288,7 @@ def forward(
     if req.status != Status.forwarded:
         _set_status(session, actor, req, Status.forwarded, reason=note)
     req.needs_review = False
-    row_ids: list[int] = []
+    keys: list[str] = []
     # Each forward gets its own generation so a re-forward is a new delivery,
     # while retries of the same one share the key.
     generation = uuid.uuid4().hex[:12]
@@ -298,21 +297,21 @@ def forward(
         for i, target in enumerate(d.targets or []):
             if target.get("queue_only"):
                 continue
-            row = outbox.enqueue(
+            key = f"fwd:{req.id}:{code}:{i}:{generation}"
+            outbox.enqueue(
                 session,
                 kind="forward",
                 request_id=req.id,
-                idempotency_key=f"fwd:{req.id}:{code}:{i}:{generation}",
+                idempotency_key=key,
                 payload={"department": code, "target": target, "role": role, "note": note, "base_url": base_url},
+                fresh=True,
             )
-            if row is not None:
-                session.flush()
-                row_ids.append(row.id)
+            keys.append(key)
     events.record(
         session, actor, "request.forwarded", req.id,
-        before=before, department=department, co_departments=req.co_departments, note=note, outbox=row_ids,
+        before=before, department=department, co_departments=req.co_departments, note=note, outbox=keys,
     )  # fmt: skip
-    return row_ids
+    return keys
 
 
 def reply(
@@ -354,6 +353,7 @@ def reply(
         message_id=msg.id,
         idempotency_key=f"reply:{msg.id}",
         payload={"channel": req.channel, "reply_to": req.reply_to, "text": text},
+        fresh=True,
     )
     if outcome:
         req.outcome, req.outcome_reason = outcome, outcome_reason

@@ -39,7 +39,7 @@ TRACKING_RE = re.compile(r"\b([A-Z]{3})-(\d{4})-(\d{6})\b")
 @dataclass
 class IntakeResult:
     request_id: int
-    message_id: int
+    message_id: int | None
     tracking_code: str | None
     created: bool  # a new request was opened
     duplicate_delivery: bool = False  # the same message was delivered before
@@ -90,8 +90,10 @@ class Intake:
             metrics.intake_duplicate_deliveries.inc(raw.channel)
             return existing
         try:
-            with session.begin_nested():
-                result = self._process(session, raw)
+            with session.begin_nested(), session.no_autoflush:
+                result, msg = self._process(session, raw)
+                session.flush()  # one flush per message: ids exist from here on
+                result.message_id = msg.id
         except IntegrityError:
             # Another process stored the same message between our check and insert.
             existing = self._seen(session, raw)
@@ -146,7 +148,7 @@ class Intake:
                 return req, "conversation"
         return None, None
 
-    def _process(self, session: Session, raw: RawMessage) -> IntakeResult:
+    def _process(self, session: Session, raw: RawMessage) -> tuple[IntakeResult, Message]:
         actor = SYSTEM_INTAKE
         contact = contacts.resolve_contact(session, actor, raw.sender, raw.channel)
         att_meta = [self.attachments.save(a) for a in raw.attachments]
@@ -163,7 +165,7 @@ class Intake:
                 conversation_id=raw.thread.conversation_id, received_at=raw.received_at,
                 meta=raw.metadata, threaded_by=threaded_by,
             )  # fmt: skip
-            return IntakeResult(parent.id, msg.id, parent.tracking_code, False, threaded_by=threaded_by)
+            return IntakeResult(parent.id, msg.id, parent.tracking_code, False, threaded_by=threaded_by), msg
 
         known = None
         if raw.location and (raw.location.mahalle or raw.location.ilce):
@@ -206,20 +208,20 @@ class Intake:
         )  # fmt: skip
         req, msg = req_actions.create_request(session, actor, new, prefix=self.prefix)
         if decision.get("notify_citizen", True):
-            notify.notify(session, req, "received")
+            notify.notify(session, req, "received", fresh=True)
         if decision.get("auto_reply"):
             outbox.enqueue(
                 session, kind="reply", request_id=req.id, idempotency_key=f"autoreply:{req.id}",
                 payload={"channel": req.channel, "reply_to": req.reply_to, "auto": True,
-                         "text": _render(decision["auto_reply"], req)},
+                         "text": _render(decision["auto_reply"], req)}, fresh=True,
             )  # fmt: skip
         if req.department and not req.needs_review and decision.get("auto_forward", True):
             req_actions.forward(
                 session, actor, req, req.department,
                 co_departments=list(decision.get("co_departments") or []), base_url=self.base_url,
             )  # fmt: skip
-            notify.notify(session, req, "forwarded")
-        return IntakeResult(req.id, msg.id, req.tracking_code, True)
+            notify.notify(session, req, "forwarded", fresh=True)
+        return IntakeResult(req.id, None, req.tracking_code, True), msg
 
 
 def _render(template: str, req: Request) -> str:
