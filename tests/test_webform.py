@@ -382,3 +382,16 @@ async def test_storage_failure_keeps_input_and_logs_no_phone(client, hub, monkey
     assert "intake failed" in logged
     assert "5321112233" not in logged and "532 111" not in logged
     assert count_requests(hub) == 0
+
+
+async def test_text_naming_an_existing_code_is_added_to_that_request(client, hub) -> None:  # noqa: ANN001
+    first = await post(client, valid_fields(await form_token(client)))
+    code = tracking_code(await first.text())
+    follow = await post(
+        client, valid_fields(await form_token(client), aciklama=f"{code} için ek bilgi: hâlâ dolu.")
+    )
+    page = await follow.text()
+    assert follow.status == 200
+    assert "Mesajınız açıkta olan başvurunuza eklendi" in page
+    assert tracking_code(page) == code
+    assert count_requests(hub) == 1
