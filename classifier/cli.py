@@ -74,10 +74,17 @@ def cmd_predict(args: argparse.Namespace, out: TextIO, inp: TextIO) -> int:
 
     clf = Classifier.load(model_path=args.model, model_dir=args.model_dir)
     bad = 0
-    for lineno, line in enumerate(inp, 1):
-        if not line.strip():
+    source = getattr(inp, "buffer", inp)  # read bytes when we can, so one bad line cannot stop the rest
+    for lineno, raw in enumerate(source, 1):
+        try:
+            line = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+        except UnicodeDecodeError:
+            line = None
+        if line is not None and not line.strip():
             continue
         try:
+            if line is None:
+                raise ValueError("not UTF-8")
             obj = json.loads(line)
             if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
                 raise ValueError('expected an object with a "text" string')

@@ -117,7 +117,7 @@ class TextFeaturizer:
         if idx is None:
             lo, hi = self.char_range or (1, 0)
             vocab = self.char_vocab
-            found = [vocab[g] for g in _char_ngrams(word, lo, hi) if g in vocab]
+            found = [j for j in map(vocab.get, _char_ngrams(word, lo, hi)) if j is not None]
             uni = self.word_vocab.get(word)
             if uni is not None:
                 found.append(uni)

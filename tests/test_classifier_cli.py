@@ -130,6 +130,22 @@ def test_predict_keeps_good_lines_and_reports_bad_ones(tmp_path):
         assert key in rows[0]
 
 
+def test_predict_survives_a_non_utf8_line(tmp_path):
+    data = b'{"text": "su yok"}\n' + b"\xff\xfe bozuk\n" + '{"text": "lamba yanmıyor"}\n'.encode()
+    env = dict(os.environ, TALEP_CLASSIFIER_CACHE=_CACHE["dir"])
+    proc = subprocess.run(
+        [sys.executable, "-m", "classifier", "predict"],
+        input=data,
+        capture_output=True,
+        cwd=ROOT,
+        env=env,
+        timeout=300,
+    )
+    assert proc.returncode == 2 and b"Traceback" not in proc.stderr and b"line 2" in proc.stderr
+    rows = [json.loads(x) for x in proc.stdout.decode().splitlines()]
+    assert [("error" in r) for r in rows] == [False, True, False]
+
+
 def test_predict_with_missing_model_file(tmp_path):
     proc = run(
         ["predict", "--model", str(tmp_path / "none.joblib")], stdin='{"text": "su yok"}\n', tmp=tmp_path

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
 from classifier import Classifier, ModelRegistry, train_with_gate
@@ -24,11 +26,18 @@ CHECK = [
 ]
 
 
-@pytest.fixture()
-def registry_dir(tmp_path):
-    first = train_with_gate(None, [], tmp_path, holdout=CHECK)
+@pytest.fixture(scope="module")
+def base_registry(tmp_path_factory):
+    root = tmp_path_factory.mktemp("registry")
+    first = train_with_gate(None, [], root, holdout=CHECK)
     assert first.activated and first.old_version is None
-    return tmp_path
+    return root
+
+
+@pytest.fixture()
+def registry_dir(base_registry, tmp_path):
+    # each test gets its own copy of a registry holding one active seed model
+    return shutil.copytree(base_registry, tmp_path / "registry")
 
 
 def test_worse_model_is_not_activated(registry_dir):
