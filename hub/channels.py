@@ -94,8 +94,12 @@ def build_files(rt: ConnectorRuntime, st: Settings) -> None:
         sub = import_dir / kind
         sub.mkdir(exist_ok=True)
         rt.add_polled(ImportFolderSource(sub, kind=kind), st.file_poll_seconds)
-    rt.add_polled(CallLogFolderSource(calllog_dir, done_dir=calllog_dir / "islendi", error_dir=calllog_dir / "hatali"),
-                  st.file_poll_seconds)  # fmt: skip
+    from hub.actions.calls import record_stats
+
+    rt.add_polled(CallLogFolderSource(
+        calllog_dir, done_dir=calllog_dir / "islendi", error_dir=calllog_dir / "hatali",
+        on_stats=lambda stats: record_stats(rt.hub.db, stats),
+    ), st.file_poll_seconds)  # fmt: skip
 
 
 BUILDERS: list[Callable[[ConnectorRuntime, Settings], Any]] = [

@@ -88,3 +88,17 @@ def muhtar_xlsx(report: dict[str, Any], path: Any) -> None:
     for ilce, b in sorted(report["by_ilce"].items()):
         ws2.append([ilce, b["toplam"], b["olumlu"], b["olumsuz"], b["bekleyen"]])
     wb.save(path)
+
+
+def call_volume(db: Any, *, since_day: str | None = None) -> dict[str, Any]:
+    """Calls per day and disposition (all calls, requests or not)."""
+    from hub.models import CallStat
+
+    stmt = select(CallStat.day, CallStat.disposition, func.sum(CallStat.calls)).group_by(CallStat.day, CallStat.disposition)
+    if since_day:
+        stmt = stmt.where(CallStat.day >= since_day)
+    days: dict[str, dict[str, int]] = {}
+    with db.reader() as session:
+        for day, disposition, n in session.exec(stmt):
+            days.setdefault(day, {})[disposition] = int(n or 0)
+    return {"days": days, "total": sum(sum(d.values()) for d in days.values())}

@@ -13,6 +13,8 @@ if ! pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
 fi
 # Dovecot IMAP for the e-mail channel tests (installed from Debian, run standalone by the tests).
 scripts/ensure-dovecot.sh || echo "warning: dovecot could not be installed; IMAP tests will say so"
+# Debian Chromium for the Playwright browser test (Playwright never downloads its own browser here).
+scripts/ensure-chromium.sh || echo "warning: chromium could not be installed; the browser test will say so"
 
 .venv/bin/ruff check . || exit 1
 status=0

@@ -46,6 +46,7 @@ _PATHS: list[tuple[str, str, str, type | None, str]] = [
     ("post", "/api/v1/rules/versions/{id}/activate", "Reactivate an older version", None, "rules"),
     ("get", "/api/v1/reports/muhtar", "Quarterly muhtar figures: total, answered olumlu / olumsuz", None, "reports"),
     ("get", "/api/v1/reports/mahalle", "Which neighbourhood needs what", None, "reports"),
+    ("get", "/api/v1/reports/calls", "Call-centre calls per day and disposition (requests or not)", None, "reports"),
     ("get", "/healthz", "Liveness and database check", None, "system"),
     ("get", "/metrics", "Prometheus metrics", None, "system"),
 ]  # fmt: skip

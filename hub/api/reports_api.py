@@ -38,3 +38,10 @@ async def mahalle(request: web.Request) -> web.Response:
     since = datetime.now(UTC) - timedelta(days=max(1, min(days, 3660)))
     items = await hub.db.run(reports.mahalle_needs, hub.db, since=since, ilce=request.query.get("ilce"))
     return web.json_response({"items": items, "days": days})
+
+
+@routes.get("/api/v1/reports/calls")
+async def calls(request: web.Request) -> web.Response:
+    require(actor_of(request), "request.read")
+    hub = request.app["hub"]
+    return web.json_response(await hub.db.run(reports.call_volume, hub.db, since_day=request.query.get("since")))

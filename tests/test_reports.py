@@ -1,0 +1,50 @@
+"""Reports: the Ministry's quarterly muhtar figures and neighbourhood needs."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from connectors.base import Location, RawMessage, Sender
+from hub import reports
+from hub.actions import requests as ra
+from hub.auth import Actor
+
+AGENT = Actor("user:1", "agent")
+
+
+def _muhtar(hub, i: int, when: datetime, mahalle: str = "Esentepe", ilce: str = "Melikgazi"):  # noqa: ANN001, ANN202
+    return hub.intake.ingest(RawMessage(
+        channel="mbs", external_id=f"mbs-{i}", received_at=when, request_type="istek",
+        text=f"{mahalle} mahallesi yolu bozuk, asfalt yapılsın ({i})",
+        sender=Sender(name=f"{mahalle} Muhtarı", kind="muhtar"), location=Location(ilce=ilce, mahalle=mahalle),
+    ))  # fmt: skip
+
+
+def test_muhtar_quarter_counts_olumlu_olumsuz_and_open(hub, tmp_path) -> None:  # noqa: ANN001
+    q3 = datetime(2026, 8, 10, 9, tzinfo=UTC)
+    ids = [_muhtar(hub, i, q3).request_id for i in range(5)]
+    _muhtar(hub, 99, datetime(2026, 10, 2, 9, tzinfo=UTC))  # next quarter: not counted
+    hub.intake.ingest(RawMessage(channel="phone", external_id="citizen", received_at=q3, text="Esentepe mahallesi su yok"))
+    with hub.db.session() as s:
+        for rid, outcome in zip(ids[:3], ["olumlu", "olumlu", "olumsuz"], strict=True):
+            ra.reply(s, AGENT, ra.get(s, AGENT, rid), "Cevabımız ektedir.", outcome=outcome, close=True)
+    report = reports.muhtar_quarter(hub.db, "2026Q3")
+    assert report["totals"] == {"toplam": 5, "olumlu": 2, "olumsuz": 1, "cevaplanan": 3, "bekleyen": 2}
+    assert report["by_ilce"]["Melikgazi"]["toplam"] == 5
+    assert report["by_type"]["istek"]["toplam"] == 5
+    reports.muhtar_xlsx(report, tmp_path / "muhtar.xlsx")
+    from openpyxl import load_workbook
+
+    ws = load_workbook(tmp_path / "muhtar.xlsx").active
+    assert [c.value for c in ws[2]] == ["Toplam talep", 5]
+
+
+async def test_report_endpoints(client, hub) -> None:  # noqa: ANN001
+    _muhtar(hub, 1, datetime.now(UTC), "Mevlana", "Talas")
+    r = await client.get("/api/v1/reports/mahalle")
+    items = (await r.json())["items"]
+    assert any(i["mahalle"] == "Mevlana" and i["ilce"] == "Talas" for i in items)
+    r = await client.get("/api/v1/reports/muhtar", params={"quarter": "bad"})
+    assert r.status == 400 and (await r.json())["field"] == "quarter"
+    r = await client.get("/api/v1/reports/muhtar")
+    assert (await r.json())["totals"]["toplam"] == 1
