@@ -82,7 +82,9 @@ def outbox_rows(hub: Any, request_id: int, kind: str | None = None) -> list[Outb
         return list(s.exec(stmt))
 
 
-async def wait_outbox_settled(hub: Any, request_id: int, kind: str, n: int = 1) -> list[Outbox]:
+async def wait_outbox_settled(
+    hub: Any, request_id: int, kind: str, n: int = 1, timeout: float = GIVE_UP_AFTER
+) -> list[Outbox]:
     """Wait until ``n`` outbox rows of ``kind`` exist for the request and none is still pending."""
 
     def probe() -> list[Outbox] | None:
@@ -91,7 +93,7 @@ async def wait_outbox_settled(hub: Any, request_id: int, kind: str, n: int = 1) 
             return rows
         return None
 
-    return await wait_for(probe, f"{kind} outbox rows of request {request_id} to be delivered")
+    return await wait_for(probe, f"{kind} outbox rows of request {request_id} to be delivered", timeout)
 
 
 def events_of(hub: Any, request_id: int, kind: str | None = None) -> list[Event]:
@@ -152,3 +154,19 @@ class FakeSmsGateway(LoopbackServer):
 
     def to(self, phone_e164: str) -> list[str]:
         return [m["text"] for m in self.sent if m.get("to") == phone_e164]
+
+
+class BrokenService(LoopbackServer):
+    """An upstream that is down: every request gets HTTP 500."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.hits = 0
+        self.app = web.Application()
+        self.app.router.add_route("*", "/{tail:.*}", self._fail)
+
+    async def _fail(self, request: web.Request) -> web.Response:
+        self.hits += 1
+        return web.json_response(
+            {"ok": False, "error_code": 500, "description": "Internal Server Error"}, status=500
+        )
