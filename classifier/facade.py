@@ -185,20 +185,30 @@ class Classifier:
         tax = self.taxonomy
         views = [ascii_view(t) for t in full]  # fold and clean once, share between both models
         tokens = [tokenize(v) for v in views]
-        topics, confs = self.bundle.topic.predict_tokens(tokens) if full else ([], [])
+        proba = self.bundle.topic.predict_proba_tokens(tokens) if full else None
+        classes = self.bundle.topic.classes
+        in_scope = [j for j, c in enumerate(classes) if not tax.is_out_of_scope(c)]
         types = (
             self.bundle.type_model.predict_views(views, tokens) if self.bundle.type_model and full else None
         )
         out = []
         for i, text in enumerate(full):
             reasons = []
-            topic, conf = topics[i], float(confs[i])
+            row = proba[i]  # type: ignore[index]
+            best = int(row.argmax())
+            topic, conf = classes[best], float(row[best])
+            if tax.is_out_of_scope(topic) and conf < tax.threshold_for(topic) and in_scope:
+                # Not sure it needs no action: keep it as a request, routed to the likeliest
+                # department, and let a person decide.
+                best = max(in_scope, key=lambda j: row[j])
+                topic, conf = classes[best], float(row[best])
+                reasons.append("possible_out_of_scope")
             if not text.strip():
                 topic, conf = tax.fallback_topic, 0.0
                 reasons.append("empty_text")
             if topic not in tax.topics:
                 reasons.append("topic_not_in_taxonomy")
-            if conf < tax.threshold_for(topic):
+            if conf < tax.threshold_for(topic) and "possible_out_of_scope" not in reasons:
                 reasons.append("low_confidence")
             if types:
                 rtype, tconf, cues = types[i]

@@ -16,7 +16,7 @@ from classifier.textview import ascii_fold, fold
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 SEED = 20241123
-PER_TOPIC = 110
+PER_TOPIC = 160
 PER_TYPE = 80
 
 PLACES = [
@@ -35,6 +35,8 @@ PLACES = [
     "Çarşı içinde",
     "Yeni yerleşim alanında",
     "Bizim blokların arasında",
+    "Şu an sokağımızda",
+    "Şu adreste",
 ]
 DURATIONS = [
     "3 gündür",
@@ -420,6 +422,238 @@ TOPICS: dict[str, dict[str, list[str]]] = {
     },
 }
 
+# More phrasing per topic, and second sentences that add detail the way real messages do.
+TOPIC_EXTRA: dict[str, dict[str, list[str]]] = {
+    "su-kanalizasyon": {
+        "problems": [
+            "haber verilmeden su kesintisi yapıldı, yaşlılar ve hastalar mağdur",
+            "su arıza ekibi gelip baktı ama tamir etmeden gitti",
+            "evimize gelen su sarı renkte ve tortulu",
+            "sayaç değişiminden sonra faturam iki katına çıktı",
+            "kanal bağlantısı yapılmadığı için foseptik kullanıyoruz",
+            "depo temizliği yapılmıyor, sudan şüpheleniyoruz",
+            "yağmurda alt geçit göle dönüyor, su tahliyesi yok",
+            "arıza hattını aradım kimse açmadı, su hala akıyor",
+        ],
+        "details": [
+            "Bulaşık, çamaşır hiçbir şey yapamıyoruz.",
+            "Çocuklar ve yaşlılar var, su olmadan yaşanmıyor.",
+            "Su idaresi ne zaman geleceğini söylemiyor.",
+            "Pis su bodrumlara girdi, koku dayanılmaz.",
+            "Damacana su almak zorunda kaldık.",
+            "Tuvaleti bile kullanamıyoruz.",
+        ],
+    },
+    "ulasim": {
+        "problems": [
+            "hat numaralı otobüs sabah seferlerinde hiç yer olmuyor, öğrenciler okula geç kalıyor",
+            "şoför yaşlı bir yolcuya bağırdı ve kapıyı yüzüne kapattı",
+            "otobüs kartımdan iki kez ücret kesildi",
+            "aktarma süresi kısaltılmış, iki kez para ödüyoruz",
+            "duraklarda sefer saatleri yazmıyor, uygulama yanlış gösteriyor",
+            "tramvay istasyonunda turnikeler bozuk",
+            "otobüs şoförü hız limitini aşıyor, yolcuların canı tehlikede",
+            "mahallemize otobüs seferi konulmasını istiyoruz, ana yola yürümek zorundayız",
+            "belediye otobüsü kavşakta kırmızıda geçti",
+        ],
+        "details": [
+            "İşe her gün geç kalıyorum.",
+            "Öğrenciler durakta soğukta bekliyor.",
+            "Araç plakasını not aldım.",
+            "Saat 8 sularında oldu.",
+            "Şoförün kimlik numarası ekranda yazıyordu.",
+            "Yolcular ayakta sıkış tepiş gidiyor.",
+        ],
+    },
+    "yol-altyapi": {
+        "problems": [
+            "doğalgaz kazısından sonra yol bozuk bırakıldı, kimse asfaltı yapmadı",
+            "yağmurdan sonra yol çamur deryasına dönüyor",
+            "kaldırımdaki rögar kapağı açık, çocuk düşebilir",
+            "mahalle yolumuz hiç asfalt görmedi",
+            "yol genişletme çalışması aylardır bitmedi",
+            "buzlu yolda araçlar kaydı, kum dökülmedi",
+            "bozuk yollar yüzünden ambulans giremiyor",
+            "engelli rampası olmayan kaldırımlar yüzünden tekerlekli sandalye geçemiyor",
+        ],
+        "details": [
+            "Arabamın lastiği patladı.",
+            "Yaşlı bir teyze kaldırımda düşüp yaralandı.",
+            "Her yağmurda aynı çukur göle dönüyor.",
+            "Toz yüzünden camları açamıyoruz.",
+            "Fotoğrafını da çektim.",
+        ],
+    },
+    "park-bahce": {
+        "problems": [
+            "park yapılacağı söylenen arsa hala boş duruyor",
+            "parktaki tuvaletler kilitli, çocuklar mağdur",
+            "ağaçların dalları pencereye kadar geldi, budama yapılmadı",
+            "yürüyüş parkurunun zemini bozuk",
+            "parkta çim yerine toprak kaldı, toz oluyor",
+            "çocuk oyun alanının etrafı çevrilmemiş, köpekler giriyor",
+            "süs havuzu kurumuş, sinek yuvası oldu",
+            "parka gölgelik ve kamelya konmasını istiyoruz",
+        ],
+        "details": [
+            "Çocuklarımız oynayacak yer bulamıyor.",
+            "Akşamları aileler parka çıkamıyor.",
+            "Kurumuş dallar her an düşebilir.",
+            "Park bakımsızlıktan harabeye döndü.",
+        ],
+    },
+    "zabita": {
+        "problems": [
+            "düğün salonundan gece yarısı havai fişek ve gürültü",
+            "apartman altındaki dükkan kaldırıma tente ve ürün koymuş",
+            "esnaf fiyat etiketi koymuyor, her müşteriye ayrı fiyat",
+            "pazarda tartılar hileli, eksik tartıyorlar",
+            "seyyar satıcı okul önünde açıkta gıda satıyor",
+            "kahvehane gece geç saate kadar açık ve gürültülü",
+            "lokantada bayat yemek satılıyor, zehirlendik",
+            "iş yerinin bacası yok, duman evlere giriyor",
+            "sokakta yüksek sesle anons yapan hurdacılar rahatsız ediyor",
+        ],
+        "details": [
+            "Defalarca uyardık dinlemiyorlar.",
+            "Zabıta ekibi gelip baksın.",
+            "Gece uyuyamıyoruz, çocuklar sabah okula gidiyor.",
+            "Fişini de sakladım.",
+            "Kaldırımdan yürüyemiyoruz, yola iniyoruz.",
+        ],
+    },
+    "temizlik": {
+        "problems": [
+            "çöp konteynerinin yeri değiştirilsin, tam pencerenin önünde",
+            "konteynerler yıkanmadığı için sinek ve böcek doldu",
+            "sokakta cam kırıkları ve çöpler var, süpürülmüyor",
+            "yol kenarına evden çıkan eşyalar atılmış, kaldırılmıyor",
+            "pazar yeri sonrası sokak çöp içinde kalıyor",
+            "çöp toplama saatleri düzensiz, çöpler günlerce bekliyor",
+            "geri dönüşüm kumbaraları dolmuş, boşaltılmıyor",
+            "piknik alanı çöp içinde, temizlenmiyor",
+        ],
+        "details": [
+            "Kokudan pencere açamıyoruz.",
+            "Kediler ve köpekler çöpleri etrafa saçıyor.",
+            "Fareler görmeye başladık.",
+            "Çocuklar bu pisliğin içinde oynuyor.",
+        ],
+    },
+    "veteriner": {
+        "problems": [
+            "sahipsiz köpekler sürü halinde geziyor, okula giden çocuklar korkuyor",
+            "bir köpek aracın çarpması sonucu yaralandı, kanıyor",
+            "kedi yavruları bodrumda aç kaldı",
+            "köpek ısırdı, kuduz aşısı için hastaneye gittik",
+            "mahallede kene ve pire çok arttı",
+            "hayvan barınağına götürülen köpekler geri bırakılmış",
+            "sokak hayvanları için mama ve su kabı konulmasını istiyoruz",
+            "güvercinler çatıyı doldurdu, hastalık taşıyorlar",
+        ],
+        "details": [
+            "Hayvan acı içinde, acil müdahale gerekiyor.",
+            "Akşam dışarı çıkamıyoruz.",
+            "Çocuğumu ısırmaya çalıştı.",
+            "Barınak ekibi gelsin alsın.",
+        ],
+    },
+    "sosyal-yardim": {
+        "problems": [
+            "engelli maaşım kesildi, nedenini kimse söylemiyor",
+            "yaşlı babam yatalak, evde sağlık ve bakım desteği istiyoruz",
+            "üç çocuğum var, eşim çalışamıyor, yardım başvurumuza cevap verilmedi",
+            "kira yardımı başvurusu yaptım ama sonuç çıkmadı",
+            "evimizde ısınacak kömür yok, çocuklar üşüyor",
+            "kimsesiz yaşlı komşumuz yardıma muhtaç",
+            "engelli kartı için başvurdum, randevu verilmedi",
+            "gıda kartı yüklemesi bu ay yapılmadı",
+            "hastalığım nedeniyle çalışamıyorum, ilaç parası bulamıyorum",
+            "sosyal market kartı başvurum aylardır bekliyor",
+        ],
+        "details": [
+            "Evde yiyecek bir şey kalmadı.",
+            "Hiçbir geliri olmayan bir aileyiz.",
+            "Muhtar da durumumuzu biliyor.",
+            "Belgelerimin hepsini teslim ettim.",
+            "Yardımlarınızı bekliyoruz, Allah razı olsun.",
+        ],
+    },
+    "imar": {
+        "problems": [
+            "bitişikteki inşaat bizim duvarımızı çatlattı",
+            "bahçeye izinsiz depo yapılıyor",
+            "imar barışı başvurusunun sonucunu öğrenemedim",
+            "yeni yapılan bina yolun yarısına taşmış",
+            "tarla vasfındaki araziye villa yapılıyor",
+            "kentsel dönüşüm süreci hakkında bilgi verilmiyor",
+            "iskan alınmadan daireler satılıyor",
+        ],
+        "details": [
+            "Belediyeden izin alınmadığını biliyoruz.",
+            "Gece gizlice çalışıyorlar.",
+            "Deprem riski olan bölgede böyle yapı olmaz.",
+            "Tapu ve proje belgeleri ekte.",
+        ],
+    },
+    "aydinlatma": {
+        "problems": [
+            "sokağımızdaki direklerin hiçbirinde ampul yanmıyor",
+            "otobüs durağı karanlık, akşam beklemeye korkuyoruz",
+            "parktaki aydınlatma direği kablosu açıkta, çarpılma tehlikesi var",
+            "yeni yapılan kaldırımda aydınlatma direği yok",
+            "yürüyüş yolundaki lambalar kırık",
+        ],
+        "details": [
+            "Akşam eve dönerken korkuyoruz.",
+            "Hırsızlık olaylarından endişeliyiz.",
+            "Karanlıkta çukurları göremiyoruz.",
+            "Arıza kaydı açtırdık ama gelen olmadı.",
+        ],
+    },
+    "diger": {
+        "problems": [
+            "belediyedeki görevli işimi yapmadan beni başka birime gönderdi",
+            "taziye evi için başvurdum, dönüş olmadı",
+            "belediyenin düzenlediği konsere girişte kaos yaşandı",
+            "belediye tesisinde çalışan personel müşterilere kaba davranıyor",
+            "muhtarlığa ulaşamıyoruz, telefon açılmıyor",
+            "belediyeden aldığım hizmetin faturası yanlış kesildi",
+            "belediye kreşinde çocuğuma kötü davranıldı",
+            "belediye havuzunda can kurtaran yok",
+            "çalışma ruhsatı başvurusu için istenen belgeler belli değil",
+            "hal binasında kiracı esnafın sorunları çözülmüyor",
+            "belediye meclisine dilekçemi nasıl iletebilirim",
+            "seçim öncesi verilen hizmet sözü tutulmadı",
+        ],
+        "details": [
+            "Muhatap bulamıyoruz.",
+            "Beyaz masa başka yere yönlendirdi.",
+            "Bu konuyu kime iletmem gerektiğini bilmiyorum.",
+            "Vatandaşa saygı bekliyoruz.",
+        ],
+    },
+}
+# Sentences people add to any municipal complaint; shared by all topics so they mark a message
+# as a real request (not chit-chat) without pointing at one department.
+CONTEXT = [
+    "Beyaz masayı aradım, sonuç alamadım.",
+    "Vergimizi düzenli ödüyoruz.",
+    "Daha önce de şikayet ettik.",
+    "Muhtarımıza da bildirdik.",
+    "Yetkililerin dikkatine.",
+    "Konu hakkında bilgi verilmesini rica ederim.",
+    "Sayın Başkanım, sesimizi duyun.",
+    "Mağduriyetimizin giderilmesini istiyoruz.",
+    "153'ü aradım ama kayıt açılmadı.",
+    "Adres: mahalle muhtarlığının karşısı.",
+    "Saygılarımla.",
+    "Kaç kere yazacağız?",
+    "Şu an hala çözülmedi.",
+    "Durumu şu şekilde özetleyeyim, her gün aynı sorun.",
+    "Ailem ve ben çok zor durumdayız.",
+]
+
 # Messages that need no action, or that are not the municipality's business at all.
 OUT_OF_SCOPE = {
     "spam": [
@@ -482,7 +716,38 @@ OUT_OF_SCOPE = {
     ],
 }
 
-OOS_DECOR = ["", "", " 😂", " !!!", " #kayseri", " @belediye", " 👍", " ...", " bence"]
+OUT_OF_SCOPE["opinion"] = [
+    "Şu an bu şehirde yaşamak bir ayrıcalık",
+    "Şu başkanın yaptığı işlere bakın, helal olsun",
+    "Başkanımız harika iş çıkarıyor, tebrikler",
+    "Şu açıklamayı okuyunca güldüm",
+    "Şu işe bak ya, herkes konuşuyor",
+    "Bu yönetim gitsin de kim gelirse gelsin",
+    "Eski başkan zamanında her şey daha iyiydi",
+    "Şu videoyu izleyin mutlaka",
+    "Belediye başkanının dünkü röportajını izledim",
+    "Şu an gündem çok yoğun",
+    "Sosyal medyada herkes aynı şeyi paylaşıyor",
+    "Oy verdiğime pişman değilim",
+    "Biz bu filmi daha önce görmüştük",
+    "Ne diyeyim, hayırlısı olsun",
+]
+OUT_OF_SCOPE["news_events"] = [
+    "Hafta sonu festivalde konser var, herkesi bekliyoruz",
+    "Kitap fuarı bu yıl çok kalabalıktı",
+    "Bugünkü maçı kazanırsak şampiyonluk yolu açılır",
+    "Erciyes'te kayak sezonu açıldı, hava harika",
+    "Yeni açılan kafe çok güzel olmuş",
+    "Anneler gününüz kutlu olsun",
+    "Kandiliniz mübarek olsun",
+    "Gazetede belediyeyle ilgili haber çıkmış",
+    "Düğünümüze herkes davetli",
+    "Şehrin tarihi yerlerini gezdik, çok beğendik",
+    "Bu sabahki deprem haberi korkuttu",
+    "Yarın hava yağmurlu olacakmış",
+]
+OOS_DECOR = ["", "", " 😂", " !!!", " #kayseri", " @belediye", " 👍", " ...", " bence", " #gündem", " 👏👏"]
+OOS_PREFIX = ["", "", "", "RT @kullanici: ", "@kullanici ", "@kullanici @kullanici "]
 
 # Request-type cue phrases: the same problem can be an istek, a şikayet, a question...
 TYPE_FRAMES: dict[str, list[str]] = {
@@ -627,7 +892,7 @@ def _variant(text: str, rng: random.Random) -> str:
     return text
 
 
-def _compose(problem: str, rng: random.Random) -> str:
+def _compose(problem: str, rng: random.Random, details: list[str]) -> str:
     place = rng.choice(PLACES)
     duration = rng.choice(DURATIONS)
     closing = rng.choice(CLOSINGS)
@@ -640,6 +905,11 @@ def _compose(problem: str, rng: random.Random) -> str:
         body = f"{duration.capitalize()} {problem}." if duration else f"{problem.capitalize()}."
     else:
         body = f"Merhaba, {place.lower()} {problem}."
+    # Real messages often carry a detail and some general complaint language.
+    if details and rng.random() < 0.5:
+        body += " " + rng.choice(details)
+    if rng.random() < 0.35:
+        body += " " + rng.choice(CONTEXT)
     return " ".join(f"{body} {closing}".split())
 
 
@@ -655,7 +925,9 @@ def topic_examples(rng: random.Random) -> list[tuple[str, str]]:
         attempts = 0
         while len(seen) < PER_TOPIC and attempts < PER_TOPIC * 20:
             attempts += 1
-            text = _variant(_compose(rng.choice(spec["problems"]), rng), rng)
+            extra = TOPIC_EXTRA.get(code, {})
+            problems = spec["problems"] + extra.get("problems", [])
+            text = _variant(_compose(rng.choice(problems), rng, extra.get("details", [])), rng)
             if text not in seen:
                 seen.add(text)
                 rows.append((code, text))
@@ -667,7 +939,10 @@ def topic_examples(rng: random.Random) -> list[tuple[str, str]]:
     attempts = 0
     while len(seen_oos) < PER_TOPIC and attempts < PER_TOPIC * 20:
         attempts += 1
-        text = _variant(rng.choice(pool) + rng.choice(OOS_DECOR), rng)
+        body = rng.choice(pool)
+        if rng.random() < 0.3:
+            body += ". " + rng.choice(pool)
+        text = _variant(rng.choice(OOS_PREFIX) + body + rng.choice(OOS_DECOR), rng)
         if text not in seen_oos:
             seen_oos.add(text)
             rows.append(("out_of_scope", text))

@@ -44,7 +44,7 @@ class Taxonomy:
 
     def is_out_of_scope(self, code: str) -> bool:
         topic = self.topics.get(code)
-        return bool(topic and topic.out_of_scope)
+        return topic.out_of_scope if topic else code == "out_of_scope"
 
     def threshold_for(self, code: str) -> float:
         topic = self.topics.get(code)

@@ -53,6 +53,18 @@ def test_obvious_out_of_scope(clf, text):
     assert r.out_of_scope and r.topic == "out_of_scope"
 
 
+def test_unsure_out_of_scope_is_kept_as_a_request(model_file):
+    # With an out_of_scope bar of 1.0 nothing is dropped: it goes to a person with a department.
+    raw = {
+        "topics": [{"code": c, "name": c} for c in default_taxonomy().topics if c != "out_of_scope"]
+        + [{"code": "out_of_scope", "name": "Kapsam Dışı", "out_of_scope": True, "review_threshold": 1.0}]
+    }
+    strict = Classifier.load(model_path=model_file, taxonomy=parse_taxonomy(raw))
+    r = strict.classify("Günaydın herkese, hayırlı cumalar", locate=False)
+    assert not r.out_of_scope and r.needs_review and r.topic != "out_of_scope"
+    assert "possible_out_of_scope" in r.review_reasons
+
+
 def test_empty_and_gibberish_go_to_review(clf):
     empty = clf.classify("   ", locate=False)
     assert empty.needs_review and "empty_text" in empty.review_reasons and empty.confidence == 0.0
