@@ -76,6 +76,53 @@ def resolve_contact(session: Session, actor: Actor, sender: Sender, channel: str
     return contact
 
 
+def resolve_contacts(session: Session, actor: Actor, senders: list[tuple[Sender, str]]) -> list[Contact | None]:
+    """``resolve_contact`` for a batch: one lookup for every identity, one
+    insert for the new contacts, one for their identities."""
+    from sqlalchemy import insert, tuple_
+
+    idents = [identities_for(sender, channel) for sender, channel in senders]
+    wanted = {pair for pairs in idents for pair in pairs}
+    known: dict[tuple[str, str], int] = {}
+    if wanted:
+        rows = session.exec(
+            select(ContactIdentity.kind, ContactIdentity.value, ContactIdentity.contact_id).where(
+                tuple_(ContactIdentity.kind, ContactIdentity.value).in_(list(wanted))
+            )
+        ).all()
+        known = {(k, v): cid for k, v, cid in rows}
+    loaded = {c.id: c for c in session.exec(select(Contact).where(Contact.id.in_(set(known.values()))))} if known else {}
+    out: list[Contact | None] = []
+    fresh: dict[tuple[str, str], Contact] = {}  # identities of contacts created in this batch
+    new_idents: list[tuple[Contact, str, str]] = []
+    created: list[Contact] = []
+    for (sender, _channel), pairs in zip(senders, idents, strict=True):
+        if not pairs and not sender.name:
+            out.append(None)
+            continue
+        contact = next((fresh[p] for p in pairs if p in fresh), None)
+        if contact is None:
+            cid = next((known[p] for p in pairs if p in known), None)
+            contact = _live(session, loaded[cid]) if cid is not None and cid in loaded else None
+        if contact is None:
+            contact = Contact(name=sender.name, kind=sender.kind or "citizen")
+            created.append(contact)
+        _fill(contact, sender, pairs)
+        for p in pairs:
+            if p not in known and p not in fresh:
+                fresh[p] = contact
+                new_idents.append((contact, *p))
+        out.append(contact)
+    if created:
+        session.add_all(created)
+        session.flush()
+        for c in created:
+            events.record(session, actor, "contact.created", None, contact_id=c.id)
+    if new_idents:
+        session.execute(insert(ContactIdentity), [{"contact_id": c.id, "kind": k, "value": v} for c, k, v in new_idents])
+    return out
+
+
 def _fill(contact: Contact, sender: Sender, idents: list[tuple[str, str]]) -> None:
     values = dict(idents)
     contact.name = contact.name or sender.name

@@ -9,9 +9,13 @@ from sqlmodel import Session
 from hub.auth import Actor
 from hub.models import Event
 
+_PLAIN = (str, int, float, bool, type(None))
+
 
 def jsonable(value: Any) -> Any:
     """JSON columns take only plain types; events carry datetimes and enums."""
+    if isinstance(value, _PLAIN) and not isinstance(value, Enum):
+        return value
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, Enum):

@@ -14,9 +14,14 @@ STAGES = ("received", "forwarded", "answered", "closed")
 
 
 def route_for(session: Session, req: Request) -> dict | None:
-    if req.channel in ANSWERABLE and req.reply_to:
-        return {"via": "channel", "channel": req.channel, "reply_to": req.reply_to}
     contact = session.get(Contact, req.contact_id) if req.contact_id else None
+    return route_for_contact(req.channel, req.reply_to, contact)
+
+
+def route_for_contact(channel: str, reply_to: dict | None, contact: Contact | None) -> dict | None:
+    """The citizen's own channel if it can answer, else SMS, else e-mail, else none."""
+    if channel in ANSWERABLE and reply_to:
+        return {"via": "channel", "channel": channel, "reply_to": reply_to}
     if contact and contact.phone:
         return {"via": "sms", "phone": contact.phone}
     if contact and contact.email:

@@ -120,7 +120,7 @@ def mark_dead(session: Session, row_id: int, error: str, actor: Actor = SYSTEM_W
     row.last_error = error[:2000]
     row.claimed_until = None
     events.record(
-        session, actor, "outbox.gave_up", row.request_id, outbox_id=row.id, kind=row.kind, error=error[:500]
+        session, actor, "outbox.gave_up", row.request_id, outbox_id=row.id, outbox_kind=row.kind, error=error[:500]
     )
     return row
 

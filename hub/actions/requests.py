@@ -53,7 +53,7 @@ for _src in list(TRANSITIONS):
 
 @dataclass
 class NewRequest:
-    """Everything ``create_request`` needs; the pipeline and the API both build one."""
+    """Everything ``hub.actions.create.create_requests`` needs for one new request."""
 
     channel: str
     text: str
@@ -111,95 +111,6 @@ def _set_status(session: Session, actor: Actor, req: Request, new: str, *, reaso
     req.status = new
     req.updated_at = utcnow()
     events.record(session, actor, "request.status", req.id, before=old, after=new, reason=reason)
-
-
-def create_request(session: Session, actor: Actor, new: NewRequest, *, prefix: str) -> tuple[Request, Message]:
-    require(actor, "request.create")
-    if new.request_type and new.request_type not in REQUEST_TYPES:
-        raise ActionError(f"unknown request type {new.request_type!r}", field="request_type")
-    cls = new.classification or {}
-    dec = new.decision or {}
-    loc = new.location or {}
-    status = new.status
-    if status is None:
-        if cls.get("out_of_scope") and dec.get("needs_review", True):
-            status = Status.needs_review
-        elif dec.get("needs_review") or cls.get("needs_review"):
-            status = Status.needs_review
-        elif dec.get("department"):
-            status = Status.triaged
-        else:
-            status = Status.new
-    req = Request(
-        channel=new.channel,
-        external_id=new.external_id,
-        received_at=new.received_at,
-        contact_id=new.contact.id if new.contact else None,
-        subject=new.subject,
-        text=new.text,
-        request_type=new.request_type or cls.get("type"),
-        il=loc.get("il"),
-        ilce=loc.get("ilce"),
-        mahalle=loc.get("mahalle"),
-        address=loc.get("address"),
-        lat=loc.get("lat"),
-        lon=loc.get("lon"),
-        location_source=loc.get("source"),
-        topic=cls.get("topic"),
-        topic_confidence=cls.get("confidence"),
-        classification=events.jsonable(cls),
-        department=dec.get("department"),
-        co_departments=list(dec.get("co_departments") or []),
-        priority=new.priority or dec.get("priority") or "normal",
-        tags=sorted(set(new.tags) | set(dec.get("tags") or [])),
-        status=status,
-        needs_review=status == Status.needs_review,
-        due_at=new.due_at,
-        sla_days=new.sla.get("days"),
-        sla_business_days=bool(new.sla.get("business_days")),
-        sla_policy=new.sla.get("policy"),
-        routing_trace=events.jsonable(dec.get("trace") or {}),
-        rules_version=new.rules_version,
-        reply_to=events.jsonable(new.reply_to),
-        conversation_id=new.conversation_id,
-        parent_id=new.parent_id,
-    )
-    session.add(req)
-    session.flush()
-    req.tracking_code = tracking_code(prefix, new.received_at, req.id)
-    msg = Message(
-        request_id=req.id,
-        direction="in",
-        channel=new.channel,
-        external_id=new.external_id,
-        email_message_id=new.email_message_id,
-        conversation_id=new.conversation_id,
-        subject=new.subject,
-        body=new.text,
-        sender=events.jsonable(new.sender),
-        attachments=events.jsonable(new.attachments),
-        meta=events.jsonable(new.message_meta),
-        author=actor.id,
-        created_at=new.received_at,
-    )
-    session.add(msg)
-    events.record(
-        session, actor, "request.created", req.id,
-        tracking_code=req.tracking_code, channel=req.channel, status=req.status,
-    )  # fmt: skip
-    if cls:
-        events.record(
-            session, actor, "request.classified", req.id,
-            topic=req.topic, confidence=req.topic_confidence, type=req.request_type,
-            mahalle=req.mahalle, ilce=req.ilce, model=cls.get("model_version"),
-        )  # fmt: skip
-    if dec:
-        events.record(
-            session, actor, "request.routed", req.id,
-            department=req.department, rules=dec.get("matched_rules"), fallback=dec.get("fallback"),
-            rules_version=new.rules_version,
-        )  # fmt: skip
-    return req, msg
 
 
 def append_message(

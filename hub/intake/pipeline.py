@@ -22,14 +22,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from connectors.base import RawMessage
-from hub.actions import contacts, notify, outbox
+from hub.actions import contacts
 from hub.actions import requests as req_actions
+from hub.actions.create import create_requests
 from hub.attachments import AttachmentStore
 from hub.auth import SYSTEM_INTAKE
 from hub.db import Database
 from hub.intake.duplicates import DuplicateFinder
 from hub.intake.ports import ClassifierPort, RouterPort
-from hub.models import OPEN_STATUSES, Message, Request
+from hub.models import OPEN_STATUSES, Contact, Message, Request
 from hub.observability import metrics
 
 log = logging.getLogger(__name__)
@@ -76,12 +77,41 @@ class Intake:
         return self.ingest_batch([raw])[0]
 
     def ingest_batch(self, raws: Iterable[RawMessage]) -> list[IntakeResult]:
-        """Ingest many messages in one transaction (imports, polled channels, benchmarks)."""
-        results: list[IntakeResult] = []
+        """Ingest many messages in one transaction (imports, polled channels).
+
+        Messages that cannot belong to an existing request (no thread hints) are
+        opened together through one bulk write; the rest go one by one.
+        """
+        raws = list(raws)
+        results: list[IntakeResult | None] = [None] * len(raws)
         with self.db.session() as session:
-            for raw in raws:
-                results.append(self.ingest_in(session, raw))
-        return results
+            seen = self._seen_many(session, raws)
+            fast: list[int] = []
+            claimed: set[tuple[str, str]] = set()
+            for i, raw in enumerate(raws):
+                key = (raw.channel, raw.external_id)
+                if key in seen:
+                    metrics.intake_duplicate_deliveries.inc(raw.channel)
+                    results[i] = seen[key]
+                elif key not in claimed and not self._has_thread_hints(raw):
+                    claimed.add(key)
+                    fast.append(i)
+            if len(fast) > 1:
+                started = time.perf_counter()
+                try:
+                    with session.begin_nested():
+                        opened = self._open(session, [raws[i] for i in fast])
+                except IntegrityError:
+                    opened = []  # a concurrent writer took some keys: go one by one below
+                for i, result in zip(fast, opened, strict=False):
+                    results[i] = result
+                    metrics.intake_total.inc(raws[i].channel)
+                if opened:
+                    metrics.intake_latency.observe((time.perf_counter() - started) / len(opened))
+            for i, raw in enumerate(raws):
+                if results[i] is None:
+                    results[i] = self.ingest_in(session, raw)
+        return results  # type: ignore[return-value]
 
     def ingest_in(self, session: Session, raw: RawMessage) -> IntakeResult:
         started = time.perf_counter()
@@ -91,9 +121,11 @@ class Intake:
             return existing
         try:
             with session.begin_nested(), session.no_autoflush:
-                result, msg = self._process(session, raw)
-                session.flush()  # one flush per message: ids exist from here on
-                result.message_id = msg.id
+                parent, threaded_by = self._thread(session, raw)
+                if parent is not None:
+                    result = self._append(session, raw, parent, threaded_by)
+                else:
+                    result = self._open(session, [raw])[0]
         except IntegrityError:
             # Another process stored the same message between our check and insert.
             existing = self._seen(session, raw)
@@ -119,6 +151,30 @@ class Intake:
             created=False,
             duplicate_delivery=True,
         )
+
+    def _seen_many(self, session: Session, raws: list[RawMessage]) -> dict[tuple[str, str], IntakeResult]:
+        if len(raws) == 1:
+            hit = self._seen(session, raws[0])
+            return {(raws[0].channel, raws[0].external_id): hit} if hit else {}
+        out: dict[tuple[str, str], IntakeResult] = {}
+        by_channel: dict[str, list[str]] = {}
+        for raw in raws:
+            by_channel.setdefault(raw.channel, []).append(raw.external_id)
+        for channel, ext_ids in by_channel.items():
+            rows = session.exec(
+                select(Message.channel, Message.external_id, Message.id, Message.request_id, Request.tracking_code)
+                .join(Request, Request.id == Message.request_id)
+                .where(Message.channel == channel, Message.external_id.in_(ext_ids))
+            ).all()
+            for ch, ext, mid, rid, code in rows:
+                out[(ch, ext)] = IntakeResult(rid, mid, code, created=False, duplicate_delivery=True)
+        return out
+
+    def _has_thread_hints(self, raw: RawMessage) -> bool:
+        h = raw.thread
+        if h.in_reply_to or h.references or h.tracking_code or h.conversation_id:
+            return True
+        return bool(TRACKING_RE.search(raw.subject or "") or TRACKING_RE.search(raw.text[:2000]))
 
     def _thread(self, session: Session, raw: RawMessage) -> tuple[Request | None, str | None]:
         hints = raw.thread
@@ -148,25 +204,29 @@ class Intake:
                 return req, "conversation"
         return None, None
 
-    def _process(self, session: Session, raw: RawMessage) -> tuple[IntakeResult, Message]:
-        actor = SYSTEM_INTAKE
-        contact = contacts.resolve_contact(session, actor, raw.sender, raw.channel)
-        att_meta = [self.attachments.save(a) for a in raw.attachments]
-        sender = {k: v for k, v in asdict(raw.sender).items() if v}
-        email_mid = raw.metadata.get("message_id") if raw.channel == "email" else None
-        email_mid = email_mid or (raw.external_id if raw.channel == "email" else None)
+    @staticmethod
+    def _sender(raw: RawMessage) -> dict[str, Any]:
+        return {k: v for k, v in asdict(raw.sender).items() if v}
 
-        parent, threaded_by = self._thread(session, raw)
-        if parent is not None:
-            msg = req_actions.append_message(
-                session, actor, parent,
-                channel=raw.channel, external_id=raw.external_id, text=raw.text, subject=raw.subject,
-                sender=sender, attachments=att_meta, email_message_id=email_mid,
-                conversation_id=raw.thread.conversation_id, received_at=raw.received_at,
-                meta=raw.metadata, threaded_by=threaded_by,
-            )  # fmt: skip
-            return IntakeResult(parent.id, msg.id, parent.tracking_code, False, threaded_by=threaded_by), msg
+    @staticmethod
+    def _email_id(raw: RawMessage) -> str | None:
+        if raw.channel != "email":
+            return None
+        return raw.metadata.get("message_id") or raw.external_id
 
+    def _append(self, session: Session, raw: RawMessage, parent: Request, threaded_by: str | None) -> IntakeResult:
+        contacts.resolve_contact(session, SYSTEM_INTAKE, raw.sender, raw.channel)
+        msg = req_actions.append_message(
+            session, SYSTEM_INTAKE, parent,
+            channel=raw.channel, external_id=raw.external_id, text=raw.text, subject=raw.subject,
+            sender=self._sender(raw), attachments=[self.attachments.save(a) for a in raw.attachments],
+            email_message_id=self._email_id(raw), conversation_id=raw.thread.conversation_id,
+            received_at=raw.received_at, meta=raw.metadata, threaded_by=threaded_by,
+        )  # fmt: skip
+        return IntakeResult(parent.id, msg.id, parent.tracking_code, False, threaded_by=threaded_by)
+
+    def _prepare(self, session: Session, raw: RawMessage, contact: Contact | None) -> req_actions.NewRequest:
+        """Classification, location, duplicates and routing for a new request."""
         known = None
         if raw.location and (raw.location.mahalle or raw.location.ilce):
             known = {"mahalle": raw.location.mahalle, "ilce": raw.location.ilce}
@@ -197,35 +257,27 @@ class Intake:
         if cls.get("needs_review"):
             decision["needs_review"] = True
         due_at, sla = self.router.due(routing_input, decision, raw.received_at)
-        new = req_actions.NewRequest(
+        return req_actions.NewRequest(
             channel=raw.channel, text=raw.text, external_id=raw.external_id,
             received_at=raw.received_at.astimezone(UTC), subject=raw.subject,
-            request_type=routing_input["request_type"], contact=contact, sender=sender,
+            request_type=routing_input["request_type"], contact=contact, sender=self._sender(raw),
             location=location, classification=cls, decision=decision, due_at=due_at, sla=sla,
             rules_version=self.router.version, reply_to=raw.reply_to,
-            conversation_id=raw.thread.conversation_id, email_message_id=email_mid,
-            attachments=att_meta, message_meta=raw.metadata,
+            conversation_id=raw.thread.conversation_id, email_message_id=self._email_id(raw),
+            attachments=[self.attachments.save(a) for a in raw.attachments], message_meta=raw.metadata,
         )  # fmt: skip
-        req, msg = req_actions.create_request(session, actor, new, prefix=self.prefix)
-        if decision.get("notify_citizen", True):
-            notify.notify(session, req, "received", fresh=True)
-        if decision.get("auto_reply"):
-            outbox.enqueue(
-                session, kind="reply", request_id=req.id, idempotency_key=f"autoreply:{req.id}",
-                payload={"channel": req.channel, "reply_to": req.reply_to, "auto": True,
-                         "text": _render(decision["auto_reply"], req)}, fresh=True,
-            )  # fmt: skip
-        if req.department and not req.needs_review and decision.get("auto_forward", True):
-            req_actions.forward(
-                session, actor, req, req.department,
-                co_departments=list(decision.get("co_departments") or []), base_url=self.base_url,
-            )  # fmt: skip
-            notify.notify(session, req, "forwarded", fresh=True)
-        return IntakeResult(req.id, None, req.tracking_code, True), msg
+
+    def _open(self, session: Session, raws: list[RawMessage]) -> list[IntakeResult]:
+        people = contacts.resolve_contacts(session, SYSTEM_INTAKE, [(r.sender, r.channel) for r in raws])
+        news = [self._prepare(session, raw, contact) for raw, contact in zip(raws, people, strict=True)]
+        created = create_requests(
+            session, SYSTEM_INTAKE, news, prefix=self.prefix, base_url=self.base_url, render_reply=_render,
+        )  # fmt: skip
+        return [IntakeResult(c.request_id, c.message_id, c.tracking_code, True) for c in created]
 
 
-def _render(template: str, req: Request) -> str:
+def _render(template: str, code: str) -> str:
     # Rules render their own placeholders; the tracking code is known only now.
-    return template.replace("{tracking_code}", req.tracking_code or "")
+    return template.replace("{tracking_code}", code)
 
 

@@ -1,0 +1,183 @@
+"""Creating requests, in batches.
+
+The intake pipeline opens every new request through ``create_requests``: one
+multi-row INSERT per table for the whole batch (requests, messages, events,
+outbox), which is what lets a polled channel or an import of thousands of rows
+go at database speed. A single request is a batch of one.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import insert, update
+from sqlmodel import Session, select
+
+from hub.actions import notify
+from hub.actions.errors import ActionError
+from hub.actions.events import jsonable
+from hub.actions.requests import NewRequest, tracking_code
+from hub.auth import Actor, require
+from hub.models import REQUEST_TYPES, Contact, Department, Event, Message, Outbox, Request, Status, utcnow
+
+
+@dataclass(slots=True)
+class Created:
+    request_id: int
+    message_id: int
+    tracking_code: str
+
+
+def initial_status(new: NewRequest) -> str:
+    cls, dec = new.classification or {}, new.decision or {}
+    if new.status is not None:
+        return new.status
+    if cls.get("out_of_scope") and dec.get("needs_review", True):
+        return Status.needs_review
+    if dec.get("needs_review") or cls.get("needs_review"):
+        return Status.needs_review
+    if dec.get("department"):
+        return Status.triaged
+    return Status.new
+
+
+def request_row(new: NewRequest, status: str) -> dict[str, Any]:
+    cls, dec, loc = new.classification or {}, new.decision or {}, new.location or {}
+    now = utcnow()
+    return {
+        "channel": new.channel, "external_id": new.external_id, "received_at": new.received_at,
+        "created_at": now, "updated_at": now, "contact_id": new.contact.id if new.contact else None,
+        "subject": new.subject, "text": new.text, "request_type": new.request_type or cls.get("type"),
+        "il": loc.get("il"), "ilce": loc.get("ilce"), "mahalle": loc.get("mahalle"), "address": loc.get("address"),
+        "lat": loc.get("lat"), "lon": loc.get("lon"), "location_source": loc.get("source"),
+        "topic": cls.get("topic"), "topic_confidence": cls.get("confidence"), "classification": jsonable(cls),
+        "department": dec.get("department"), "co_departments": list(dec.get("co_departments") or []),
+        "priority": new.priority or dec.get("priority") or "normal",
+        "tags": sorted(set(new.tags) | set(dec.get("tags") or [])), "status": status,
+        "needs_review": status == Status.needs_review, "due_at": new.due_at,
+        "sla_days": new.sla.get("days"), "sla_business_days": bool(new.sla.get("business_days")),
+        "sla_policy": new.sla.get("policy"), "sla_paused_seconds": 0.0,
+        # The engine's trace is plain JSON already; walking it again costs more than the rest.
+        "routing_trace": dec.get("trace") or {}, "rules_version": new.rules_version,
+        "reply_to": jsonable(new.reply_to), "conversation_id": new.conversation_id, "parent_id": new.parent_id,
+    }  # fmt: skip
+
+
+def message_row(request_id: int, new: NewRequest, actor: Actor) -> dict[str, Any]:
+    return {
+        "request_id": request_id, "direction": "in", "channel": new.channel, "external_id": new.external_id,
+        "email_message_id": new.email_message_id, "conversation_id": new.conversation_id,
+        "subject": new.subject, "body": new.text, "sender": jsonable(new.sender),
+        "attachments": jsonable(new.attachments), "meta": jsonable(new.message_meta), "author": actor.id,
+        "created_at": new.received_at,
+    }  # fmt: skip
+
+
+def event_row(actor: Actor, kind: str, request_id: int | None, now: Any, **data: Any) -> dict[str, Any]:
+    return {"request_id": request_id, "actor": actor.id, "kind": kind, "data": jsonable(data), "created_at": now}
+
+
+def outbox_row(kind: str, key: str, payload: dict[str, Any], request_id: int | None, now: Any) -> dict[str, Any]:
+    return {
+        "kind": kind, "idempotency_key": key, "payload": jsonable(payload), "request_id": request_id,
+        "status": "pending", "attempts": 0, "next_attempt_at": now, "created_at": now, "result": {},
+    }  # fmt: skip
+
+
+def forward_rows(
+    departments: dict[str, Department], request_id: int, department: str, co_departments: list[str],
+    *, note: str | None, base_url: str, now: Any,
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """Outbox rows for forwarding to ``department`` and informing co-departments.
+
+    Each forward gets its own generation so a re-forward is a new delivery,
+    while retries of the same one share the key.
+    """
+    generation = uuid.uuid4().hex[:12]
+    rows, keys = [], []
+    for role, code in [("gereği için", department)] + [("bilgi için", c) for c in co_departments]:
+        dept = departments.get(code)
+        for i, target in enumerate((dept.targets if dept else None) or []):
+            if target.get("queue_only"):
+                continue
+            key = f"fwd:{request_id}:{code}:{i}:{generation}"
+            payload = {"department": code, "target": target, "role": role, "note": note, "base_url": base_url}
+            rows.append(outbox_row("forward", key, payload, request_id, now))
+            keys.append(key)
+    return rows, keys
+
+
+def create_requests(
+    session: Session,
+    actor: Actor,
+    news: list[NewRequest],
+    *,
+    prefix: str,
+    base_url: str = "",
+    render_reply: Any = None,
+) -> list[Created]:
+    """Open a request for each NewRequest, with its first message, its events and
+    its outbox rows (received notice, auto-reply, forwarding), in bulk."""
+    require(actor, "request.create")
+    if not news:
+        return []
+    for new in news:
+        if new.request_type and new.request_type not in REQUEST_TYPES:
+            raise ActionError(f"unknown request type {new.request_type!r}", field="request_type")
+    now = utcnow()
+    statuses = [initial_status(n) for n in news]
+    ids = list(session.scalars(
+        insert(Request).returning(Request.id, sort_by_parameter_order=True),
+        [request_row(n, st) for n, st in zip(news, statuses, strict=True)],
+    ))  # fmt: skip
+    codes = [tracking_code(prefix, n.received_at, rid) for n, rid in zip(news, ids, strict=True)]
+    msg_ids = list(session.scalars(
+        insert(Message).returning(Message.id, sort_by_parameter_order=True),
+        [message_row(rid, n, actor) for n, rid in zip(news, ids, strict=True)],
+    ))  # fmt: skip
+    departments = {d.code: d for d in session.exec(select(Department).where(Department.active == True))}  # noqa: E712
+    code_updates, ev, ob = [], [], []
+    for new, rid, code, status in zip(news, ids, codes, statuses, strict=True):
+        cls, dec = new.classification or {}, new.decision or {}
+        final = status
+        ev.append(event_row(actor, "request.created", rid, now, tracking_code=code, channel=new.channel, status=status))
+        if cls:
+            ev.append(event_row(actor, "request.classified", rid, now, topic=cls.get("topic"),
+                                confidence=cls.get("confidence"), type=new.request_type or cls.get("type"),
+                                mahalle=(new.location or {}).get("mahalle"), ilce=(new.location or {}).get("ilce"),
+                                model=cls.get("model_version")))  # fmt: skip
+        if dec:
+            ev.append(event_row(actor, "request.routed", rid, now, department=dec.get("department"),
+                                rules=dec.get("matched_rules"), fallback=dec.get("fallback"),
+                                rules_version=new.rules_version))  # fmt: skip
+        route = notify.route_for_contact(new.channel, new.reply_to, new.contact)
+        if route and dec.get("notify_citizen", True):
+            ob.append(outbox_row("notify", f"notify:{rid}:received", {"stage": "received", "route": route}, rid, now))
+        if dec.get("auto_reply"):
+            text = render_reply(dec["auto_reply"], code) if render_reply else dec["auto_reply"]
+            ob.append(outbox_row("reply", f"autoreply:{rid}", {"channel": new.channel, "reply_to": jsonable(new.reply_to),
+                                                                  "auto": True, "text": text}, rid, now))  # fmt: skip
+        department = dec.get("department")
+        if status == Status.triaged and department and dec.get("auto_forward", True) and department in departments:
+            co = [c for c in dec.get("co_departments") or [] if c in departments]
+            rows, keys = forward_rows(departments, rid, department, co, note=None, base_url=base_url, now=now)
+            ob.extend(rows)
+            final = Status.forwarded
+            ev.append(event_row(actor, "request.status", rid, now, before=status, after=final, reason=None))
+            ev.append(event_row(actor, "request.forwarded", rid, now, before={"department": department},
+                                department=department, co_departments=co, note=None, outbox=keys))  # fmt: skip
+            if route:
+                ob.append(outbox_row("notify", f"notify:{rid}:forwarded", {"stage": "forwarded", "route": route}, rid, now))
+        code_updates.append({"id": rid, "tracking_code": code, "status": final})
+    session.execute(update(Request), code_updates)
+    if ev:
+        session.execute(insert(Event), ev)
+    if ob:
+        session.execute(insert(Outbox), ob)
+    return [Created(rid, mid, code) for rid, mid, code in zip(ids, msg_ids, codes, strict=True)]
+
+
+def contact_of(session: Session, contact_id: int | None) -> Contact | None:
+    return session.get(Contact, contact_id) if contact_id else None
