@@ -170,3 +170,9 @@ class BrokenService(LoopbackServer):
         return web.json_response(
             {"ok": False, "error_code": 500, "description": "Internal Server Error"}, status=500
         )
+
+
+def hub_log_text(caplog: Any) -> str:
+    """Everything the hub logged. aiohttp's access log is left out: the test server writes one,
+    the hub's own server runs with ``access_log=None`` (hub/cli.py)."""
+    return "\n".join(r.getMessage() for r in caplog.records if r.name != "aiohttp.access")

@@ -18,6 +18,7 @@ from tests.e2e_support import (
     api,
     connector_health,
     detail,
+    hub_log_text,
     quarantine_count,
     request_count,
     wait_for,
@@ -146,7 +147,8 @@ async def _post_meta(client, payload: dict, secret: str = APP_SECRET):  # noqa: 
     )
 
 
-async def test_whatsapp_signed_webhook_becomes_a_request_answered_on_whatsapp(client, graph) -> None:  # noqa: ANN001
+async def test_whatsapp_signed_webhook_becomes_a_request_answered_on_whatsapp(client, graph, caplog) -> None:  # noqa: ANN001
+    caplog.set_level("DEBUG")
     hub = client.server.app["hub"]
     payload = whatsapp_payload(
         [{"id": "wamid.IN1", "type": "text",
@@ -179,6 +181,7 @@ async def test_whatsapp_signed_webhook_becomes_a_request_answered_on_whatsapp(cl
     assert any(req["tracking_code"] in b["text"]["body"] for b in bodies), (
         "the acknowledgement names the code"
     )
+    assert "1112233" not in hub_log_text(caplog), "the WhatsApp number is never logged"
 
 
 async def test_facebook_message_is_answered_through_the_send_api(client, graph) -> None:  # noqa: ANN001

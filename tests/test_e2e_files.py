@@ -20,6 +20,7 @@ from tests.e2e_support import (
     detail,
     drop_file,
     events_of,
+    hub_log_text,
     request_count,
     wait_for,
     wait_outbox_settled,
@@ -151,8 +152,9 @@ async def test_mbs_request_takes_the_muhtars_mahalle_and_answer_goes_to_the_mbs_
 
 
 async def test_phone_request_shows_in_caller_history_and_its_answer_is_a_callback_with_sms(
-    client, hub, sms
+    client, hub, sms, caplog
 ) -> None:  # noqa: ANN001
+    caplog.set_level("DEBUG")
     body = {
         "text": "Talas Mevlana Mahallesi Gül sokakta yol çökmüş, asfalt bozuk.",
         "channel": "phone",
@@ -183,6 +185,9 @@ async def test_phone_request_shows_in_caller_history_and_its_answer_is_a_callbac
     assert all(code in t for t in texts)
     assert len(texts) == 3
     assert any("yanıt" in t.lower() for t in texts)
+    assert "7654321" not in hub_log_text(caplog) and "765 43 21" not in hub_log_text(caplog), (
+        "phone numbers are never logged"
+    )
 
 
 def _at_least(items: list, n: int) -> list | None:
@@ -216,7 +221,10 @@ CALLLOG = (
 )
 
 
-async def test_call_log_drop_becomes_requests_only_for_calls_with_a_request(client, hub, folders) -> None:  # noqa: ANN001
+async def test_call_log_drop_becomes_requests_only_for_calls_with_a_request(
+    client, hub, folders, caplog
+) -> None:  # noqa: ANN001
+    caplog.set_level("DEBUG")
     path = drop_file(folders["calllog"], "alo153_20261122.csv", CALLLOG.encode("utf-8"))
     reqs = await wait_requests(client, "phone", 2)
     await wait_for(lambda: gone(path), "the call log to leave the folder")
@@ -232,3 +240,5 @@ async def test_call_log_drop_becomes_requests_only_for_calls_with_a_request(clie
     drop_file(folders["calllog"], "alo153_20261122.csv", CALLLOG.encode("utf-8"))
     await wait_for(lambda: gone(folders["calllog"] / "alo153_20261122.csv"), "the re-dropped log")
     assert request_count(hub) == 2
+    for digits in ("7654321", "765 43 21", "9998877", "999 88 77"):
+        assert digits not in hub_log_text(caplog), "callers' numbers are never logged"
