@@ -117,6 +117,7 @@ def create_requests(
     prefix: str,
     base_url: str = "",
     render_reply: Any = None,
+    departments: dict[str, Department] | None = None,
 ) -> list[Created]:
     """Open a request for each NewRequest, with its first message, its events and
     its outbox rows (received notice, auto-reply, forwarding), in bulk."""
@@ -137,7 +138,8 @@ def create_requests(
         insert(Message).returning(Message.id, sort_by_parameter_order=True),
         [message_row(rid, n, actor) for n, rid in zip(news, ids, strict=True)],
     ))  # fmt: skip
-    departments = {d.code: d for d in session.exec(select(Department).where(Department.active == True))}  # noqa: E712
+    if departments is None:
+        departments = {d.code: d for d in session.exec(select(Department).where(Department.active == True))}  # noqa: E712
     code_updates, ev, ob = [], [], []
     for new, rid, code, status in zip(news, ids, codes, statuses, strict=True):
         cls, dec = new.classification or {}, new.decision or {}

@@ -14,6 +14,7 @@ import logging
 import re
 import time
 from collections.abc import Iterable
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass
 from datetime import UTC
 from typing import Any
@@ -30,7 +31,7 @@ from hub.auth import SYSTEM_INTAKE
 from hub.db import Database
 from hub.intake.duplicates import DuplicateFinder
 from hub.intake.ports import ClassifierPort, RouterPort
-from hub.models import OPEN_STATUSES, Contact, Message, Request
+from hub.models import OPEN_STATUSES, Contact, Department, Message, Request
 from hub.observability import metrics
 
 log = logging.getLogger(__name__)
@@ -71,10 +72,21 @@ class Intake:
         self.il = il
         self.duplicates = duplicates
         self.base_url = base_url
+        self._dept_cache: tuple[str | None, dict[str, Department]] | None = None
 
     # -- entry points ------------------------------------------------------------
     def ingest(self, raw: RawMessage) -> IntakeResult:
-        return self.ingest_batch([raw])[0]
+        """One message in its own transaction (the API, webhooks)."""
+        try:
+            with self.db.session() as session:
+                return self.ingest_in(session, raw, savepoint=False)
+        except IntegrityError:
+            # Another process stored the same message between our check and insert.
+            with self.db.reader() as session:
+                existing = self._seen(session, raw)
+            if existing is None:
+                raise
+            return existing
 
     def ingest_batch(self, raws: Iterable[RawMessage]) -> list[IntakeResult]:
         """Ingest many messages in one transaction (imports, polled channels).
@@ -113,21 +125,24 @@ class Intake:
                     results[i] = self.ingest_in(session, raw)
         return results  # type: ignore[return-value]
 
-    def ingest_in(self, session: Session, raw: RawMessage) -> IntakeResult:
+    def ingest_in(self, session: Session, raw: RawMessage, *, savepoint: bool = True) -> IntakeResult:
+        """One message inside the caller's transaction. With ``savepoint`` a
+        clash with a concurrent writer is absorbed here; without, it propagates."""
         started = time.perf_counter()
         existing = self._seen(session, raw)
         if existing is not None:
             metrics.intake_duplicate_deliveries.inc(raw.channel)
             return existing
         try:
-            with session.begin_nested(), session.no_autoflush:
+            with session.begin_nested() if savepoint else nullcontext(), session.no_autoflush:
                 parent, threaded_by = self._thread(session, raw)
                 if parent is not None:
                     result = self._append(session, raw, parent, threaded_by)
                 else:
                     result = self._open(session, [raw])[0]
         except IntegrityError:
-            # Another process stored the same message between our check and insert.
+            if not savepoint:
+                raise
             existing = self._seen(session, raw)
             if existing is None:
                 raise
@@ -135,6 +150,14 @@ class Intake:
         metrics.intake_total.inc(raw.channel)
         metrics.intake_latency.observe(time.perf_counter() - started)
         return result
+
+    def _departments(self, session: Session) -> dict[str, Department]:
+        """Departments change only when rules are activated: cache per rules version."""
+        version = self.router.version
+        if self._dept_cache is None or self._dept_cache[0] != version:
+            rows = session.exec(select(Department).where(Department.active == True)).all()  # noqa: E712
+            self._dept_cache = (version, {d.code: d for d in rows})
+        return self._dept_cache[1]
 
     # -- steps ---------------------------------------------------------------------
     def _seen(self, session: Session, raw: RawMessage) -> IntakeResult | None:
@@ -272,6 +295,7 @@ class Intake:
         news = [self._prepare(session, raw, contact) for raw, contact in zip(raws, people, strict=True)]
         created = create_requests(
             session, SYSTEM_INTAKE, news, prefix=self.prefix, base_url=self.base_url, render_reply=_render,
+            departments=self._departments(session),
         )  # fmt: skip
         return [IntakeResult(c.request_id, c.message_id, c.tracking_code, True) for c in created]
 
