@@ -283,3 +283,27 @@ async def test_meta_webhook_verification_handshake(client) -> None:  # noqa: ANN
         "/webhooks/meta", params={"hub.mode": "subscribe", "hub.verify_token": "guess", "hub.challenge": "1"}
     )
     assert wrong.status == 403
+
+
+async def test_instagram_direct_message_is_answered_with_the_page_token(client, hub, graph) -> None:  # noqa: ANN001
+    payload = messaging_payload(
+        "instagram",
+        [
+            {
+                "sender": {"id": "IGSID-9"},
+                "message": {
+                    "mid": "ig_IN1",
+                    "text": "30 numaralı otobüs seferleri çok seyrek, duraklarda yarım saat bekliyoruz.",
+                },
+            }
+        ],
+        page_id="IG_ACCOUNT",
+    )
+    assert (await _post_meta(client, payload)).status == 200
+    [req] = await wait_requests(client, "instagram")
+    assert req["department"] == "ulasim-as"
+    text = "Sefer sıklığı artırıldı."
+    await answer(client, req["id"], text)
+    await wait_outbox_settled(hub, req["id"], "reply", n=2)
+    [sent] = [s for s in graph.sent if s["body"].get("message", {}).get("text") == text]
+    assert sent["body"]["recipient"] == {"id": "IGSID-9"} and sent["token"] == "page-token"

@@ -8,8 +8,10 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 
 import pytest
+from aiohttp.test_utils import TestClient, TestServer
 
 from tests import email_fixtures
+from tests.conftest import ADMIN_KEY
 from tests.e2e_support import (
     answer,
     api,
@@ -29,6 +31,7 @@ smtp_server = email_fixtures.smtp_server
 OUR_DOMAIN = "kayseri.bel.tr"
 INTAKE = f"talep@{OUR_DOMAIN}"
 CITIZEN = "ayse.yilmaz@example.com"
+PHOTO = b"\xff\xd8\xff\xe0" + b"JFIF-test-photo" * 20
 PARK_TEXT = "Kocasinan Mimarsinan Mahallesi'ndeki parkta çocuk salıncağı kırık, çocuklar yaralanabilir."
 
 
@@ -59,10 +62,16 @@ def mails_to(smtp_server, address: str) -> list[EmailMessage]:  # noqa: ANN001
     return [r.message for r in smtp_server.received if address in r.rcpt_tos]
 
 
+def text_of(msg: EmailMessage) -> str:
+    body = msg.get_body(("plain",))
+    return body.get_content() if body is not None else ""
+
+
 async def test_mail_in_answer_out_threaded_and_citizen_reply_joins_the_request(
     client, hub, mailbox, smtp_server
 ) -> None:  # noqa: ANN001
     first = citizen_mail(PARK_TEXT, "Parktaki salıncak")
+    first.add_attachment(PHOTO, maintype="image", subtype="jpeg", filename="salincak.jpg")
     mailbox.deliver(first.as_bytes())
 
     [req] = await wait_requests(client, "email")
@@ -73,15 +82,22 @@ async def test_mail_in_answer_out_threaded_and_citizen_reply_joins_the_request(
 
     # The acknowledgement reaches the citizen with the tracking code, threaded under their mail.
     acks = await wait_for(
-        lambda: [m for m in mails_to(smtp_server, CITIZEN) if code in str(m["Subject"]) + m.get_content()],
+        lambda: [m for m in mails_to(smtp_server, CITIZEN) if code in str(m["Subject"]) + text_of(m)],
         "the acknowledgement mail",
     )
     assert acks[0]["In-Reply-To"] == first["Message-ID"]
 
+    # The department gets the request by e-mail, with the photo the citizen attached.
+    [fwd] = await wait_for(
+        lambda: mails_to(smtp_server, "park-bahceler@example.invalid"), "the department's mail"
+    )
+    assert code in str(fwd["Subject"]) + text_of(fwd)
+    assert [a.get_filename() for a in fwd.iter_attachments()] == ["salincak.jpg"]
+
     text = "Salıncak bugün ekiplerimizce onarıldı. İlginiz için teşekkür ederiz."
     await answer(client, req["id"], text, outcome="olumlu")
     await wait_outbox_settled(hub, req["id"], "reply", n=2)
-    [reply] = [m for m in mails_to(smtp_server, CITIZEN) if text in m.get_content()]
+    [reply] = [m for m in mails_to(smtp_server, CITIZEN) if text in text_of(m)]
     assert code in str(reply["Subject"]) and "Parktaki salıncak" in str(reply["Subject"])
     assert reply["In-Reply-To"] == first["Message-ID"]
     assert first["Message-ID"] in str(reply["References"])
@@ -114,7 +130,7 @@ async def test_reply_quoting_only_our_answer_threads_by_its_message_id(
     text = "Ekiplerimiz yarın sabah parkta olacak."
     await answer(client, req["id"], text)
     await wait_outbox_settled(hub, req["id"], "reply", n=2)
-    [reply] = [m for m in mails_to(smtp_server, CITIZEN) if text in m.get_content()]
+    [reply] = [m for m in mails_to(smtp_server, CITIZEN) if text in text_of(m)]
 
     follow = citizen_mail("Saat kaçta gelirler?", "Soru", In_Reply_To=reply["Message-ID"])
     mailbox.deliver(follow.as_bytes())
@@ -188,3 +204,31 @@ async def test_wrong_imap_password_shows_in_health_while_other_channels_work(cli
 
     assert await wait_for(files_ok, "the file connectors to report success")
     assert (await connector_health(client))["email"]["healthy"] is False
+
+
+async def test_a_restarted_hub_takes_no_mail_twice(client, hub, settings, mailbox) -> None:  # noqa: ANN001
+    mailbox.deliver(citizen_mail(PARK_TEXT, "Salıncak").as_bytes())
+    await wait_requests(client, "email")
+    await client.close()  # the hub stops: workers and connectors end
+
+    from hub.context import Hub
+
+    again = Hub(settings)
+    server = TestServer(again.app(), host="127.0.0.1")
+    restarted = TestClient(server, headers={"Authorization": f"Bearer {ADMIN_KEY}"})
+    await restarted.start_server()
+    try:
+        before = (await connector_health(restarted))["email"]["last_success_at"]
+
+        async def polled_again() -> bool:
+            return (await connector_health(restarted))["email"]["last_success_at"] != before
+
+        await wait_for(polled_again, "the restarted hub to poll the mailbox")
+        mailbox.deliver(
+            citizen_mail("Melikgazi Gesi Fatih Mahallesinde yaralı bir sokak köpeği var.", "Köpek").as_bytes()
+        )
+        reqs = await wait_requests(restarted, "email", 2)
+        assert len(reqs) == 2 and request_count(again, "email") == 2
+    finally:
+        await restarted.close()
+        again.db.dispose()
