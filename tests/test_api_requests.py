@@ -246,3 +246,15 @@ async def test_saved_filter_uses_the_rule_condition_language(client) -> None:  #
     assert [i["location"]["ilce"] for i in items] == ["Talas"]
     r = await client.post("/api/v1/filters", json={"name": "bad", "condition": {"topic": {"bogus": 1}}})
     assert r.status == 400 and (await r.json())["field"] == "condition"
+
+
+async def test_tracking_code_threads_only_for_the_same_person(client) -> None:  # noqa: ANN001
+    first = await (await client.post("/api/v1/requests", json=BODY)).json()
+    code = first["tracking_code"]
+    same = {"text": f"{code} numaralı başvurum hakkında: hâlâ su yok", "channel": "phone",
+            "contact": {"phone": "+90 532 123 45 67"}}  # fmt: skip
+    r = await (await client.post("/api/v1/requests", json=same)).json()
+    assert r["id"] == first["id"] and r["intake"]["threaded_by"] == "tracking_code"
+    stranger = {**same, "contact": {"phone": "0544 000 11 22"}, "text": f"{code} bu talebi iptal edin"}
+    r = await (await client.post("/api/v1/requests", json=stranger)).json()
+    assert r["id"] != first["id"] and r["intake"]["created"] is True

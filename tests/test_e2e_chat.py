@@ -252,11 +252,6 @@ async def test_telegram_down_shows_in_health_while_x_keeps_working(client, hub, 
     assert health["telegram"]["healthy"] is False
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="hub/actions/outbox.py mark_dead passes kind= twice to events.record (TypeError), so a "
-    "permanently failed row stays 'sending' instead of 'dead'; remove this mark once fixed",
-)
 async def test_answer_to_a_chat_that_blocked_the_bot_is_marked_undeliverable(client, hub, telegram) -> None:  # noqa: ANN001
     telegram.push_text(7001, "Mahallemizde çöpler üç gündür toplanmıyor, koku dayanılmaz.")
     [req] = await wait_requests(client, "telegram")

@@ -31,7 +31,7 @@ from hub.auth import SYSTEM_INTAKE
 from hub.db import Database
 from hub.intake.duplicates import DuplicateFinder
 from hub.intake.ports import ClassifierPort, RouterPort
-from hub.models import OPEN_STATUSES, Contact, Department, Message, Request
+from hub.models import OPEN_STATUSES, Contact, ContactIdentity, Department, Message, Request
 from hub.observability import metrics
 
 log = logging.getLogger(__name__)
@@ -199,6 +199,27 @@ class Intake:
             return True
         return bool(TRACKING_RE.search(raw.subject or "") or TRACKING_RE.search(raw.text[:2000]))
 
+    def _may_follow_up(self, session: Session, raw: RawMessage, req: Request) -> bool:
+        """Tracking codes are sequential and guessable, so a code alone must not let
+        a stranger write into someone's request: it threads when the sender is the
+        request's own contact, or by e-mail (a department answering a forward)."""
+        if raw.channel == "email" or raw.thread.tracking_code:
+            return True
+        if req.contact_id is None:
+            return False
+        mine = contacts.identities_for(raw.sender, raw.channel)
+        if not mine:
+            return False
+        from sqlalchemy import tuple_
+
+        hit = session.exec(
+            select(ContactIdentity.id).where(
+                ContactIdentity.contact_id == req.contact_id,
+                tuple_(ContactIdentity.kind, ContactIdentity.value).in_(mine),
+            )
+        ).first()
+        return hit is not None
+
     def _thread(self, session: Session, raw: RawMessage) -> tuple[Request | None, str | None]:
         hints = raw.thread
         ids = [i for i in [hints.in_reply_to, *hints.references] if i]
@@ -211,7 +232,7 @@ class Intake:
         for code in codes:
             if code and code.upper().startswith(self.prefix + "-"):
                 req = req_actions.by_code(session, code)
-                if req is not None:
+                if req is not None and self._may_follow_up(session, raw, req):
                     return req, "tracking_code"
         if hints.conversation_id:
             req = session.exec(
