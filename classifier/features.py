@@ -179,12 +179,12 @@ class TextFeaturizer:
         if not arrs:
             return np.zeros(0, np.int32), np.zeros(0, np.float32)
         idx, counts = np.unique(np.concatenate(arrs), return_counts=True)
-        vals = (1.0 + np.log(counts)).astype(np.float32) * self.idf[idx]
-        is_word = idx >= len(self.char_vocab)
-        for mask in (is_word, ~is_word):
-            norm = float(np.sqrt(np.dot(vals[mask], vals[mask])))
+        vals = (1.0 + np.log(counts.astype(np.float32))) * self.idf[idx]
+        split = int(np.searchsorted(idx, len(self.char_vocab)))  # idx is sorted: chars, then words
+        for block in (vals[:split], vals[split:]):
+            norm = float(np.sqrt(np.dot(block, block)))
             if norm > 0:
-                vals[mask] /= norm
+                block /= norm
         return idx, vals
 
     def fit_transform(self, texts: Sequence[str]) -> sp.csr_matrix:

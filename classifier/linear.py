@@ -80,7 +80,7 @@ class CalibratedLinear:
 
     def predict_proba_row(self, idx: np.ndarray, vals: np.ndarray) -> np.ndarray:
         """One text given as (feature indices, weights): no sparse-matrix overhead."""
-        scores = (vals.astype(np.float64) @ self.WT[idx]) + self.bias
+        scores = (vals.astype(np.float32) @ self.WT[idx]).astype(np.float64) + self.bias
         return self._proba(scores[None, :])
 
     def _proba(self, scores: np.ndarray) -> np.ndarray:

@@ -43,9 +43,10 @@ def registry_dir(base_registry, tmp_path):
 def test_worse_model_is_not_activated(registry_dir):
     reg = ModelRegistry(registry_dir)
     good = reg.active_version()
-    # Corrections that relabel water and lighting problems as parks: a poisoned batch.
-    poison = [("park-bahce", f"{w} su yok sular kesik lamba yanmıyor") for w in range(150)]
-    poison += [("park-bahce", f"sokak lambası yanmıyor sular kesildi {w}") for w in range(150)]
+    # A poisoned batch of "corrections": the check set's own kind of messages, all relabelled parks.
+    poison = [
+        ("park-bahce", f"{text} {n}") for label, text in CHECK if label != "park-bahce" for n in range(60)
+    ]
     res = train_with_gate(None, poison, registry_dir, holdout=CHECK)
     assert not res.activated, res.reason
     assert res.new_metrics["macro_f1"] < res.old_metrics["macro_f1"]
