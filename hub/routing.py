@@ -141,12 +141,27 @@ class RulesRuntime:
             return False
         return True
 
+    def follow_database(self) -> bool:
+        """Pick up a version another hub process activated (API or file) from the database."""
+        stored = rules_actions.active_version(self.hub.db)
+        if stored is None or stored.digest == self.ruleset.digest:
+            return False
+        with self._lock:
+            try:
+                self.ruleset = RuleSet.from_yaml_text(stored.text, source=f"version {stored.id}", **known_vocab())
+            except RulesError as exc:
+                self.last_error = _fmt(exc)
+                return False
+        log.info("routing rules %s picked up from the database (activated by %s)", self.version, stored.author)
+        return True
+
     async def watch(self) -> None:
         interval = self.hub.settings.rules_watch_seconds
         while True:
             await asyncio.sleep(interval)
             try:
                 await asyncio.to_thread(self.reload_file)
+                await asyncio.to_thread(self.follow_database)
             except Exception:
                 log.exception("rules watcher failed; will retry")
 

@@ -93,3 +93,16 @@ def test_default_rules_route_roads_by_rural_or_central(hub) -> None:  # noqa: AN
     assert central["department"] == "fen-isleri"
     assert rural["department"] == "kirsal-hizmetler"
     assert rural["trace"] and central["matched_rules"]
+
+
+def test_second_process_follows_rules_activated_elsewhere(settings_factory) -> None:  # noqa: ANN001
+    """Two hub processes on one database: an activation in one reaches the other."""
+    from hub.context import Hub
+
+    a = Hub(settings_factory())
+    b = Hub(settings_factory())
+    assert a.rules.version == b.rules.version
+    a.rules.activate_text(RULES.replace("department: kaski\n", "department: fen-isleri\n"))
+    assert b.rules.follow_database() is True
+    assert b.rules.version == a.rules.version
+    assert b.rules.follow_database() is False

@@ -72,6 +72,32 @@ async def get_contact(request: web.Request) -> web.Response:
     return web.json_response(await hub.db.run(work))
 
 
+@routes.post("/api/v1/contacts/{id}/merge")
+async def merge_contact(request: web.Request) -> web.Response:
+    """Fold this contact into another (the same citizen reached us twice)."""
+    from hub.actions import contacts as contact_actions
+    from hub.api.errors import read_json
+    from hub.api.schemas import MergeContactIn
+
+    actor = actor_of(request)
+    require(actor, "contact.merge")
+    data = MergeContactIn.model_validate(await read_json(request))
+    hub = request.app["hub"]
+    try:
+        source = int(request.match_info["id"])
+    except ValueError:
+        raise NotFound("contact not found") from None
+
+    def work() -> dict:
+        with hub.db.session() as session:
+            target = contact_actions.merge_contacts(session, actor, source, data.into)
+            target_id = target.id
+        with hub.db.reader() as session:
+            return _history(session, session.get(Contact, target_id))
+
+    return web.json_response(await hub.db.run(work))
+
+
 @routes.get("/api/v1/departments")
 async def departments(request: web.Request) -> web.Response:
     require(actor_of(request), "request.read")

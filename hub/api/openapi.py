@@ -34,6 +34,7 @@ _PATHS: list[tuple[str, str, str, type | None, str]] = [
     ("get", "/api/v1/filters", "Saved queue filters (use with GET /api/v1/requests?filter_id=)", None, "requests"),
     ("get", "/api/v1/contacts/{id}", "A contact with their request history", None, "contacts"),
     ("get", "/api/v1/contacts", "Find contacts by phone or e-mail (caller history)", None, "contacts"),
+    ("post", "/api/v1/contacts/{id}/merge", "Merge this contact into another", s.MergeContactIn, "contacts"),
     ("get", "/api/v1/departments", "Departments and their forwarding targets", None, "departments"),
     ("get", "/api/v1/connectors", "Connector health: last success, last error, backlog", None, "connectors"),
     ("get", "/api/v1/quarantine", "Inputs that could not be parsed", None, "quarantine"),

@@ -111,3 +111,7 @@ def schema_of(model: type[BaseModel]) -> dict[str, Any]:
 class FilterIn(Strict):
     name: Annotated[str, StringConstraints(min_length=1, max_length=120)]
     condition: dict[str, Any] | list[Any]
+
+
+class MergeContactIn(Strict):
+    into: int
