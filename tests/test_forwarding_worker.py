@@ -100,3 +100,25 @@ def test_sla_watcher_warns_then_escalates(hub) -> None:  # noqa: ANN001
         kinds = [e.kind for e in s.exec(select(Event).where(Event.request_id == req.id))]
     assert {"sla.at_risk", "sla.breached", "request.escalated"} <= set(kinds)
     assert req.priority in ("high", "urgent")
+
+
+async def test_sla_clock_pauses_while_waiting_on_the_citizen(client, hub) -> None:  # noqa: ANN001
+    created = await (await client.post("/api/v1/requests", json={
+        "text": "Talas Mevlana Mahallesi sokak lambası yanmıyor", "channel": "phone",
+        "contact": {"phone": "0532 765 43 21"}})).json()  # fmt: skip
+    due_before = created["due_at"]
+    r = await client.post(f"/api/v1/requests/{created['id']}/wait", json={"question": "Hangi sokak?"})
+    waiting = await r.json()
+    assert waiting["status"] == "waiting_citizen" and waiting["sla"]["state"] == "paused"
+    with hub.db.session() as s:  # pretend the citizen took two days to answer
+        req = s.get(Request, created["id"])
+        req.sla_paused_since = utcnow() - timedelta(days=2)
+    await client.post("/api/v1/requests", json={"text": f"{created['tracking_code']} Gül sokak", "channel": "phone",
+                                                "contact": {"phone": "0532 765 43 21"}})  # fmt: skip
+    after = await (await client.get(f"/api/v1/requests/{created['id']}")).json()
+    assert after["status"] == "in_progress" and after["sla"]["state"] == "on_time"
+    from datetime import datetime
+
+    shift = datetime.fromisoformat(after["due_at"]) - datetime.fromisoformat(due_before)
+    assert timedelta(days=2) - timedelta(minutes=1) <= shift <= timedelta(days=2, minutes=1)
+    assert {"sla.paused", "sla.resumed"} <= {e["kind"] for e in after["events"]}

@@ -106,3 +106,26 @@ def test_second_process_follows_rules_activated_elsewhere(settings_factory) -> N
     assert b.rules.follow_database() is True
     assert b.rules.version == a.rules.version
     assert b.rules.follow_database() is False
+
+
+def test_rules_backtest_cli(hub, tmp_path) -> None:  # noqa: ANN001
+    import json
+    import os
+
+    from connectors.base import RawMessage
+
+    for i, text in enumerate(["Talas Mevlana Mahallesi su yok", "Melikgazi Esentepe mahallesinde çöp toplanmıyor"]):
+        hub.intake.ingest(RawMessage(channel="phone", external_id=f"b{i}", text=text))
+    cand = tmp_path / "candidate.yaml"
+    cand.write_text(RULES.replace("department: kaski\n", "department: fen-isleri\n"), encoding="utf-8")
+    st = hub.settings
+    env = {**os.environ, "HUB_DATA_DIR": str(st.data_dir), "HUB_DATABASE_URL": st.resolved_database_url,
+           "HUB_CLASSIFIER_MODEL_DIR": str(st.classifier_model_dir)}  # fmt: skip
+    r = subprocess.run([sys.executable, "run_hub.py", "rules", "backtest", str(cand), "--since", "30d", "--json"],
+                       cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)  # fmt: skip
+    assert r.returncode == 0, r.stdout + r.stderr
+    report = json.loads(r.stdout)
+    assert "fen-isleri" in json.dumps(report)
+    r = subprocess.run([sys.executable, "run_hub.py", "rules", "backtest", str(cand)], cwd=ROOT, env=env,
+                       capture_output=True, text=True, timeout=180)  # fmt: skip
+    assert r.returncode == 0 and r.stdout.strip()
