@@ -43,16 +43,11 @@ class CalibratedLinear:
         counts = Counter(y)
         if len(counts) < 2:
             raise ValueError("need at least two different labels to train")
-        from sklearn.calibration import CalibratedClassifierCV
         from sklearn.linear_model import LogisticRegression
-        from sklearn.svm import LinearSVC
 
         smallest = min(counts.values())
         if smallest >= 3:
-            k = min(folds, smallest)
-            svc = LinearSVC(C=C, class_weight="balanced")
-            cal = CalibratedClassifierCV(svc, cv=k, method="sigmoid").fit(X, list(y))
-            return cls._from_calibrated(cal)
+            return cls._fit_cv_platt(X, np.asarray(list(y)), C=C, folds=min(folds, smallest))
         lr = LogisticRegression(C=20.0, max_iter=2000, class_weight="balanced").fit(X, list(y))
         coef = lr.coef_ if lr.coef_.shape[0] > 1 else np.vstack([-lr.coef_, lr.coef_]) / 2
         icpt = (
@@ -61,6 +56,34 @@ class CalibratedLinear:
             else np.array([-lr.intercept_[0], lr.intercept_[0]]) / 2
         )
         return cls(lr.classes_, coef, icpt, np.zeros(0), np.zeros(0), 1, "softmax")
+
+    @classmethod
+    def _fit_cv_platt(cls, X: sp.csr_matrix, y: np.ndarray, *, C: float, folds: int) -> CalibratedLinear:
+        """Same model as CalibratedClassifierCV(LinearSVC, cv=folds, method="sigmoid"), but the
+        sigmoids are fitted for all classes at once by Newton's method (scikit-learn runs one
+        L-BFGS per class and fold, which was 40 % of training time)."""
+        from sklearn.model_selection import StratifiedKFold
+        from sklearn.svm import LinearSVC
+
+        classes = np.unique(y)
+        Ws, bs, a_s, b_s = [], [], [], []
+        for tr, te in StratifiedKFold(n_splits=folds, shuffle=True, random_state=0).split(
+            np.zeros(len(y)), y
+        ):
+            svc = LinearSVC(C=C, class_weight="balanced").fit(X[tr], y[tr])
+            scores = svc.decision_function(X[te])
+            if scores.ndim == 1:
+                scores = scores[:, None]
+                targets = (y[te] == classes[1])[:, None]
+            else:
+                targets = y[te][:, None] == classes[None, :]
+            a, b = platt_fit(scores, targets)
+            Ws.append(svc.coef_)
+            bs.append(svc.intercept_)
+            a_s.append(a)
+            b_s.append(b)
+        return cls(classes, np.vstack(Ws), np.concatenate(bs), np.concatenate(a_s), np.concatenate(b_s),
+                   folds, "sigmoid")  # fmt: skip
 
     @classmethod
     def _from_calibrated(cls, cal: Any) -> CalibratedLinear:
@@ -99,3 +122,46 @@ class CalibratedLinear:
             denom = sig.sum(axis=2, keepdims=True)
             proba = np.where(denom > 0, sig / np.where(denom > 0, denom, 1.0), 1.0 / n_classes)
         return proba.mean(axis=1)
+
+
+def platt_fit(scores: np.ndarray, targets: np.ndarray, iters: int = 100) -> tuple[np.ndarray, np.ndarray]:
+    """Platt sigmoids P(pos) = 1 / (1 + exp(a*f + b)), one per column, fitted jointly.
+
+    Uses Platt's smoothed targets (as scikit-learn does) and damped Newton steps on the
+    two parameters of each column.
+    """
+    f = scores.astype(np.float64)
+    pos = targets.sum(axis=0).astype(np.float64)
+    neg = len(f) - pos
+    t = np.where(targets, ((pos + 1.0) / (pos + 2.0))[None, :], (1.0 / (neg + 2.0))[None, :])
+    a = np.zeros(f.shape[1])
+    b = np.log((neg + 1.0) / (pos + 1.0))
+
+    def loss(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        z = a * f + b  # P(pos) = expit(-z); cross-entropy written stably with logaddexp
+        return (t * np.logaddexp(0.0, z) + (1.0 - t) * np.logaddexp(0.0, -z)).sum(axis=0)
+
+    cur = loss(a, b)
+    for _ in range(iters):
+        p = expit(-(a * f + b))
+        g = t - p  # dL/dz
+        w = np.maximum(p * (1.0 - p), 1e-12)
+        ga, gb = (g * f).sum(axis=0), g.sum(axis=0)
+        haa, hab, hbb = (w * f * f).sum(axis=0) + 1e-12, (w * f).sum(axis=0), w.sum(axis=0) + 1e-12
+        det = haa * hbb - hab * hab
+        da = (hbb * ga - hab * gb) / det
+        db = (haa * gb - hab * ga) / det
+        step = np.ones_like(a)
+        for _ in range(20):  # halve the step where the loss would go up
+            na, nb = a - step * da, b - step * db
+            new = loss(na, nb)
+            worse = new > cur + 1e-12
+            if not worse.any():
+                break
+            step = np.where(worse, step / 2.0, step)
+        a, b = np.where(worse, a, na), np.where(worse, b, nb)
+        gain = cur - np.minimum(new, cur)
+        cur = np.minimum(new, cur)
+        if float(gain.max()) < 1e-10:
+            break
+    return a, b
