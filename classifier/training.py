@@ -67,6 +67,7 @@ def train_with_gate(
     holdout: Sequence[tuple[str, str]] | None = None,
     tolerance: float = 0.0,
     seed: int = 42,
+    refit: bool = True,
 ) -> GateResult:
     """Train a candidate on seed + extra examples (label, text) and activate it if it is not worse.
 
@@ -75,7 +76,9 @@ def train_with_gate(
     extras that the candidate does not train on. Activated when candidate macro-F1 >=
     active macro-F1 - tolerance, or when there is no active model. Invalid examples (empty text
     or label) are skipped and counted, never fatal. The candidate is stored in the registry
-    either way, so a person can inspect or activate it later.
+    either way, so a person can inspect or activate it later. With `refit` (default) and no fixed
+    `holdout`, an accepted candidate is retrained on all examples before activation, so every
+    correction is learned.
     """
     if not 0.0 < holdout_fraction < 0.9:
         raise InputError("holdout_fraction must be between 0 and 0.9")
@@ -115,6 +118,12 @@ def train_with_gate(
             reason = (
                 f"candidate macro-F1 {new_f1:.4f} vs active {old_f1:.4f} on {len(check)} held-out: {verdict}"
             )
+    if activated and refit and holdout is None:
+        # The gate judged the training procedure; the model that serves should also learn from the
+        # held-out slice, or a correction that lands there would never be learned.
+        final = train_bundle(rows, source=f"seed+{len(extras)} extra (refit on all)")
+        final.metadata["metrics"] = {"gate_holdout": True, "refit_on_all": True, **new_metrics}
+        new_version = registry.add(final)
     if activated:
         registry.activate(new_version)
     log.info("learning gate: %s (%s)", "activated" if activated else "kept old model", reason)
