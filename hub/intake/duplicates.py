@@ -1,5 +1,8 @@
 """Candidate duplicates for a new request: open requests of the same topic and
-mahalle within the window, scored by the classifier's duplicate matcher."""
+mahalle within the window, scored by the classifier's duplicate matcher.
+
+Only the most recent ``limit`` candidates are scored: a burst of reports about
+one incident is recent by nature, and scoring costs grow with every candidate."""
 
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ from hub.models import OPEN_STATUSES, Request, utcnow
 
 
 class DuplicateFinder:
-    def __init__(self, *, window_days: int = 7, limit: int = 200) -> None:
+    def __init__(self, *, window_days: int = 7, limit: int = 30) -> None:
         self.window_days = window_days
         self.limit = limit
         from classifier.duplicates import DupItem, find_duplicates
