@@ -21,6 +21,7 @@ from classifier.textview import ascii_view
 
 _WORD_RE = re.compile(r"\w+", re.UNICODE)
 _CACHE_LIMIT = 300_000
+_WARM_WORDS = 40_000  # most frequent training words whose features ship inside the model file
 
 
 def tokenize(view: str) -> list[str]:
@@ -52,17 +53,30 @@ class TextFeaturizer:
         self.word_vocab: dict[str, int] = {}
         self.idf: np.ndarray = np.zeros(0)
         self._cache: dict[str, np.ndarray] = {}
+        self._warm_words: list[str] = []
         self._lock = threading.Lock()
 
-    # pickling: the per-word cache and the lock are process-local
+    # Pickling: the lock is process-local; of the per-word cache only the most frequent training
+    # words are kept, packed in two arrays, so a freshly loaded model starts warm but loads fast.
     def __getstate__(self) -> dict:
         state = self.__dict__.copy()
-        state["_cache"] = {}
         del state["_lock"]
+        cache = state.pop("_cache")
+        words = [w for w in self._warm_words if w in cache]
+        arrays = [cache[w] for w in words]
+        state["_packed_words"] = words
+        state["_packed_idx"] = np.concatenate(arrays) if arrays else np.zeros(0, np.int32)
+        state["_packed_len"] = np.array([a.size for a in arrays], dtype=np.int32)
         return state
 
     def __setstate__(self, state: dict) -> None:
+        words = state.pop("_packed_words", [])
+        flat = state.pop("_packed_idx", np.zeros(0, np.int32))
+        ends = np.cumsum(state.pop("_packed_len", np.zeros(0, np.int32)))
         self.__dict__.update(state)
+        self.__dict__.setdefault("_warm_words", [])
+        starts = ends - np.diff(ends, prepend=0) if len(ends) else ends
+        self._cache = {w: flat[a:b] for w, a, b in zip(words, starts.tolist(), ends.tolist(), strict=True)}
         self._lock = threading.Lock()
 
     @property
@@ -87,7 +101,7 @@ class TextFeaturizer:
         char_df: Counter[str] = Counter()
         word_df: Counter[str] = Counter()
         n_docs = 0
-        seen_words: set[str] = set()
+        seen_words: Counter[str] = Counter()
         for toks in token_lists:
             n_docs += 1
             grams: set[str] = set()
@@ -109,6 +123,7 @@ class TextFeaturizer:
         self._cache = {}
         for w in seen_words:  # warm the per-word cache with the training vocabulary
             self._word_idx(w)
+        self._warm_words = [w for w, _ in seen_words.most_common(_WARM_WORDS)]
         return self
 
     def _word_idx(self, word: str) -> np.ndarray:
