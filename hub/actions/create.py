@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, update
+from sqlalchemy import insert, text
 from sqlmodel import Session, select
 
 from hub.actions import notify
@@ -109,6 +109,21 @@ def forward_rows(
     return rows, keys
 
 
+def allocate_ids(session: Session, model: type, n: int) -> list[int]:
+    """Reserve ``n`` primary keys, so rows can be written with their tracking
+    codes in one INSERT. PostgreSQL hands them out from the table's sequence;
+    on SQLite our transactions hold the write lock from BEGIN, so max(id) is ours."""
+    table = model.__table__.name
+    if session.get_bind().dialect.name == "postgresql":
+        rows = session.execute(
+            text(f"SELECT nextval(pg_get_serial_sequence('\"{table}\"', 'id')) FROM generate_series(1, :n)"),
+            {"n": n},
+        )
+        return [r[0] for r in rows]
+    start = session.execute(text(f'SELECT COALESCE(MAX(id), 0) FROM "{table}"')).scalar_one()
+    return list(range(start + 1, start + n + 1))
+
+
 def create_requests(
     session: Session,
     actor: Actor,
@@ -129,18 +144,12 @@ def create_requests(
             raise ActionError(f"unknown request type {new.request_type!r}", field="request_type")
     now = utcnow()
     statuses = [initial_status(n) for n in news]
-    ids = list(session.scalars(
-        insert(Request).returning(Request.id, sort_by_parameter_order=True),
-        [request_row(n, st) for n, st in zip(news, statuses, strict=True)],
-    ))  # fmt: skip
+    ids = allocate_ids(session, Request, len(news))
+    msg_ids = allocate_ids(session, Message, len(news))
     codes = [tracking_code(prefix, n.received_at, rid) for n, rid in zip(news, ids, strict=True)]
-    msg_ids = list(session.scalars(
-        insert(Message).returning(Message.id, sort_by_parameter_order=True),
-        [message_row(rid, n, actor) for n, rid in zip(news, ids, strict=True)],
-    ))  # fmt: skip
     if departments is None:
         departments = {d.code: d for d in session.exec(select(Department).where(Department.active == True))}  # noqa: E712
-    code_updates, ev, ob = [], [], []
+    req_rows, ev, ob = [], [], []
     for new, rid, code, status in zip(news, ids, codes, statuses, strict=True):
         cls, dec = new.classification or {}, new.decision or {}
         final = status
@@ -172,8 +181,10 @@ def create_requests(
                                 department=department, co_departments=co, note=None, outbox=keys))  # fmt: skip
             if route:
                 ob.append(outbox_row("notify", f"notify:{rid}:forwarded", {"stage": "forwarded", "route": route}, rid, now))
-        code_updates.append({"id": rid, "tracking_code": code, "status": final})
-    session.execute(update(Request), code_updates)
+        req_rows.append({**request_row(new, final), "id": rid, "tracking_code": code})
+    session.execute(insert(Request), req_rows)
+    session.execute(insert(Message), [{**message_row(rid, n, actor), "id": mid}
+                                      for n, rid, mid in zip(news, ids, msg_ids, strict=True)])  # fmt: skip
     if ev:
         session.execute(insert(Event), ev)
     if ob:
