@@ -69,9 +69,32 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
+_MIGRATION_LOCK = 7_153_153  # any constant; all hub processes agree on it
+
+
 def migrate(url: str) -> None:
-    """Bring the schema to the newest revision (runs at every start)."""
-    command.upgrade(alembic_config(url), "head")
+    """Bring the schema to the newest revision (runs at every start).
+
+    On PostgreSQL several hub processes may start at once; an advisory lock
+    makes them migrate one after the other instead of racing.
+    """
+    cfg = alembic_config(url)
+    if not normalize_url(url).startswith("postgresql"):
+        command.upgrade(cfg, "head")
+        return
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql(f"SELECT pg_advisory_lock({_MIGRATION_LOCK})")
+            try:
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "head")
+                conn.commit()
+            finally:
+                conn.exec_driver_sql(f"SELECT pg_advisory_unlock({_MIGRATION_LOCK})")
+                conn.commit()
+    finally:
+        engine.dispose()
 
 
 class Database:
