@@ -8,13 +8,28 @@ import sys
 import time
 from pathlib import Path
 
+from sqlmodel import select
+
+from hub.models import Outbox
+
 
 def claimer(url: str, out: str, name: str) -> None:
-    """Claim outbox rows in small batches until none are left; write what we got."""
+    """Claim outbox rows in small batches until none are left; write what we got.
+
+    Both processes start claiming together: each says it is ready, then waits
+    for the test's go signal, so neither can finish the work before the other starts.
+    """
     from hub.actions import outbox
     from hub.db import Database
 
     db = Database(url)
+    with db.reader() as s:  # connect before signalling
+        s.exec(select(Outbox.id).limit(1)).all()
+    Path(out + ".ready").write_text("1")
+    go = Path(out).parent / "go"
+    deadline = time.time() + 60
+    while not go.exists() and time.time() < deadline:
+        time.sleep(0.01)
     got: list[int] = []
     idle = 0
     while idle < 3:

@@ -32,6 +32,13 @@ def test_two_processes_never_claim_the_same_row(hub, tmp_path) -> None:  # noqa:
     url = hub.settings.resolved_database_url
     a = run_proc("claimer", url, str(tmp_path / "a.json"), "proc-a", wait=False)
     b = run_proc("claimer", url, str(tmp_path / "b.json"), "proc-b", wait=False)
+    import time
+
+    deadline = time.time() + 120
+    while not ((tmp_path / "a.json.ready").exists() and (tmp_path / "b.json.ready").exists()):
+        assert time.time() < deadline and a.poll() is None and b.poll() is None, "claimers did not start"
+        time.sleep(0.05)
+    (tmp_path / "go").write_text("go")
     for p in (a, b):
         _, err = p.communicate(timeout=180)
         assert p.returncode == 0, err
