@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 from hub.settings import Settings
@@ -11,15 +12,31 @@ log = logging.getLogger(__name__)
 
 
 class ClassifierAdapter:
-    def __init__(self, model: Any) -> None:
+    def __init__(self, model: Any, model_dir: Path | None = None) -> None:
         self.model = model
+        self.model_dir = model_dir
 
     @classmethod
     def load(cls, settings: Settings) -> ClassifierAdapter:
         from classifier import Classifier
 
         model_dir = settings.classifier_model_dir or settings.data_dir / "models"
-        return cls(Classifier.load(model_dir=model_dir))
+        return cls(Classifier.load(model_dir=model_dir), model_dir)
+
+    def follow_registry(self) -> bool:
+        """Load the registry's active model if another process (``run_hub.py train``
+        or a rollback) activated a different one. Swapping the attribute is atomic."""
+        if self.model_dir is None:
+            return False
+        from classifier import Classifier
+        from classifier.registry import ModelRegistry
+
+        active = ModelRegistry(self.model_dir).active_version()
+        if active is None or active == self.version:
+            return False
+        self.model = Classifier.load(model_dir=self.model_dir)
+        log.info("classifier model %s activated", self.version)
+        return True
 
     @property
     def version(self) -> str | None:

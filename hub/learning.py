@@ -39,4 +39,4 @@ def retrain(hub: Any) -> dict[str, Any]:
     with hub.db.session() as session:
         events.record(session, SYSTEM_CLI, "classifier.trained", None, activated=result.activated,
                       new_version=result.new_version, old_version=result.old_version, reason=result.reason)  # fmt: skip
-    return result.__dict__ if hasattr(result, "__dict__") else dict(result)
+    return result.to_dict()

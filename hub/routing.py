@@ -162,6 +162,9 @@ class RulesRuntime:
             try:
                 await asyncio.to_thread(self.reload_file)
                 await asyncio.to_thread(self.follow_database)
+                follow = getattr(self.hub.classifier, "follow_registry", None)
+                if follow is not None:  # a retrained classifier goes live without a restart
+                    await asyncio.to_thread(follow)
             except Exception:
                 log.exception("rules watcher failed; will retry")
 
