@@ -22,6 +22,8 @@ log = logging.getLogger(__name__)
 # Where the default model trained from the seed corpus is cached between runs.
 CACHE_ENV = "TALEP_CLASSIFIER_CACHE"
 _DEFAULT_LOCK = threading.Lock()
+# Longer texts (pasted documents, e-mail threads) are judged on their start: keeps time bounded.
+MAX_CHARS = 5000
 
 
 @dataclass
@@ -181,7 +183,10 @@ class Classifier:
         known_locations = known_locations or [None] * len(texts)
         if len(subjects) != len(texts) or len(known_locations) != len(texts):
             raise InputError("subjects and known_locations must have one entry per text")
-        full = [f"{s.strip()}. {t}" if s and s.strip() else t for s, t in zip(subjects, texts, strict=True)]
+        full = [
+            (f"{s.strip()}. {t}" if s and s.strip() else t)[:MAX_CHARS]
+            for s, t in zip(subjects, texts, strict=True)
+        ]
         tax = self.taxonomy
         views = [ascii_view(t) for t in full]  # fold and clean once, share between both models
         tokens = [tokenize(v) for v in views]

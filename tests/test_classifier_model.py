@@ -144,6 +144,11 @@ def test_concurrent_reads_agree(clf):
     assert all(r == expected for r in results)
 
 
+def test_huge_text_is_classified(clf):
+    r = clf.classify("Sokak lambaları yanmıyor, gece karanlık. " * 50_000, locate=False)  # ~2 MB
+    assert r.topic == "aydinlatma" and 0.0 <= r.confidence <= 1.0
+
+
 def test_batch_equals_single(clf):
     texts = ["su yok", "Mahallede lamba yanmıyor", "merhaba"]
     batch = clf.classify_many(texts, locate=False)
