@@ -33,7 +33,10 @@ class TextModel:
 
     @property
     def classes(self) -> list[str]:
-        return [str(c) for c in self.linear.classes_]
+        cached = self.__dict__.get("_classes")
+        if cached is None:  # computed once; models are read-only after training
+            cached = self.__dict__["_classes"] = [str(c) for c in self.linear.classes_]
+        return cached
 
     @classmethod
     def train(
