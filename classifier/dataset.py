@@ -13,6 +13,9 @@ from classifier.errors import InputError
 
 Example = tuple[str, str]  # (label, text)
 
+# Long e-mails and pasted petitions exceed the csv module's default 128 KB field limit.
+csv.field_size_limit(16 * 1024 * 1024)
+
 
 def _read_text(path: str | Path) -> str:
     p = Path(path)

@@ -41,7 +41,7 @@ def run(args: list[str], stdin: str = "", env_extra: dict | None = None, tmp: Pa
     )
 
 
-def write_csv(path: Path, rows: list[tuple[str, str]], header=("label", "text")) -> Path:
+def write_csv(path: Path, rows: list[tuple[str, ...]], header=("label", "text")) -> Path:
     with path.open("w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(header)
@@ -113,6 +113,18 @@ def test_train_then_predict_with_model_file(tmp_path, small_train):
     out = run(["predict", "--model", str(model)], stdin='{"text": "sular kesildi"}\n', tmp=tmp_path)
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["topic"] == "su"
+
+
+def test_custom_columns_and_long_fields(tmp_path):
+    rows = [("x", "su", f"sular kesik {i} " + "uzun metin " * (20_000 if i == 0 else 1)) for i in range(6)]
+    rows += [("x", "yol", f"yolda çukur var {i}") for i in range(6)]
+    data = write_csv(tmp_path / "custom.csv", rows, header=("id", "kategori", "mesaj"))
+    out = tmp_path / "m.joblib"
+    proc = run(
+        ["train", "--data", str(data), "--text-col", "mesaj", "--label-col", "kategori", "--out", str(out)]
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["n_examples"] == 12
 
 
 def test_predict_keeps_good_lines_and_reports_bad_ones(tmp_path):
