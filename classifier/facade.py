@@ -12,7 +12,7 @@ from typing import Any
 from classifier.dataset import read_labelled_csv
 from classifier.errors import InputError
 from classifier.features import tokenize
-from classifier.model import SEED_CORPUS, ModelBundle, train_bundle
+from classifier.model import CODE_VERSION, SEED_CORPUS, ModelBundle, train_bundle
 from classifier.registry import ModelRegistry
 from classifier.taxonomy import Taxonomy, default_taxonomy
 from classifier.textview import ascii_view
@@ -72,7 +72,7 @@ def _default_bundle() -> ModelBundle:
     from classifier.dataset import data_hash
 
     digest = data_hash(read_labelled_csv(SEED_CORPUS))[:12]
-    path = default_cache_dir() / f"seed-{digest}.joblib"
+    path = default_cache_dir() / f"seed-v{CODE_VERSION}-{digest}.joblib"
     with _DEFAULT_LOCK:
         if path.is_file():
             try:
@@ -110,7 +110,11 @@ class Classifier:
             return cls(ModelBundle.load(model_path), taxonomy)
         if model_dir is not None:
             registry = ModelRegistry(model_dir)
-            bundle = registry.load_active()
+            try:
+                bundle = registry.load_active()
+            except InputError as exc:  # e.g. made by older code: serve the seed model, keep running
+                log.warning("active model unusable (%s); training the seed model", exc)
+                bundle = None
             if bundle is None:
                 bundle = _seed_bundle()
                 registry.activate(registry.add(bundle))

@@ -19,6 +19,8 @@ from classifier.linear import CalibratedLinear
 from classifier.textview import ascii_view
 
 ARTIFACT_FORMAT = "talep-classifier/1"
+# Bumped whenever pickled model classes change shape; older files must be retrained, not guessed at.
+CODE_VERSION = 2
 DATA_DIR = Path(__file__).resolve().parent / "data"
 SEED_CORPUS = DATA_DIR / "seed_corpus.csv"
 SEED_TYPES = DATA_DIR / "seed_types.csv"
@@ -158,6 +160,11 @@ class ModelBundle:
             raise InputError(f"{p}: not a classifier model file ({exc.__class__.__name__})") from None
         if not isinstance(payload, dict) or payload.get("format") != ARTIFACT_FORMAT:
             raise InputError(f"{p}: not a {ARTIFACT_FORMAT} model file")
+        made_by = payload["metadata"].get("code_version")
+        if made_by != CODE_VERSION:
+            raise InputError(
+                f"{p}: made by classifier code version {made_by}, this is {CODE_VERSION}; retrain it"
+            )
         return cls(payload["topic"], payload["type"], payload["metadata"])
 
     @staticmethod
@@ -220,6 +227,7 @@ def train_bundle(
     digest = data_hash(rows)
     meta = {
         "format": ARTIFACT_FORMAT,
+        "code_version": CODE_VERSION,
         "version": _make_version(created, digest),
         "created_at": created.isoformat(),
         "training_data_hash": "sha256:" + digest,

@@ -162,3 +162,17 @@ def test_default_model_trains_from_seed_when_missing(tmp_path, monkeypatch):
     c = Classifier.load()
     assert list((tmp_path / "cache").glob("seed-*.joblib"))
     assert c.classify("sular kesik", locate=False).topic == "su-kanalizasyon"
+
+
+def test_model_from_other_code_version_is_refused_and_registry_recovers(model_file, tmp_path):
+    from classifier.registry import ModelRegistry
+
+    bundle = ModelBundle.load(model_file)
+    bundle.metadata["code_version"] = -1
+    old = bundle.save(tmp_path / "old.joblib")
+    with pytest.raises(InputError, match="retrain"):
+        Classifier.load(model_path=old)
+    reg = ModelRegistry(tmp_path / "reg")
+    reg.activate(reg.add(bundle))
+    c = Classifier.load(model_dir=tmp_path / "reg")  # falls back to a fresh seed model, activated
+    assert c.model_version == reg.active_version() != bundle.version
