@@ -16,10 +16,11 @@ from zoneinfo import ZoneInfo
 
 from hub.sla import WorkCalendar, compute_due
 
-from .conditions import Condition, View, _json
+from .compiled import Condition, trace_value
 from .errors import RulesError
 from .loader import load_marked
 from .templates import PLACEHOLDERS, render
+from .view import View
 from .vocab import PRIORITY_RANK
 
 # --------------------------------------------------------------------------------------------------------
@@ -418,7 +419,7 @@ class RuleSet:
                     "days": days,
                     "business_days": bd,
                     "policy": policy,
-                    "due_at": _json(decision.due_at),
+                    "due_at": trace_value(decision.due_at),
                 },
             }
         return decision

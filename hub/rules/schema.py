@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .conditions import CompileContext, suggest
+from .context import CompileContext, suggest
 from .loader import Path
 
 # type names: str, int, number, bool, list, map, cond, any

@@ -15,7 +15,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from hub.sla import SlaPolicy, WorkCalendar
 
 from . import schema
-from .conditions import ALWAYS, CompileContext, Group, _compile, dump_node, suggest
+from .compiled import ALWAYS
+from .conditions import compile_node, dump_node
+from .context import CompileContext, Group, suggest
 from .engine import Defaults, Department, Rule, Target
 from .loader import Marked, Path
 from .templates import template_errors
@@ -302,7 +304,7 @@ def _check_template(text: str, path: Path, ctx: CompileContext) -> None:
 def _condition(node: Any, path: Path, ctx: CompileContext):
     if node is None:
         return ALWAYS
-    return _compile(node, path, ctx)
+    return compile_node(node, path, ctx)
 
 
 def _sla_policies(value: list, ctx: CompileContext) -> list[SlaPolicy]:
