@@ -1,0 +1,36 @@
+"""The locator's answer (LocateResult), a matched name span (Mention) and cue strength levels."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+CONFIDENT = 0.8
+
+CUE_STRONG, CUE_DISTRICT, CUE_WEAK, CUE_NONE = 4, 3, 2, 1
+BASE_CONF = {CUE_STRONG: 0.95, CUE_DISTRICT: 0.9, CUE_WEAK: 0.85, CUE_NONE: 0.8}
+
+
+@dataclass
+class LocateResult:
+    mahalle: str | None = None
+    ilce: str | None = None
+    confidence: float = 0.0
+    ambiguous: bool = False
+    candidates: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def confident(self) -> bool:
+        return self.confidence >= CONFIDENT
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Mention:
+    start: int
+    end: int  # exclusive token index
+    places: list[tuple[int, int]]  # (place index, edit distance)
+    cue: int  # CUE_STRONG, CUE_DISTRICT, CUE_WEAK or CUE_NONE
+    fuzzy: bool
