@@ -84,6 +84,9 @@ class Hub:
             tables.append(web_routes.routes)
         except ImportError:
             pass
+        from hub.ui import routes as ui_routes
+
+        tables.append(ui_routes.install(self))  # staff UI; also sets self.web_session_actor
         return tables
 
     # -- lifecycle -----------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""Server-rendered web UI for agents, supervisors and department users (Turkish)."""

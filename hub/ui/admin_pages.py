@@ -1,0 +1,230 @@
+"""Supervisor pages: routing rules, channel health, quarantine and reports."""
+
+from __future__ import annotations
+
+import io
+import tempfile
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+from sqlmodel import select
+
+from hub import reports
+from hub.actions import quarantine as qa
+from hub.actions.errors import ActionError, NotFound
+from hub.auth import Actor, require
+from hub.models import Quarantine, RulesVersion
+from hub.rules import RulesError, RuleSet
+from hub.ui import labels
+from hub.ui.render import actor_of, render
+
+
+# -- rules ----------------------------------------------------------------------------------
+def _versions(hub: Any) -> list[dict]:
+    with hub.db.reader() as session:
+        rows = session.exec(select(RulesVersion).order_by(RulesVersion.id.desc()).limit(50))
+        return [{"id": r.id, "digest": r.digest, "author": r.author, "active": r.active,
+                 "created_at": r.created_at, "diff": r.diff} for r in rows]  # fmt: skip
+
+
+async def rules_page(
+    request: web.Request, *, status: int = 200, text: str | None = None, check: dict | None = None,
+    backtest: dict | None = None, error: str | None = None, flash: str | None = None,
+) -> web.Response:  # fmt: skip
+    actor = actor_of(request)
+    require(actor, "rules.read")
+    hub = request.app["hub"]
+    st = hub.rules.status()
+    versions = await hub.db.run(_versions, hub)
+    return render(
+        request, "rules.html", status=status, page_title="Yönlendirme kuralları", st=st, versions=versions,
+        text=st["source"] if text is None else text, check=check, backtest=backtest, error=error,
+        flash=flash or {"1": "Kurallar etkinleştirildi."}.get(request.query.get("tamam", "")),
+        can_edit=actor.can("rules.edit"),
+    )  # fmt: skip
+
+
+def _rule_errors(exc: RulesError) -> list[str]:
+    out = []
+    for e in exc.errors:
+        where = f"satır {e.line}" + (f", sütun {e.column}" if e.column else "") if e.line else ""
+        hint = getattr(e, "suggestion", None)
+        out.append(f"{where}: {e.message}" + (f" (öneri: {hint})" if hint else "") if where else e.message)
+    return out
+
+
+async def rules_submit(request: web.Request) -> web.StreamResponse:
+    from hub.routing import known_vocab
+    from hub.rules_backtest import run_backtest
+
+    actor = actor_of(request)
+    require(actor, "rules.read")
+    hub = request.app["hub"]
+    form = await request.post()
+    text = str(form.get("metin", ""))[:1_000_000]
+    op = str(form.get("islem", "kontrol"))
+    if op == "etkinlestir":
+        require(actor, "rules.edit")
+        try:
+            await hub.db.run(hub.rules.activate_text, text, actor=actor, source="ui")
+        except RulesError as exc:
+            return await rules_page(
+                request, status=422, text=text, check={"ok": False, "errors": _rule_errors(exc)},
+                error="Kurallar geçersiz; önceki sürüm etkin kalmaya devam ediyor.",
+            )  # fmt: skip
+        raise web.HTTPSeeOther("/ui/kurallar?tamam=1")
+    try:
+        candidate = RuleSet.from_yaml_text(text, source="ui", **known_vocab())
+    except RulesError as exc:
+        return await rules_page(
+            request, status=422, text=text, check={"ok": False, "errors": _rule_errors(exc)}
+        )
+    if op == "dene":
+        report = await hub.db.run(run_backtest, hub, candidate, since_days=90, limit=20_000)
+        return await rules_page(request, text=text, check={"ok": True, "summary": candidate.summary()},
+                                backtest=report.to_dict())  # fmt: skip
+    return await rules_page(request, text=text, check={"ok": True, "summary": candidate.summary()})
+
+
+async def rules_restore(request: web.Request) -> web.StreamResponse:
+    actor = actor_of(request)
+    require(actor, "rules.edit")
+    hub = request.app["hub"]
+    try:
+        vid = int(request.match_info["id"])
+    except ValueError:
+        raise NotFound("rules version not found") from None
+
+    def work() -> None:
+        with hub.db.reader() as session:
+            row = session.get(RulesVersion, vid)
+            if row is None:
+                raise NotFound("rules version not found")
+            text = row.text
+        hub.rules.activate_text(text, actor=actor, source=f"version {vid}")
+
+    try:
+        await hub.db.run(work)
+    except RulesError as exc:
+        return await rules_page(request, status=422, check={"ok": False, "errors": _rule_errors(exc)},
+                                error="Bu sürüm artık doğrulanamıyor; etkin sürüm değişmedi.")  # fmt: skip
+    raise web.HTTPSeeOther("/ui/kurallar?tamam=1")
+
+
+# -- channels ---------------------------------------------------------------------------------
+async def channels_page(request: web.Request) -> web.StreamResponse:
+    require(actor_of(request), "connector.read")
+    hub = request.app["hub"]
+    items = await hub.db.run(hub.connectors.health) if hub.connectors else []
+    return render(request, "channels.html", page_title="Kanallar", items=items)
+
+
+# -- quarantine -----------------------------------------------------------------------------
+def _quarantined(hub: Any, status: str) -> list[dict]:
+    with hub.db.reader() as session:
+        rows = session.exec(
+            select(Quarantine).where(Quarantine.status == status).order_by(Quarantine.id.desc()).limit(200)
+        )
+        return [{"id": q.id, "channel": q.channel, "error": q.error, "attempts": q.attempts, "created_at": q.created_at,
+                 "size": len(q.raw or b""), "preview": (q.raw or b"")[:300].decode("utf-8", "replace")} for q in rows]  # fmt: skip
+
+
+async def quarantine_page(request: web.Request, *, status: int = 200, error: str | None = None,
+                          flash: str | None = None) -> web.Response:  # fmt: skip
+    require(actor_of(request), "quarantine.read")
+    hub = request.app["hub"]
+    which = request.query.get("durum", "new")
+    which = which if which in ("new", "retried", "resolved") else "new"
+    items = await hub.db.run(_quarantined, hub, which)
+    return render(request, "quarantine.html", status=status, page_title="Karantina", items=items, which=which,
+                  error=error, flash=flash)  # fmt: skip
+
+
+def retry(hub: Any, actor: Actor, qid: int) -> dict:
+    """Parse a quarantined input again and ingest it (the same steps as the API's retry)."""
+    from hub.api.admin_api import reparse
+
+    with hub.db.reader() as session:
+        q = session.get(Quarantine, qid)
+        if q is None:
+            raise NotFound("quarantined item not found")
+        channel, raw, meta = q.channel, q.raw, q.meta or {}
+    try:
+        msg = reparse(channel, raw, meta)
+    except ActionError:
+        raise
+    except Exception as exc:
+        with hub.db.session() as session:
+            qa.mark(session, actor, qid, status="new", error=f"retry failed: {type(exc).__name__}: {exc}")
+        raise ActionError(f"still cannot parse: {exc}") from None
+    result = hub.intake.ingest(msg)
+    with hub.db.session() as session:
+        qa.mark(session, actor, qid, status="resolved")
+    return result.to_dict()
+
+
+async def quarantine_retry(request: web.Request) -> web.StreamResponse:
+    actor = actor_of(request)
+    require(actor, "quarantine.retry")
+    hub = request.app["hub"]
+    try:
+        qid = int(request.match_info["id"])
+    except ValueError:
+        raise NotFound("not found") from None
+    try:
+        result = await hub.db.run(retry, hub, actor, qid)
+    except ActionError as exc:
+        if isinstance(exc, NotFound):
+            raise
+        detail = exc.message.replace("still cannot parse", "hâlâ okunamıyor")
+        return await quarantine_page(request, status=exc.status, error=f"Yeniden deneme başarısız: {detail}")
+    code = result.get("tracking_code") or result.get("request_id")
+    return await quarantine_page(request, flash=f"Kayıt yeniden işlendi; talep: {code}.")
+
+
+# -- reports ------------------------------------------------------------------------------------
+def _current_quarter() -> str:
+    now = datetime.now(UTC)
+    return f"{now.year}Q{(now.month - 1) // 3 + 1}"
+
+
+async def reports_page(request: web.Request) -> web.StreamResponse:
+    require(actor_of(request), "request.read")
+    hub = request.app["hub"]
+    quarter = request.query.get("donem", "").strip() or _current_quarter()
+    try:
+        days = max(1, min(int(request.query.get("gun", "90")), 3660))
+    except ValueError:
+        days = 90
+    try:
+        muhtar = await hub.db.run(reports.muhtar_quarter, hub.db, quarter)
+        error = None
+    except ActionError:
+        muhtar, error = None, "Dönem 2026Q3 biçiminde olmalıdır."
+    since = datetime.now(UTC) - timedelta(days=days)
+    needs = await hub.db.run(reports.mahalle_needs, hub.db, since=since, limit=200)
+    return render(request, "reports.html", status=400 if error else 200, page_title="Raporlar", quarter=quarter,
+                  muhtar=muhtar, needs=needs, days=days, error=error, type_label=labels.REQUEST_TYPE)  # fmt: skip
+
+
+async def reports_xlsx(request: web.Request) -> web.StreamResponse:
+    require(actor_of(request), "request.read")
+    hub = request.app["hub"]
+    quarter = request.query.get("donem", "").strip() or _current_quarter()
+    report = await hub.db.run(reports.muhtar_quarter, hub.db, quarter)
+
+    def build() -> bytes:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "muhtar.xlsx"
+            reports.muhtar_xlsx(report, path)
+            return path.read_bytes()
+
+    body = await hub.db.run(build)
+    name = f"muhtar-talepleri-{report['quarter']}.xlsx"
+    return web.Response(
+        body=io.BytesIO(body).getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
+    )

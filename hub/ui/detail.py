@@ -1,0 +1,209 @@
+"""/ui/talep/{id}: everything about one request, and the forms that act on it.
+
+Every write goes through hub.actions inside one transaction, the same way the JSON API
+calls them; a refusal re-renders the page with a Turkish message and loses no input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from aiohttp import web
+from sqlmodel import Session, select
+
+from hub.actions import requests as ra
+from hub.actions.errors import ActionError, NotFound
+from hub.api.views import request_detail
+from hub.auth import Actor, PermissionDenied, require
+from hub.models import PRIORITIES, REQUEST_TYPES, Department, Request, User
+from hub.ui import labels
+from hub.ui.render import actor_of, render
+
+FLASH = {
+    "ustlen": "Talebi üstlendiniz.", "ata": "Talep atandı.", "ilet": "Talep birime iletildi.",
+    "cevapla": "Cevap kaydedildi ve gönderim sırasına alındı.", "not": "İç not eklendi.",
+    "kapat": "Talep kapatıldı.", "bekle": "Talep vatandaştan bilgi bekliyor; süre durduruldu.",
+    "duzelt": "Düzeltme kaydedildi.", "birlestir": "Talep birleştirildi.",
+    "hepsini-birlestir": "Benzer talepler bu talebe birleştirildi.",
+}  # fmt: skip
+
+
+def mask_phone(phone: str | None) -> str | None:
+    if not phone:
+        return phone
+    return phone[:4] + "*" * max(0, len(phone) - 6) + phone[-2:]
+
+
+def mask_email(email: str | None) -> str | None:
+    if not email or "@" not in email:
+        return email
+    name, domain = email.split("@", 1)
+    return f"{name[:1]}***@{domain}"
+
+
+def _request_id(request: web.Request) -> int:
+    try:
+        return int(request.match_info["id"])
+    except ValueError:
+        raise NotFound("request not found") from None
+
+
+def load(hub: Any, actor: Actor, rid: int) -> dict[str, Any]:
+    with hub.db.reader() as session:
+        req = ra.get(session, actor, rid)
+        d = request_detail(session, req)
+        users = list(session.exec(select(User).where(User.active == True).order_by(User.display_name)))  # noqa: E712
+        names = {u.id: u.display_name for u in users}
+        depts = [
+            (x.code, x.name)
+            for x in session.exec(
+                select(Department).where(Department.active.is_(True)).order_by(Department.name)
+            )
+        ]
+        dups = []
+        for cand in (d["classification"].get("duplicates") or [])[:10]:
+            other = session.get(Request, cand.get("request_id"))
+            if other is not None and other.id != rid and actor.can_see_department(other.department):
+                dups.append({"id": other.id, "tracking_code": other.tracking_code, "status": other.status,
+                             "score": cand.get("score"), "text": other.text[:160], "merged": other.parent_id is not None})  # fmt: skip
+        parent = session.get(Request, req.parent_id) if req.parent_id else None
+    if d["contact"] and not actor.can("contact.read"):
+        d["contact"] = {**d["contact"], "phone": mask_phone(d["contact"]["phone"]),
+                        "email": mask_email(d["contact"]["email"]), "telegram_id": None, "x_handle": None}  # fmt: skip
+    attachments = [a for m in d["thread"] for a in (m.get("attachments") or [])]
+    return {
+        "r": d, "users": [(u.id, u.display_name, u.role) for u in users], "names": names, "departments": depts,
+        "dept_names": dict(depts), "duplicates": dups, "attachments": attachments,
+        "parent": {"id": parent.id, "tracking_code": parent.tracking_code} if parent else None,
+    }  # fmt: skip
+
+
+async def show(
+    request: web.Request, *, status: int = 200, error: str | None = None, form: Any = None
+) -> web.Response:
+    actor = actor_of(request)
+    require(actor, "request.read")
+    hub = request.app["hub"]
+    data = await hub.db.run(load, hub, actor, _request_id(request))
+    flash = FLASH.get(request.query.get("tamam", ""))
+    return render(
+        request, "detail.html", status=status, page_title=data["r"]["tracking_code"] or "Talep",
+        error=error, flash=None if error else flash, form=form or {}, request_types=REQUEST_TYPES,
+        priorities=PRIORITIES, **data,
+    )  # fmt: skip
+
+
+def _text(form: Any, key: str, limit: int = 20_000) -> str:
+    return str(form.get(key, "")).strip()[:limit]
+
+
+def _masked_text(text: str) -> str:
+    from classifier.text import mask_pii
+
+    return mask_pii(text)
+
+
+def _action(name: str, form: Any, hub: Any) -> Callable[[Session, Actor, Request], None]:
+    """The action behind one form, already bound to its (validated) inputs."""
+    if name == "ustlen":
+        return lambda se, a, r: ra.claim(se, a, r)
+    if name == "ata":
+        raw = _text(form, "kullanici", 20)
+        try:
+            uid = int(raw) if raw else None
+        except ValueError:
+            raise ActionError("user not found", field="assignee_id") from None
+        return lambda se, a, r: ra.assign(se, a, r, uid)
+    if name == "ilet":
+        dept = _text(form, "birim", 60)
+        co = [str(c) for c in form.getall("ortak", []) if c and c != dept]
+        note = _text(form, "not", 2000) or None
+
+        def forward(se: Session, a: Actor, r: Request) -> None:
+            from hub.actions import notify
+
+            ra.forward(se, a, r, dept, co_departments=co, note=note, base_url=hub.settings.base_url)
+            notify.notify(se, r, "forwarded")
+
+        return forward
+    if name == "cevapla":
+        text = _text(form, "metin")
+        internal = form.get("ic_not") == "1"
+        outcome = _text(form, "sonuc", 20) or None
+        close = form.get("kapat") == "1" and not internal
+        return lambda se, a, r: ra.reply(
+            se, a, r, text, outcome=outcome, outcome_reason=_text(form, "gerekce", 2000) or None,
+            close=close, internal=internal,
+        )  # fmt: skip
+    if name == "kapat":
+        outcome = _text(form, "sonuc", 20) or None
+        reason = _text(form, "gerekce", 2000) or None
+        return lambda se, a, r: ra.close_request(se, a, r, outcome=outcome, reason=reason)
+    if name == "bekle":
+        question = _text(form, "soru", 2000) or None
+        return lambda se, a, r: ra.wait_on_citizen(se, a, r, question)
+    if name == "duzelt":
+        changes: dict[str, Any] = {}
+        for key, field in (("konu", "topic"), ("tur", "request_type"), ("mahalle", "mahalle"), ("ilce", "ilce"),
+                           ("oncelik", "priority")):  # fmt: skip
+            value = _text(form, key, 100)
+            if value:
+                changes[field] = value
+        return lambda se, a, r: ra.update(
+            se, a, r, _only_changed(r, changes), masked_text=_masked_text(r.text)
+        )
+    if name == "birlestir":
+        code = _text(form, "hedef", 60)
+
+        def merge(se: Session, a: Actor, r: Request) -> None:
+            target = ra.by_code(se, code) if not code.isdigit() else se.get(Request, int(code))
+            if target is None or not a.can_see_department(target.department):
+                raise ActionError("target request not found", field="into")
+            ra.merge(se, a, r, target)
+
+        return merge
+    if name == "hepsini-birlestir":
+        ids = [int(x) for x in form.getall("aday", []) if str(x).isdigit()]
+
+        def merge_all(se: Session, a: Actor, r: Request) -> None:
+            if not ids:
+                raise ActionError("no duplicate candidates selected", field="into")
+            for cid in ids:
+                other = ra.get(se, a, cid, for_update=True)
+                if other.parent_id is None and other.id != r.id:
+                    ra.merge(se, a, other, r)
+
+        return merge_all
+    raise NotFound("unknown action")
+
+
+def _only_changed(req: Request, changes: dict[str, Any]) -> dict[str, Any]:
+    out = {k: v for k, v in changes.items() if getattr(req, k) != v}
+    if not out:
+        raise ActionError("nothing to change", field="body")
+    return out
+
+
+async def act(request: web.Request) -> web.StreamResponse:
+    actor = actor_of(request)
+    hub = request.app["hub"]
+    rid = _request_id(request)
+    name = request.match_info["action"]
+    form = await request.post()
+    flash = "not" if name == "cevapla" and form.get("ic_not") == "1" else name
+
+    def work() -> None:
+        fn = _action(name, form, hub)
+        with hub.db.session() as session:
+            req = ra.get(session, actor, rid, for_update=True)
+            fn(session, actor, req)
+
+    try:
+        await hub.db.run(work)
+    except (ActionError, PermissionDenied) as exc:
+        status = exc.status if isinstance(exc, ActionError) else 403
+        if isinstance(exc, NotFound) and name not in ("birlestir",):
+            raise
+        return await show(request, status=status, error=labels.turkish_error(exc), form=dict(form))
+    raise web.HTTPSeeOther(f"/ui/talep/{rid}?tamam={flash}#ust")

@@ -1,0 +1,112 @@
+"""Turkish labels for codes stored in English: statuses, channels, SLA states, events."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+STATUS = {
+    "new": "Yeni", "triaged": "Sınıflandırıldı", "forwarded": "Birime iletildi", "in_progress": "İşlemde",
+    "waiting_citizen": "Vatandaştan bilgi bekleniyor", "answered": "Cevaplandı", "closed": "Kapatıldı",
+    "needs_review": "İnceleme gerekli", "duplicate": "Mükerrer (birleştirildi)", "out_of_scope": "Kapsam dışı",
+    "rejected": "Reddedildi",
+}  # fmt: skip
+CHANNEL = {
+    "email": "E-posta", "webform": "Web formu", "telegram": "Telegram", "x": "X (Twitter)", "whatsapp": "WhatsApp",
+    "facebook": "Facebook", "instagram": "Instagram", "phone": "Telefon (153)", "beyaz_masa": "Beyaz Masa",
+    "cimer": "CİMER", "mbs": "MBS (muhtar)", "api": "API",
+}  # fmt: skip
+REQUEST_TYPE = {
+    "istek": "İstek", "sikayet": "Şikâyet", "ihbar": "İhbar", "gorus_oneri": "Görüş/öneri",
+    "bilgi_edinme": "Bilgi edinme", "tesekkur": "Teşekkür",
+}  # fmt: skip
+PRIORITY = {"low": "Düşük", "normal": "Normal", "high": "Yüksek", "urgent": "Acil"}
+SLA = {"on_time": "Süresinde", "at_risk": "Süre doluyor", "breached": "Süre aşıldı", "paused": "Durduruldu"}
+OUTCOME = {"olumlu": "Olumlu", "olumsuz": "Olumsuz"}
+DIRECTION = {"in": "Gelen", "out": "Giden", "note": "İç not"}
+OUTBOX_KIND = {"forward": "Birime iletim", "reply": "Vatandaşa cevap", "notify": "Bilgilendirme"}
+OUTBOX_STATUS = {
+    "pending": "Bekliyor",
+    "sending": "Gönderiliyor",
+    "done": "Teslim edildi",
+    "dead": "Başarısız",
+}
+LOCATION_SOURCE = {"known": "kanal bilgisi", "text": "metinden çıkarıldı", "agent": "personel düzeltti"}
+ROLE = {
+    "agent": "Çağrı merkezi",
+    "supervisor": "Yönetici",
+    "department": "Birim",
+    "admin": "Sistem yöneticisi",
+}
+EVENT = {
+    "request.created": "Talep oluşturuldu", "request.routed": "Birime yönlendirildi",
+    "request.classified": "Sınıflandırıldı", "request.assigned": "Atandı", "request.status": "Durum değişti",
+    "request.replied": "Cevap yazıldı", "request.note": "İç not eklendi", "request.closed": "Kapatıldı",
+    "request.merged": "Birleştirildi", "request.updated": "Düzeltildi", "request.escalated": "Üst birime taşındı",
+    "request.cluster_joined": "Kümeye eklendi", "request.forwarded": "Birime iletildi",
+    "message.received": "Yeni mesaj geldi", "sla.at_risk": "Süre dolmak üzere", "sla.breached": "Süre aşıldı",
+    "sla.paused": "Süre durduruldu", "sla.resumed": "Süre yeniden başladı", "outbox.gave_up": "Gönderim başarısız",
+    "outbox.requeued": "Gönderim yeniden sıraya alındı", "contact.merged": "Kişi kayıtları birleştirildi",
+    "forward": "Birime iletildi", "reply": "Cevap gönderildi", "notify": "Vatandaş bilgilendirildi",
+}  # fmt: skip
+ACTION = {
+    "department": "birim", "co_departments": "ortak birimler", "priority": "öncelik", "raise_priority": "önceliği yükselt",
+    "sla": "süre", "tags": "etiketler", "needs_review": "incelemeye al", "auto_reply": "otomatik cevap",
+    "notify_citizen": "vatandaşı bilgilendir", "escalate_to": "üst birime taşı",
+}  # fmt: skip
+FIELD = {
+    "status": "durum", "outcome": "sonuç", "text": "metin", "assignee_id": "atanan kişi", "department": "birim",
+    "co_departments": "ortak birimler", "into": "birleştirilecek talep", "topic": "konu", "request_type": "talep türü",
+    "mahalle": "mahalle", "ilce": "ilçe", "priority": "öncelik", "cursor": "sayfa", "filter_id": "kayıtlı filtre",
+    "sort": "sıralama", "body": "form",
+}  # fmt: skip
+
+
+def label(table: dict[str, str], code: Any) -> str:
+    if code is None or code == "":
+        return "—"
+    return table.get(str(code), str(code))
+
+
+# Known refusals from the actions, said in Turkish. Unknown ones get a generic sentence
+# by error class; the English detail is kept small beside it for support staff.
+_MESSAGES: list[tuple[str, str]] = [
+    (r"status cannot go from (\w+) to (\w+)", "Talep «{0}» durumundayken «{1}» durumuna geçirilemez."),
+    (r"request is already assigned to someone else", "Bu talep başka bir personele atanmış."),
+    (r"only a signed-in user can claim", "Talebi üstlenmek için oturum açmış olmanız gerekir."),
+    (r"unknown department '?([^']*)'?", "Bilinmeyen birim: {0}"),
+    (r"reply text is empty", "Cevap metni boş olamaz."),
+    (r"outcome must be olumlu or olumsuz", "Sonuç olumlu ya da olumsuz olmalıdır."),
+    (r"closing needs an outcome", "Kapatmak için sonuç (olumlu/olumsuz) seçmelisiniz."),
+    (r"a request cannot be merged into itself", "Bir talep kendisiyle birleştirilemez."),
+    (r"merging would make a cycle", "Bu birleştirme döngü oluşturur."),
+    (r"target request not found", "Birleştirilecek talep bulunamadı."),
+    (r"user (\d+) not found", "Kullanıcı bulunamadı."),
+    (r"request \d+ not found|request not found", "Talep bulunamadı ya da görme yetkiniz yok."),
+    (r"nothing to change", "Değiştirilecek bir alan girmediniz."),
+    (r"field cannot be changed: (\w+)", "Bu alan değiştirilemez: {0}"),
+    (r"priority must be one of", "Öncelik geçersiz."),
+    (r"request_type must be one of", "Talep türü geçersiz."),
+    (r"cursor is not valid", "Sayfa bağlantısı geçersiz; listeyi baştan açın."),
+    (r"saved filter not found", "Kayıtlı filtre bulunamadı."),
+]
+
+
+def turkish_error(exc: Exception) -> str:
+    from hub.actions.errors import Conflict, NotFound
+    from hub.auth import PermissionDenied
+
+    if isinstance(exc, PermissionDenied):
+        return "Bu işlem için yetkiniz yok."
+    message = getattr(exc, "message", str(exc))
+    for pattern, text in _MESSAGES:
+        m = re.search(pattern, message)
+        if m:
+            return text.format(*m.groups())
+    if isinstance(exc, NotFound):
+        return "Kayıt bulunamadı."
+    if isinstance(exc, Conflict):
+        return "Bu işlem talebin şu anki durumuyla çakışıyor."
+    field = getattr(exc, "field", None)
+    where = f" ({FIELD.get(field, field)})" if field else ""
+    return f"İşlem yapılamadı{where}: {message}"

@@ -1,0 +1,51 @@
+"""Route table of the staff UI; the Hub mounts ``routes`` and installs the session hook."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from hub.ui import admin_pages, detail, login, queue
+from hub.ui.render import STATIC, STATIC_PREFIX, staff_page
+from hub.ui.session import session_actor_hook
+
+
+async def _to_queue(request: web.Request) -> web.StreamResponse:
+    raise web.HTTPSeeOther("/ui/")
+
+
+async def _detail(request: web.Request) -> web.StreamResponse:
+    return await detail.show(request)
+
+
+async def _rules(request: web.Request) -> web.StreamResponse:
+    return await admin_pages.rules_page(request)
+
+
+async def _quarantine(request: web.Request) -> web.StreamResponse:
+    return await admin_pages.quarantine_page(request)
+
+
+routes = web.RouteTableDef()
+routes.get("/ui/giris")(login.login_form)
+routes.post("/ui/giris")(login.login_submit)
+routes.post("/ui/cikis")(login.logout)
+routes.get("/ui")(_to_queue)
+routes.get("/ui/")(staff_page(queue.queue))
+routes.post("/ui/filtreler")(staff_page(queue.save_filter))
+routes.get("/ui/talep/{id}")(staff_page(_detail))
+routes.post("/ui/talep/{id}/{action}")(staff_page(detail.act))
+routes.get("/ui/kurallar")(staff_page(_rules))
+routes.post("/ui/kurallar")(staff_page(admin_pages.rules_submit))
+routes.post("/ui/kurallar/surum/{id}")(staff_page(admin_pages.rules_restore))
+routes.get("/ui/kanallar")(staff_page(admin_pages.channels_page))
+routes.get("/ui/karantina")(staff_page(_quarantine))
+routes.post("/ui/karantina/{id}/yeniden")(staff_page(admin_pages.quarantine_retry))
+routes.get("/ui/raporlar")(staff_page(admin_pages.reports_page))
+routes.get("/ui/raporlar/muhtar.xlsx")(staff_page(admin_pages.reports_xlsx))
+routes.static(STATIC_PREFIX, STATIC, append_version=False)
+
+
+def install(hub: object) -> web.RouteTableDef:
+    """Mount point for Hub.extra_routes: enables cookie sessions on /ui pages."""
+    hub.web_session_actor = session_actor_hook(hub)  # type: ignore[attr-defined]
+    return routes
