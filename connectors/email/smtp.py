@@ -2,7 +2,7 @@
 
 Every message we send carries ``X-Talep-Hub: 1`` and ``Auto-Submitted`` so that
 our own mail, bounced or echoed back into the inbox, is recognised and ignored
-instead of opening a new request (see ``mime._ignore_reason``).
+instead of opening a new request (see ``ignore.ignore_reason``).
 """
 
 from __future__ import annotations
