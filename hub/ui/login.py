@@ -14,7 +14,7 @@ from sqlmodel import select
 
 from hub.models import User
 from hub.ui import session as us
-from hub.ui.render import check_csrf, render, safe_next, see_other
+from hub.ui.render import csrf_ok, csrf_refused, render, safe_next, see_other
 from hub.web.pages import client_ip
 
 log = logging.getLogger(__name__)
@@ -85,8 +85,8 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
 
 
 async def logout(request: web.Request) -> web.StreamResponse:
-    if request.get("ui_session") is not None:
-        await check_csrf(request)
+    if request.get("ui_session") is not None and not await csrf_ok(request):
+        return csrf_refused(request)
     resp = see_other("/ui/giris")
     resp.del_cookie(us.COOKIE, path="/ui")
     return resp

@@ -5,14 +5,14 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
 from aiohttp import web
-from jinja2 import ChainableUndefined, Environment, FileSystemLoader
+from jinja2 import ChainableUndefined, Environment, FileSystemLoader, Undefined
 
 from hub.actions.errors import ActionError
 from hub.auth import Actor, PermissionDenied
@@ -28,19 +28,21 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 def _dt(value: Any, with_time: bool = True) -> str:
-    if value is None or value == "":
+    if not value or isinstance(value, Undefined):
         return ""
     if isinstance(value, str):
         try:
             value = datetime.fromisoformat(value)
         except ValueError:
             return value
+    if value.tzinfo is None:  # SQLite hands back naive datetimes; the hub stores UTC
+        value = value.replace(tzinfo=UTC)
     return turkish_datetime(value, with_time=with_time)
 
 
 def _value(value: Any, limit: int = 160) -> str:
     """A trace value (list, dict, scalar) as one short readable line."""
-    if value is None:
+    if value is None or isinstance(value, Undefined):
         return "boş"
     if isinstance(value, bool):
         return "evet" if value else "hayır"
@@ -125,8 +127,8 @@ def staff_page(handler: Handler) -> Handler:
         if request.get("ui_session") is None:
             target = request.path_qs if request.method == "GET" else "/ui/"
             raise web.HTTPSeeOther("/ui/giris?" + urlencode({"sonra": target}))
-        if request.method == "POST":
-            await check_csrf(request)
+        if request.method == "POST" and not await csrf_ok(request):
+            return csrf_refused(request)
         try:
             return await handler(request)
         except web.HTTPException:
@@ -144,18 +146,18 @@ def staff_page(handler: Handler) -> Handler:
     return wrapped
 
 
-async def check_csrf(request: web.Request) -> None:
+async def csrf_ok(request: web.Request) -> bool:
     import hmac
 
     form = await request.post()
     expected = csrf_token(request)
-    given = str(form.get("csrf", ""))
-    if not expected or not hmac.compare_digest(given, expected):
-        raise web.HTTPForbidden(
-            text="Form süresi dolmuş ya da geçersiz (CSRF). Sayfayı yenileyip tekrar deneyin.",
-            content_type="text/plain",
-            charset="utf-8",
-        )
+    return bool(expected) and hmac.compare_digest(str(form.get("csrf", "")), expected)
+
+
+def csrf_refused(request: web.Request) -> web.Response:
+    return error_page(
+        request, 403, "Form geçersiz", "Form süresi dolmuş ya da geçersiz. Sayfayı yenileyip tekrar deneyin."
+    )
 
 
 def safe_next(value: str | None) -> str:
