@@ -283,3 +283,13 @@ async def test_reports_page_and_xlsx(ui) -> None:  # noqa: ANN001
     assert r.status == 200 and (await r.read())[:2] == b"PK"
     r = await ui.get("/ui/raporlar", params={"donem": "bozuk"})
     assert r.status == 400 and "2026Q3" in await r.text()
+
+
+async def test_saved_filter_is_listed_and_applied(ui) -> None:  # noqa: ANN001
+    su, park = await create(ui, SU), await create(ui, PARK)
+    await login(ui, "agent")
+    status, html = await post_form(ui, "/ui/", "/ui/filtreler", {"ad": "KASKİ işleri", "department": "kaski"})
+    assert status == 200 and "KASKİ işleri" in html
+    assert su["tracking_code"] in html and park["tracking_code"] not in html
+    status, html = await post_form(ui, "/ui/", "/ui/filtreler", {"ad": "boş"})
+    assert status == 400 and "en az bir süzgeç" in html

@@ -23,7 +23,7 @@ from hub.ui.render import actor_of, render
 FLASH = {
     "ustlen": "Talebi üstlendiniz.", "ata": "Talep atandı.", "ilet": "Talep birime iletildi.",
     "cevapla": "Cevap kaydedildi ve gönderim sırasına alındı.", "not": "İç not eklendi.",
-    "kapat": "Talep kapatıldı.", "bekle": "Talep vatandaştan bilgi bekliyor; süre durduruldu.",
+    "kapat": "Talep kapatıldı.", "cevapla-kapat": "Cevap gönderim sırasına alındı ve talep kapatıldı.", "bekle": "Talep vatandaştan bilgi bekliyor; süre durduruldu.",
     "duzelt": "Düzeltme kaydedildi.", "birlestir": "Talep birleştirildi.",
     "hepsini-birlestir": "Benzer talepler bu talebe birleştirildi.",
 }  # fmt: skip
@@ -74,7 +74,7 @@ def load(hub: Any, actor: Actor, rid: int) -> dict[str, Any]:
     attachments = [a for m in d["thread"] for a in (m.get("attachments") or [])]
     return {
         "r": d, "users": [(u.id, u.display_name, u.role) for u in users], "names": names, "departments": depts,
-        "dept_names": dict(depts), "duplicates": dups, "attachments": attachments,
+        "dept_names": dict(depts), "actor_names": {f"user:{u.id}": u.display_name for u in users}, "duplicates": dups, "attachments": attachments,
         "parent": {"id": parent.id, "tracking_code": parent.tracking_code} if parent else None,
     }  # fmt: skip
 
@@ -191,7 +191,11 @@ async def act(request: web.Request) -> web.StreamResponse:
     rid = _request_id(request)
     name = request.match_info["action"]
     form = await request.post()
-    flash = "not" if name == "cevapla" and form.get("ic_not") == "1" else name
+    flash = name
+    if name == "cevapla":
+        flash = (
+            "not" if form.get("ic_not") == "1" else ("cevapla-kapat" if form.get("kapat") == "1" else name)
+        )
 
     def work() -> None:
         fn = _action(name, form, hub)

@@ -68,6 +68,21 @@ def label(table: dict[str, str], code: Any) -> str:
     return table.get(str(code), str(code))
 
 
+def event_label(kind: Any) -> str:
+    """Event kinds, including the worker's outbox.<kind>.<result> family."""
+    text = str(kind or "")
+    if text in EVENT:
+        return EVENT[text]
+    parts = text.split(".")
+    if len(parts) == 3 and parts[0] == "outbox":
+        what = OUTBOX_KIND.get(parts[1], parts[1])
+        result = {"delivered": "teslim edildi", "failed": "başarısız", "retry": "yeniden denenecek"}.get(
+            parts[2], parts[2]
+        )
+        return f"{what}: {result}"
+    return text or "—"
+
+
 # Known refusals from the actions, said in Turkish. Unknown ones get a generic sentence
 # by error class; the English detail is kept small beside it for support staff.
 _MESSAGES: list[tuple[str, str]] = [

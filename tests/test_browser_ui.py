@@ -1,0 +1,95 @@
+"""An agent in a real browser: log in, open the queue and a request, read why it went
+to its department, claim it, answer olumlu and close it.
+
+Uses Debian's chromium (scripts/ensure-chromium.sh installs it); Playwright never downloads
+a browser of its own here.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+from aiohttp.test_utils import TestClient, TestServer
+from sqlmodel import select
+
+from hub.models import Outbox, Request
+from tests.conftest import ADMIN_KEY, add_key
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+SHOTS = Path(os.environ.get("HUB_SCREENSHOT_DIR", "/tmp"))
+
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="chromium is not installed: run scripts/ensure-chromium.sh (needs apt)"
+)
+
+
+@pytest_asyncio.fixture
+async def server(hub) -> AsyncIterator[TestClient]:  # noqa: ANN001
+    from hub.demo import _users
+
+    _users(hub)
+    add_key(hub, ADMIN_KEY, "admin")
+    client = TestClient(
+        TestServer(hub.app(), host="127.0.0.1"), headers={"Authorization": f"Bearer {ADMIN_KEY}"}
+    )
+    await client.start_server()
+    yield client
+    await client.close()
+
+
+async def test_agent_claims_answers_and_closes_a_request(server, hub) -> None:  # noqa: ANN001
+    from playwright.async_api import async_playwright, expect
+
+    body = {
+        "text": "Talas Mevlana Mahallesi Gül sokakta ana boru patladı, sabahtan beri su yok.",
+        "channel": "phone",
+        "contact": {"name": "Ayşe Yılmaz", "phone": "0532 123 45 67"},
+    }
+    created = await (await server.post("/api/v1/requests", json=body)).json()
+    code = created["tracking_code"]
+
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        try:
+            page = await browser.new_page(viewport={"width": 1440, "height": 1000}, locale="tr-TR")
+            await page.goto(str(server.make_url("/ui/")))
+            await expect(page.locator("h1")).to_have_text("Personel girişi")
+            await page.fill("#kullanici", "agent")
+            await page.fill("#parola", "agent-demo")
+            await page.click("button[type=submit]")
+
+            row = page.locator("table.queue tbody tr", has_text=code)
+            await expect(row).to_contain_text("Süresinde")
+            await page.screenshot(path=str(SHOTS / "ui_browser_queue.png"))
+            await row.locator("a", has_text=code).click()
+
+            await expect(page.locator("#yonlendirme h2")).to_have_text("Neden bu birime gitti?")
+            await expect(page.locator("#yonlendirme")).to_contain_text("Uydu")
+            await expect(page.locator("#vatandas-metni")).to_contain_text("ana boru patladı")
+
+            await page.click("#ustlen")
+            await expect(page.locator(".alert.ok")).to_have_text("Talebi üstlendiniz.")
+            await expect(page.locator(".meta")).to_contain_text("Demo Çağrı Merkezi Personeli")
+
+            await page.fill("#metin", "Arıza ekiplerimizce giderildi, suyunuz verilmiştir.")
+            await page.check("#sonuc-olumlu")
+            await page.check("#cevap-kapat")
+            await page.click("#cevap-gonder")
+            await expect(page.locator("#durum")).to_have_text("Kapatıldı")
+            await expect(page.locator(".msg-out")).to_contain_text("suyunuz verilmiştir")
+            await page.screenshot(path=str(SHOTS / "ui_browser_closed.png"), full_page=True)
+        finally:
+            await browser.close()
+
+    with hub.db.reader() as s:
+        req = s.get(Request, created["id"])
+        assert req.status == "closed" and req.outcome == "olumlu"
+        assert s.exec(select(Outbox).where(Outbox.request_id == req.id, Outbox.kind == "reply")).first()
