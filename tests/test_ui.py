@@ -293,3 +293,24 @@ async def test_saved_filter_is_listed_and_applied(ui) -> None:  # noqa: ANN001
     assert su["tracking_code"] in html and park["tracking_code"] not in html
     status, html = await post_form(ui, "/ui/", "/ui/filtreler", {"ad": "boş"})
     assert status == 400 and "en az bir süzgeç" in html
+
+
+async def test_attachment_downloads_only_as_a_file(ui, hub) -> None:  # noqa: ANN001
+    from datetime import UTC, datetime
+
+    from connectors.base import Attachment, RawMessage, Sender
+
+    raw = RawMessage(
+        channel="email", external_id="att-1", text="Talas Mevlana mahallesinde su borusu patladı, fotoğraf ekte.",
+        received_at=datetime.now(UTC), sender=Sender(name="Ali", email="ali@example.com"),
+        attachments=[Attachment("<b>foto</b>.jpg", "image/jpeg", b"\xff\xd8\xff fake jpeg")],
+    )  # fmt: skip
+    rid = hub.intake.ingest(raw).request_id
+    await login(ui, "agent")
+    html = await (await ui.get(f"/ui/talep/{rid}")).text()
+    link = re.search(rf'href="(/ui/talep/{rid}/ek/[0-9a-f]{{64}})"', html)
+    assert link and "&lt;b&gt;foto&lt;/b&gt;.jpg" in html
+    r = await ui.get(link.group(1))
+    assert r.status == 200 and await r.read() == b"\xff\xd8\xff fake jpeg"
+    assert r.headers["Content-Disposition"].startswith("attachment;")
+    assert (await ui.get(f"/ui/talep/{rid}/ek/{'0' * 64}")).status == 404

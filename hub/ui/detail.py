@@ -28,6 +28,11 @@ FLASH = {
     "hepsini-birlestir": "Benzer talepler bu talebe birleştirildi.",
 }  # fmt: skip
 
+SYSTEM_NAMES = {
+    "system:intake": "Sistem (karşılama)", "system:worker": "Sistem (gönderim)",
+    "system:sla": "Sistem (süre takibi)", "system:cli": "Sistem (komut satırı)",
+}  # fmt: skip
+
 
 def mask_phone(phone: str | None) -> str | None:
     if not phone:
@@ -74,7 +79,7 @@ def load(hub: Any, actor: Actor, rid: int) -> dict[str, Any]:
     attachments = [a for m in d["thread"] for a in (m.get("attachments") or [])]
     return {
         "r": d, "users": [(u.id, u.display_name, u.role) for u in users], "names": names, "departments": depts,
-        "dept_names": dict(depts), "actor_names": {f"user:{u.id}": u.display_name for u in users}, "duplicates": dups, "attachments": attachments,
+        "dept_names": dict(depts), "actor_names": {**SYSTEM_NAMES, **{f"user:{u.id}": u.display_name for u in users}}, "duplicates": dups, "attachments": attachments,
         "parent": {"id": parent.id, "tracking_code": parent.tracking_code} if parent else None,
     }  # fmt: skip
 
@@ -211,3 +216,40 @@ async def act(request: web.Request) -> web.StreamResponse:
             raise
         return await show(request, status=status, error=labels.turkish_error(exc), form=dict(form))
     raise web.HTTPSeeOther(f"/ui/talep/{rid}?tamam={flash}#ust")
+
+
+async def attachment(request: web.Request) -> web.StreamResponse:
+    """Download one attachment of a request the user may see; always as a download, never
+    rendered inline, so a file cannot run script in the hub's origin."""
+    from urllib.parse import quote
+
+    from hub.models import Message
+
+    actor = actor_of(request)
+    require(actor, "request.read")
+    hub = request.app["hub"]
+    rid, sha = _request_id(request), request.match_info["sha"]
+
+    def find() -> dict | None:
+        with hub.db.reader() as session:
+            ra.get(session, actor, rid)
+            for m in session.exec(select(Message).where(Message.request_id == rid)):
+                for a in m.attachments or []:
+                    if a.get("sha256") == sha:
+                        return a
+        return None
+
+    meta = await hub.db.run(find)
+    path = hub.attachments.path(sha) if meta else None
+    if meta is None or path is None:
+        raise NotFound("attachment not found")
+    name = str(meta.get("filename") or "ek")
+    return web.FileResponse(
+        path,
+        headers={
+            "Content-Type": "application/octet-stream",
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}",
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "no-store",
+        },
+    )
