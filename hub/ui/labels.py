@@ -11,6 +11,11 @@ STATUS = {
     "needs_review": "İnceleme gerekli", "duplicate": "Mükerrer (birleştirildi)", "out_of_scope": "Kapsam dışı",
     "rejected": "Reddedildi",
 }  # fmt: skip
+# Short forms for the dense queue table (the full label is the cell's title).
+STATUS_SHORT = {
+    **STATUS, "forwarded": "İletildi", "waiting_citizen": "Bilgi bekleniyor", "needs_review": "İncelenecek",
+    "duplicate": "Mükerrer",
+}  # fmt: skip
 CHANNEL = {
     "email": "E-posta", "webform": "Web formu", "telegram": "Telegram", "x": "X (Twitter)", "whatsapp": "WhatsApp",
     "facebook": "Facebook", "instagram": "Instagram", "phone": "Telefon (153)", "beyaz_masa": "Beyaz Masa",

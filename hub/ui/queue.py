@@ -32,8 +32,21 @@ def _choices(hub: Any, actor: Any) -> dict[str, Any]:
         users = {u.id: u.display_name for u in session.exec(select(User))}
     return {
         "departments": [(d.code, d.name) for d in depts if actor.can_see_department(d.code)],
+        "dept_names": {d.code: d.name for d in depts},
+        "short_names": {d.code: _short(d.name) for d in depts},
         "topics": topics, "ilceler": ilceler, "saved_filters": filters, "users": users,
     }  # fmt: skip
+
+
+def _short(name: str) -> str:
+    """A department name short enough for a table cell: the part in brackets if any
+    ("... (Beyaz Masa)"), else the name without the common suffixes."""
+    if "(" in name and name.endswith(")"):
+        return name[name.rindex("(") + 1 : -1]
+    for suffix in (" Daire Başkanlığı", " Genel Müdürlüğü", " Müdürlüğü"):
+        if name.endswith(suffix):
+            return name[: -len(suffix)]
+    return name
 
 
 async def queue(request: web.Request) -> web.StreamResponse:

@@ -10,6 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 from jinja2 import ChainableUndefined, Environment, FileSystemLoader, Undefined
@@ -40,6 +41,19 @@ def _dt(value: Any, with_time: bool = True) -> str:
     return turkish_datetime(value, with_time=with_time)
 
 
+def _short_dt(value: Any) -> str:
+    """dd.mm hh:mm (year added when not this year) in Istanbul time, for dense tables."""
+    if not value or isinstance(value, Undefined):
+        return ""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    local = value.astimezone(ZoneInfo("Europe/Istanbul"))
+    same_year = local.year == datetime.now(UTC).year
+    return local.strftime("%d.%m %H:%M" if same_year else "%d.%m.%Y %H:%M")
+
+
 def _value(value: Any, limit: int = 160) -> str:
     """A trace value (list, dict, scalar) as one short readable line."""
     if value is None or isinstance(value, Undefined):
@@ -66,6 +80,7 @@ def env() -> Environment:
     )
     e.filters["tarih"] = _dt
     e.filters["durum"] = lambda c: labels.label(labels.STATUS, c)
+    e.filters["kisa_durum"] = lambda c: labels.label(labels.STATUS_SHORT, c)
     e.filters["kanal"] = lambda c: labels.label(labels.CHANNEL, c)
     e.filters["tur"] = lambda c: labels.label(labels.REQUEST_TYPE, c)
     e.filters["oncelik"] = lambda c: labels.label(labels.PRIORITY, c)
@@ -78,6 +93,7 @@ def env() -> Environment:
     e.filters["gonderim"] = lambda c: labels.label(labels.OUTBOX_STATUS, c)
     e.filters["gonderim_turu"] = lambda c: labels.label(labels.OUTBOX_KIND, c)
     e.filters["konum_kaynak"] = lambda c: labels.label(labels.LOCATION_SOURCE, c)
+    e.filters["kisa_tarih"] = _short_dt
     e.filters["deger"] = _value
     e.filters["urlq"] = lambda v: quote(str(v), safe="")
     return e
