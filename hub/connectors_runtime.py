@@ -20,6 +20,7 @@ from connectors.base import ConnectorError, FetchResult, Quarantined, RawMessage
 from hub.actions import quarantine as qa
 from hub.auth import SYSTEM_INTAKE
 from hub.models import Checkpoint, utcnow
+from hub.workers.outbox import cancel_requested
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = 300.0
@@ -128,6 +129,8 @@ class ConnectorRuntime:
         backoff = 1.0
         self._wake[source.name] = asyncio.Event()
         while True:
+            if cancel_requested():  # a swallowed cancellation must still stop the loop
+                raise asyncio.CancelledError
             try:
                 result = await self.poll_once(source)
                 backoff = 1.0

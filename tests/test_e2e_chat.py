@@ -259,7 +259,7 @@ async def test_answer_to_a_chat_that_blocked_the_bot_is_marked_undeliverable(cli
     telegram.blocked_chats.add(7001)  # the citizen blocked the bot meanwhile
 
     await answer(client, req["id"], "Çöpler bugün toplandı.")
-    rows = await wait_outbox_settled(hub, req["id"], "reply", n=2, timeout=10)
+    rows = await wait_outbox_settled(hub, req["id"], "reply", n=2)
     [agent_row] = [r for r in rows if r.message_id]
     assert agent_row.status == "dead" and "blocked" in agent_row.last_error
     d = await detail(client, req["id"])

@@ -42,6 +42,14 @@ class Skip(Exception):
     """Nothing to deliver (e.g. no SMS gateway configured); recorded as done with a note."""
 
 
+def cancel_requested() -> bool:
+    """True once the running task was asked to stop. On Python 3.11 ``asyncio.wait_for``
+    (used inside aiosmtplib and others) can swallow a cancellation that races with its
+    result; without this check the loop would run on and the hub's shutdown would hang."""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
+
+
 def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
@@ -60,6 +68,8 @@ class OutboxWorker:
     async def run(self) -> None:
         st = self.hub.settings
         while True:
+            if cancel_requested():
+                raise asyncio.CancelledError
             try:
                 n = await self.run_once()
             except asyncio.CancelledError:
