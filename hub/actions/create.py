@@ -131,11 +131,12 @@ def create_requests(
     *,
     prefix: str,
     base_url: str = "",
-    render_reply: Any = None,
     departments: dict[str, Department] | None = None,
+    ids: list[int] | None = None,
 ) -> list[Created]:
     """Open a request for each NewRequest, with its first message, its events and
-    its outbox rows (received notice, auto-reply, forwarding), in bulk."""
+    its outbox rows (acknowledgement, forwarding), in bulk. ``ids`` are ids the
+    caller reserved with ``allocate_ids`` (it needed the tracking codes earlier)."""
     require(actor, "request.create")
     if not news:
         return []
@@ -144,7 +145,7 @@ def create_requests(
             raise ActionError(f"unknown request type {new.request_type!r}", field="request_type")
     now = utcnow()
     statuses = [initial_status(n) for n in news]
-    ids = allocate_ids(session, Request, len(news))
+    ids = ids if ids is not None else allocate_ids(session, Request, len(news))
     msg_ids = allocate_ids(session, Message, len(news))
     codes = [tracking_code(prefix, n.received_at, rid) for n, rid in zip(news, ids, strict=True)]
     if departments is None:
@@ -163,13 +164,15 @@ def create_requests(
             ev.append(event_row(actor, "request.routed", rid, now, department=dec.get("department"),
                                 rules=dec.get("matched_rules"), fallback=dec.get("fallback"),
                                 rules_version=new.rules_version))  # fmt: skip
+        # Citizens are told at each stage. On a channel that can answer, the rules'
+        # auto-reply (which quotes the tracking code) is the "received" notice.
         route = notify.route_for_contact(new.channel, new.reply_to, new.contact)
-        if route and dec.get("notify_citizen", True):
-            ob.append(outbox_row("notify", f"notify:{rid}:received", {"stage": "received", "route": route}, rid, now))
-        if dec.get("auto_reply"):
-            text = render_reply(dec["auto_reply"], code) if render_reply else dec["auto_reply"]
+        notifying = bool(route) and dec.get("notify_citizen", True)
+        if dec.get("auto_reply") and route and route["via"] == "channel":
             ob.append(outbox_row("reply", f"autoreply:{rid}", {"channel": new.channel, "reply_to": jsonable(new.reply_to),
-                                                                  "auto": True, "text": text}, rid, now))  # fmt: skip
+                                                                  "auto": True, "text": dec["auto_reply"]}, rid, now))  # fmt: skip
+        elif notifying:
+            ob.append(outbox_row("notify", f"notify:{rid}:received", {"stage": "received", "route": route}, rid, now))
         department = dec.get("department")
         if status == Status.triaged and department and dec.get("auto_forward", True) and department in departments:
             co = [c for c in dec.get("co_departments") or [] if c in departments]
@@ -179,7 +182,7 @@ def create_requests(
             ev.append(event_row(actor, "request.status", rid, now, before=status, after=final, reason=None))
             ev.append(event_row(actor, "request.forwarded", rid, now, before={"department": department},
                                 department=department, co_departments=co, note=None, outbox=keys))  # fmt: skip
-            if route:
+            if notifying:
                 ob.append(outbox_row("notify", f"notify:{rid}:forwarded", {"stage": "forwarded", "route": route}, rid, now))
         req_rows.append({**request_row(new, final), "id": rid, "tracking_code": code})
     session.execute(insert(Request), req_rows)

@@ -25,7 +25,8 @@ from sqlmodel import Session, select
 from connectors.base import RawMessage
 from hub.actions import contacts
 from hub.actions import requests as req_actions
-from hub.actions.create import create_requests
+from hub.actions.create import allocate_ids, create_requests
+from hub.actions.requests import tracking_code
 from hub.attachments import AttachmentStore
 from hub.auth import SYSTEM_INTAKE
 from hub.db import Database
@@ -269,8 +270,12 @@ class Intake:
         )  # fmt: skip
         return IntakeResult(parent.id, msg.id, parent.tracking_code, False, threaded_by=threaded_by)
 
-    def _prepare(self, session: Session, raw: RawMessage, contact: Contact | None) -> req_actions.NewRequest:
-        """Classification, location, duplicates and routing for a new request."""
+    def _prepare(
+        self, session: Session, raw: RawMessage, contact: Contact | None, code: str
+    ) -> req_actions.NewRequest:
+        """Classification, location, duplicates and routing for a new request.
+
+        The tracking code is known before routing, so rule auto-replies can quote it."""
         known = None
         if raw.location and (raw.location.mahalle or raw.location.ilce):
             known = {"mahalle": raw.location.mahalle, "ilce": raw.location.ilce}
@@ -295,7 +300,8 @@ class Intake:
             "ilce": location["ilce"], "mahalle": location["mahalle"],
             "contact_kind": contact.kind if contact else raw.sender.kind,
             "has_attachments": bool(raw.attachments), "received_at": raw.received_at,
-            "is_duplicate": bool(dups), "tags": [],
+            "is_duplicate": bool(dups), "tags": [], "tracking_code": code,
+            "citizen_name": contact.name if contact else None,
         }  # fmt: skip
         decision = self.router.route(routing_input)
         if cls.get("needs_review"):
@@ -313,16 +319,14 @@ class Intake:
 
     def _open(self, session: Session, raws: list[RawMessage]) -> list[IntakeResult]:
         people = contacts.resolve_contacts(session, SYSTEM_INTAKE, [(r.sender, r.channel) for r in raws])
-        news = [self._prepare(session, raw, contact) for raw, contact in zip(raws, people, strict=True)]
+        ids = allocate_ids(session, Request, len(raws))
+        codes = [tracking_code(self.prefix, raw.received_at.astimezone(UTC), rid) for raw, rid in zip(raws, ids, strict=True)]
+        news = [
+            self._prepare(session, raw, contact, code)
+            for raw, contact, code in zip(raws, people, codes, strict=True)
+        ]
         created = create_requests(
-            session, SYSTEM_INTAKE, news, prefix=self.prefix, base_url=self.base_url, render_reply=_render,
+            session, SYSTEM_INTAKE, news, prefix=self.prefix, base_url=self.base_url, ids=ids,
             departments=self._departments(session),
         )  # fmt: skip
         return [IntakeResult(c.request_id, c.message_id, c.tracking_code, True) for c in created]
-
-
-def _render(template: str, code: str) -> str:
-    # Rules render their own placeholders; the tracking code is known only now.
-    return template.replace("{tracking_code}", code)
-
-
