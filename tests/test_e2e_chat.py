@@ -111,6 +111,8 @@ async def test_telegram_message_is_routed_acknowledged_and_answered_in_the_same_
     assert sent["chat_id"] == CHAT_ID
     # The answer quotes the citizen's own message.
     assert sent["reply_parameters"]["message_id"] == msg["message_id"]
+    # Every message the citizen got names the real code; no template placeholder leaks through.
+    assert not any("ayrıca bildirilecektir" in t or "{" in t for t in sent_to_chat(telegram, CHAT_ID))
 
 
 async def _incoming(client, request_id: int, n: int) -> bool:  # noqa: ANN001
@@ -255,7 +257,9 @@ async def test_telegram_down_shows_in_health_while_x_keeps_working(client, hub, 
 async def test_answer_to_a_chat_that_blocked_the_bot_is_marked_undeliverable(client, hub, telegram) -> None:  # noqa: ANN001
     telegram.push_text(7001, "Mahallemizde çöpler üç gündür toplanmıyor, koku dayanılmaz.")
     [req] = await wait_requests(client, "telegram")
-    await wait_outbox_settled(hub, req["id"], "notify", n=1)  # forwarded; the auto-reply was the "received" notice
+    await wait_outbox_settled(
+        hub, req["id"], "notify", n=1
+    )  # forwarded; the auto-reply was the "received" notice
     telegram.blocked_chats.add(7001)  # the citizen blocked the bot meanwhile
 
     await answer(client, req["id"], "Çöpler bugün toplandı.")
