@@ -132,6 +132,11 @@ class Settings(BaseSettings):
     webform_enabled: bool = True
     webform_rate_per_hour: int = 10
 
+    # --- staff web UI -------------------------------------------------------------
+    ui_secret: SecretStr | None = Field(
+        None, description="Key signing UI session cookies; default: generated once into data_dir/ui_secret."
+    )
+
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:

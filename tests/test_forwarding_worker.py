@@ -122,3 +122,84 @@ async def test_sla_clock_pauses_while_waiting_on_the_citizen(client, hub) -> Non
     shift = datetime.fromisoformat(after["due_at"]) - datetime.fromisoformat(due_before)
     assert timedelta(days=2) - timedelta(minutes=1) <= shift <= timedelta(days=2, minutes=1)
     assert {"sla.paused", "sla.resumed"} <= {e["kind"] for e in after["events"]}
+
+
+async def test_webhook_failing_twice_is_retried_until_one_delivery_then_gives_up_when_dead(settings_factory, tmp_path) -> None:  # noqa: ANN001, E501
+    """Through the real outbox worker: 500, 500, then 200 → one work item at the
+    department; a receiver that never recovers → row dead, request flagged, supervisor alerted."""
+    from aiohttp import web
+
+    from hub.context import Hub
+    from hub.delivery import verify_signature
+    from hub.workers.outbox import OutboxWorker
+
+    calls: list[str] = []
+    accepted: dict[str, dict] = {}
+    mode = {"fail_first": 2, "always_fail": False}
+
+    async def receive(request: web.Request) -> web.Response:
+        body = await request.read()
+        assert verify_signature("s3cret", body, request.headers["X-Talep-Hub-Signature"])
+        key = request.headers["Idempotency-Key"]
+        calls.append(key)
+        if mode["always_fail"] or len(calls) <= mode["fail_first"]:
+            return web.Response(status=500)
+        accepted.setdefault(key, await request.json())
+        return web.json_response({"ok": True})
+
+    app = web.Application()
+    app.router.add_post("/hook", receive)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    url = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}/hook"  # type: ignore[union-attr]
+    import os
+
+    os.environ["KASKI_WEBHOOK_SECRET"] = "s3cret"
+    try:
+        text = (ROOT / "routing_rules.yaml").read_text(encoding="utf-8")
+        text = text.replace("      - email: kaski-talep@example.invalid          # EXAMPLE address\n", "")
+        text = text.replace("https://kaski.example.invalid/talep-hub", url)
+        rules = tmp_path / "rules.yaml"
+        rules.write_text(text, encoding="utf-8")
+        hub = Hub(settings_factory(rules_file=rules, outbox_base_delay_seconds=0.01, outbox_max_attempts=4))
+        worker = OutboxWorker(hub)
+        res = hub.intake.ingest(RawMessage(channel="phone", external_id="w1", sender=Sender(phone="05321234567"),
+                                           text="Talas Mevlana Mahallesi ana boru patladı, su yok."))  # fmt: skip
+
+        async def drain(kind_id: int) -> Outbox:
+            import asyncio
+
+            for _ in range(60):
+                await worker.run_once()
+                with hub.db.reader() as s:
+                    row = s.get(Outbox, kind_id)
+                if row.status in ("done", "dead"):
+                    return row
+                await asyncio.sleep(0.05)
+            raise AssertionError("outbox row never settled")
+
+        with hub.db.reader() as s:
+            fwd = s.exec(select(Outbox).where(Outbox.kind == "forward", Outbox.request_id == res.request_id)).one()
+        row = await drain(fwd.id)
+        assert row.status == "done" and row.attempts == 3
+        assert len(calls) == 3 and len(set(calls)) == 1 and len(accepted) == 1
+        payload = next(iter(accepted.values()))
+        assert res.tracking_code in str(payload)
+
+        mode["always_fail"] = True
+        res2 = hub.intake.ingest(RawMessage(channel="phone", external_id="w2", sender=Sender(phone="05321234568"),
+                                            text="Melikgazi Esentepe mahallesinde kanalizasyon taştı."))  # fmt: skip
+        with hub.db.reader() as s:
+            fwd2 = s.exec(select(Outbox).where(Outbox.kind == "forward", Outbox.request_id == res2.request_id)).one()
+        row2 = await drain(fwd2.id)
+        assert row2.status == "dead" and row2.attempts == 4 and "500" in (row2.last_error or "")
+        with hub.db.reader() as s:
+            req = s.get(Request, res2.request_id)
+            kinds = [e.kind for e in s.exec(select(Event).where(Event.request_id == req.id))]
+        assert "teslim-edilemedi" in req.tags
+        assert {"outbox.gave_up", "request.escalated"} <= set(kinds)
+    finally:
+        os.environ.pop("KASKI_WEBHOOK_SECRET", None)
+        await runner.cleanup()
