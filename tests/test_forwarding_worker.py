@@ -203,3 +203,21 @@ async def test_webhook_failing_twice_is_retried_until_one_delivery_then_gives_up
     finally:
         os.environ.pop("KASKI_WEBHOOK_SECRET", None)
         await runner.cleanup()
+
+
+async def test_placeholder_webhook_is_recorded_not_retried(hub) -> None:  # noqa: ANN001
+    """The shipped rules name example.invalid endpoints until real ones are set."""
+    from hub.workers.outbox import OutboxWorker
+
+    res = hub.intake.ingest(RawMessage(channel="phone", external_id="ph1", sender=Sender(phone="05321230000"),
+                                       text="Talas Mevlana Mahallesi ana boru patladı, su yok."))  # fmt: skip
+    with hub.db.reader() as s:
+        hooks = [r for r in s.exec(select(Outbox).where(Outbox.request_id == res.request_id, Outbox.kind == "forward"))
+                 if "webhook" in r.payload["target"]]  # fmt: skip
+    assert hooks
+    await OutboxWorker(hub).run_once()
+    with hub.db.reader() as s:
+        row = s.get(Outbox, hooks[0].id)
+        req = s.get(Request, res.request_id)
+    assert row.status == "done" and row.attempts == 1 and "placeholder" in row.result["skipped"]
+    assert "teslim-edilemedi" not in req.tags

@@ -38,6 +38,16 @@ log = logging.getLogger(__name__)
 EXPORT_CHANNELS = ("cimer", "mbs")
 
 
+def _placeholder(target: dict[str, Any]) -> bool:
+    """A webhook on a ``.invalid`` host can never connect. (E-mail is left to the
+    SMTP relay, which may well accept such an address in a test setup.)"""
+    from urllib.parse import urlsplit
+
+    hook = target.get("webhook")
+    url = hook.get("url") if isinstance(hook, dict) else hook
+    return bool(url) and (urlsplit(url).hostname or "").lower().rstrip(".").endswith(".invalid")
+
+
 class Skip(Exception):
     """Nothing to deliver (e.g. no SMS gateway configured); recorded as done with a note."""
 
@@ -222,6 +232,10 @@ class OutboxWorker:
         view["role"] = p.get("role")
         view["note"] = p.get("note")
         base_url = p.get("base_url") or self.hub.settings.base_url
+        if _placeholder(target):
+            # example.invalid can never resolve (RFC 2606): the shipped rules file uses it
+            # until the municipality fills in real endpoints. Record it, don't retry it.
+            raise Skip("placeholder webhook (.invalid): set the department's real endpoint in routing_rules.yaml")
         if target.get("email"):
             dept_for_mail = {**dept, "email": target["email"]}
             attachments = []
