@@ -144,14 +144,7 @@ class Classifier:
 
     def _location(self, text: str, known: dict | None) -> dict[str, Any]:
         if known and (known.get("mahalle") or known.get("ilce")):
-            return {
-                "mahalle": known.get("mahalle"),
-                "ilce": known.get("ilce"),
-                "confidence": float(known.get("confidence", 1.0)),
-                "ambiguous": False,
-                "candidates": [],
-                "source": "known",
-            }
+            return self._known_location(known)
         locator = self._get_locator()
         if locator is None:
             return _empty_location()
@@ -159,6 +152,31 @@ class Classifier:
         loc = res.to_dict()
         loc["source"] = "text" if (loc.get("mahalle") or loc.get("ilce")) else None
         return loc
+
+    def _known_location(self, known: dict) -> dict[str, Any]:
+        """A location the channel gave (form field, muhtar's mahalle) wins over the text,
+        but is written as the gazetteer writes it ("MİMARSİNAN MAH." → "Mimarsinan"),
+        so rules and reports see one name per place."""
+        out = {
+            "mahalle": known.get("mahalle"),
+            "ilce": known.get("ilce"),
+            "confidence": float(known.get("confidence", 1.0)),
+            "ambiguous": False,
+            "candidates": [],
+            "source": "known",
+        }
+        locator = self._get_locator()
+        if locator is None or not known.get("mahalle"):
+            if locator is not None and known.get("ilce"):
+                out["ilce"] = locator.normalize_ilce(known["ilce"]) or known["ilce"]
+            return out
+        res = locator.resolve(known["mahalle"], known.get("ilce"))
+        if res.mahalle and not res.ambiguous:
+            out["mahalle"], out["ilce"] = res.mahalle, res.ilce
+        else:  # a name several districts share, and no district given: say so
+            out["candidates"] = res.candidates
+            out["ambiguous"] = bool(res.ambiguous)
+        return out
 
     def classify(
         self,
