@@ -16,6 +16,7 @@ from hub.intake.ports import ClassifierPort, NoopClassifier, RouterPort
 from hub.settings import Settings
 
 log = logging.getLogger(__name__)
+SHUTDOWN_GRACE_SECONDS = 15.0
 
 
 class Hub:
@@ -115,7 +116,10 @@ class Hub:
         # after its lease, so a stop never leaves work half-done.
         for task in self._tasks:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._tasks:
+            _, stuck = await asyncio.wait(self._tasks, timeout=SHUTDOWN_GRACE_SECONDS)
+            for task in stuck:  # a task that swallowed its cancellation must not hang the stop
+                log.warning("task %s did not stop within %ss; leaving it", task.get_name(), SHUTDOWN_GRACE_SECONDS)
         self._tasks.clear()
         if self.connectors is not None:
             await self.connectors.close()

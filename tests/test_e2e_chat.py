@@ -306,3 +306,19 @@ async def test_instagram_direct_message_is_answered_with_the_page_token(client, 
     await wait_outbox_settled(hub, req["id"], "reply", n=2)
     [sent] = [s for s in graph.sent if s["body"].get("message", {}).get("text") == text]
     assert sent["body"]["recipient"] == {"id": "IGSID-9"} and sent["token"] == "page-token"
+
+
+async def test_chat_message_after_the_answer_reopens_the_same_request(client, hub, telegram) -> None:  # noqa: ANN001
+    telegram.push_text(7002, "Talas Mevlana Mahallesi sokak lambaları yanmıyor.")
+    [req] = await wait_requests(client, "telegram")
+    await answer(client, req["id"], "Ekiplerimiz lambaları onardı.")
+    await wait_outbox_settled(hub, req["id"], "reply", n=2)
+    telegram.push_text(7002, "Hâlâ yanmıyor maalesef.")
+
+    async def reopened() -> dict | None:
+        d = await detail(client, req["id"])
+        return d if d["status"] == "in_progress" else None
+
+    d = await wait_for(reopened, "the follow-up to reopen the request")
+    assert request_count(hub, "telegram") == 1
+    assert [m["body"] for m in d["thread"] if m["direction"] == "in"][-1] == "Hâlâ yanmıyor maalesef."

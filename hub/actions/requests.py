@@ -153,6 +153,9 @@ def append_message(
     if req.status == Status.waiting_citizen:
         resume_clock(session, actor, req)
         _set_status(session, actor, req, Status.in_progress, reason="citizen answered")
+    elif req.status == Status.answered and threaded_by == "conversation":
+        # The citizen wrote again after our answer: someone must read it.
+        _set_status(session, actor, req, Status.in_progress, reason="citizen wrote after the answer")
     return msg
 
 

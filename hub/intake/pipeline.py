@@ -16,9 +16,10 @@ import time
 from collections.abc import Iterable
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass
-from datetime import UTC
+from datetime import UTC, timedelta
 from typing import Any
 
+from sqlalchemy import or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -32,10 +33,11 @@ from hub.auth import SYSTEM_INTAKE
 from hub.db import Database
 from hub.intake.duplicates import DuplicateFinder
 from hub.intake.ports import ClassifierPort, RouterPort
-from hub.models import OPEN_STATUSES, Contact, ContactIdentity, Department, Message, Request
+from hub.models import OPEN_STATUSES, Contact, ContactIdentity, Department, Message, Request, Status, utcnow
 from hub.observability import metrics
 
 log = logging.getLogger(__name__)
+FOLLOW_UP_DAYS = 7  # how long after an answer a chat message still belongs to that request
 TRACKING_RE = re.compile(r"\b([A-Z]{3})-(\d{4})-(\d{6})\b")
 
 
@@ -236,12 +238,18 @@ class Intake:
                 if req is not None and self._may_follow_up(session, raw, req):
                     return req, "tracking_code"
         if hints.conversation_id:
+            # An open request in the same chat takes the follow-up; so does one answered
+            # in the last few days ("teşekkürler", "hâlâ düzelmedi"), so it is not a new case.
+            recent = utcnow() - timedelta(days=FOLLOW_UP_DAYS)
             req = session.exec(
                 select(Request)
                 .where(
                     Request.channel == raw.channel,
                     Request.conversation_id == hints.conversation_id,
-                    Request.status.in_([s.value for s in OPEN_STATUSES]),
+                    or_(
+                        Request.status.in_([s.value for s in OPEN_STATUSES]),
+                        (Request.status == Status.answered) & (Request.answered_at >= recent),
+                    ),
                 )
                 .order_by(Request.received_at.desc())
             ).first()
