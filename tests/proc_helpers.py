@@ -72,13 +72,13 @@ def deliver(settings_json: str, crash_after_send: str) -> None:
     hub = Hub(Settings(**json.loads(settings_json)))
     worker = OutboxWorker(hub)
     if crash_after_send == "1":
-        original = worker._forward
+        original = worker.transports._forward
 
         async def forward_then_die(row):  # noqa: ANN001, ANN202
             await original(row)
             os._exit(18)  # the send happened; the "done" mark never does
 
-        worker._forward = forward_then_die
+        worker.transports._forward = forward_then_die
 
     async def main() -> None:
         for _ in range(50):

@@ -1,5 +1,6 @@
-"""The outbox worker: claim due rows, deliver each through its transport,
-record success or schedule a retry. At least once, keyed for idempotency."""
+"""The outbox worker: claim due rows, deliver each through its transport
+(``hub.workers.transports``), record success or schedule a retry. At least once,
+keyed for idempotency."""
 
 from __future__ import annotations
 
@@ -8,50 +9,17 @@ import logging
 import os
 import socket
 import uuid
-from email.message import EmailMessage
 from typing import Any
 
-from sqlmodel import select
-
-from connectors.base import ConnectorError, OutboundMessage, PermanentSendError
+from connectors.base import ConnectorError, PermanentSendError
 from hub.actions import events
 from hub.actions import outbox as ob
-from hub.api.views import request_summary
 from hub.auth import SYSTEM_WORKER
-from hub.delivery import (
-    DeliveryError,
-    PermanentDeliveryError,
-    RetryPolicy,
-    SmsGateway,
-    SmsGatewaySettings,
-    SmtpSettings,
-    build_forward_email,
-    build_forward_payload,
-    deliver_webhook,
-    notification_text,
-    send_email,
-)
-from hub.models import Contact, Department, Message, Outbox, Request
+from hub.delivery import DeliveryError, PermanentDeliveryError, RetryPolicy
+from hub.models import Message, Outbox, Request
+from hub.workers.transports import Skip, Transports
 
 log = logging.getLogger(__name__)
-# Channels answered by writing an export file for upload (no direct answer to the citizen).
-EXPORT_CHANNELS = ("cimer", "mbs")
-
-
-def _placeholder(target: dict[str, Any]) -> bool:
-    """A webhook on a ``.invalid`` host can never connect. (E-mail is left to the
-    SMTP relay, which may well accept such an address in a test setup.)"""
-    from urllib.parse import urlsplit
-
-    hook = target.get("webhook")
-    url = hook.get("url") if isinstance(hook, dict) else hook
-    return bool(url) and (urlsplit(url).hostname or "").lower().rstrip(".").endswith(".invalid")
-
-
-class Skip(Exception):
-    """Nothing to deliver (e.g. no SMS gateway configured); recorded as done with a note."""
-
-
 def cancel_requested() -> bool:
     """True once the running task was asked to stop. On Python 3.11 ``asyncio.wait_for``
     (used inside aiosmtplib and others) can swallow a cancellation that races with its
@@ -72,7 +40,7 @@ class OutboxWorker:
         self.policy = RetryPolicy(
             base_seconds=st.outbox_base_delay_seconds, max_attempts=st.outbox_max_attempts
         )
-        self._sms: SmsGateway | None = None
+        self.transports = Transports(hub)
 
     # -- loop ----------------------------------------------------------------------
     async def run(self) -> None:
@@ -184,221 +152,5 @@ class OutboxWorker:
                     reason=f"{row.kind} delivery failed",
                 )
 
-    # -- transports --------------------------------------------------------------------
     async def dispatch(self, row: Outbox) -> dict[str, Any]:
-        handler = {"forward": self._forward, "reply": self._reply, "notify": self._notify}.get(row.kind)
-        if handler is None:
-            raise PermanentDeliveryError(f"unknown outbox kind {row.kind}")
-        return await handler(row)
-
-    def _load(self, row: Outbox) -> tuple[dict, dict | None, dict | None]:
-        with self.hub.db.reader() as session:
-            req = session.get(Request, row.request_id) if row.request_id else None
-            if req is None:
-                raise PermanentDeliveryError("request no longer exists")
-            view = request_summary(req)
-            contact = session.get(Contact, req.contact_id) if req.contact_id else None
-            view["contact"] = (
-                {"name": contact.name, "phone": contact.phone, "email": contact.email} if contact else None
-            )
-            dept_code = (row.payload or {}).get("department") or req.department
-            dept = session.get(Department, dept_code) if dept_code else None
-            dept_view = {"code": dept.code, "name": dept.name, "targets": dept.targets} if dept else None
-            msgs = session.exec(
-                select(Message)
-                .where(Message.request_id == req.id, Message.direction == "in")
-                .order_by(Message.id)
-            ).all()
-            view["attachments"] = [a for m in msgs for a in (m.attachments or []) if a.get("sha256")]
-        return view, dept_view, contact.__dict__ if contact else None
-
-    def smtp_settings(self) -> SmtpSettings:
-        st = self.hub.settings
-        if not st.smtp_host:
-            raise Skip("SMTP is not configured (HUB_SMTP_HOST)")
-        return SmtpSettings(
-            host=st.smtp_host, port=st.smtp_port, from_address=st.smtp_from,
-            username=st.smtp_username, password=st.smtp_password.get_secret_value() if st.smtp_password else None,
-            starttls=st.smtp_starttls, use_tls=st.smtp_tls, from_name=st.municipality_name,
-            reply_to=st.smtp_reply_to,
-        )  # fmt: skip
-
-    async def _forward(self, row: Outbox) -> dict[str, Any]:
-        p = row.payload or {}
-        target = p.get("target") or {}
-        view, dept, _ = await self.hub.db.run(self._load, row)
-        if dept is None:
-            raise PermanentDeliveryError(f"department {p.get('department')} not found")
-        view["role"] = p.get("role")
-        view["note"] = p.get("note")
-        base_url = p.get("base_url") or self.hub.settings.base_url
-        if _placeholder(target):
-            # example.invalid can never resolve (RFC 2606): the shipped rules file uses it
-            # until the municipality fills in real endpoints. Record it, don't retry it.
-            raise Skip("placeholder webhook (.invalid): set the department's real endpoint in routing_rules.yaml")
-        if target.get("email"):
-            dept_for_mail = {**dept, "email": target["email"]}
-            attachments = []
-            for a in view.get("attachments", []):
-                path = self.hub.attachments.path(a["sha256"])
-                if path is not None:
-                    attachments.append((a["filename"], a["content_type"], path.read_bytes()))
-            message_id = (
-                f"<fwd-{row.id}-{row.idempotency_key.rsplit(':', 1)[-1]}@{self.hub.settings.mail_domain}>"
-            )
-            msg = build_forward_email(view, dept_for_mail, settings=self.smtp_settings(), base_url=base_url,
-                                      attachments=attachments, message_id=message_id)  # fmt: skip
-            await send_email(msg, self.smtp_settings())
-            await self.hub.db.run(self._remember_mail_id, row, message_id)
-            return {"via": "email", "to": target["email"], "message_id": message_id}
-        if target.get("webhook"):
-            hook = target["webhook"] if isinstance(target["webhook"], dict) else {"url": target["webhook"]}
-            secret = (
-                os.environ.get(hook.get("secret_env", "")) if hook.get("secret_env") else hook.get("secret")
-            )
-            payload = build_forward_payload(view, dept, base_url=base_url)
-            status = await deliver_webhook(
-                hook["url"], payload, secret=secret, idempotency_key=row.idempotency_key
-            )
-            return {"via": "webhook", "status": status}
-        raise Skip("queue-only target")
-
-    def _remember_mail_id(self, row: Outbox, message_id: str) -> None:
-        # The department's answer carries In-Reply-To: this id, which threads it back.
-        with self.hub.db.session() as session:
-            session.add(Message(
-                request_id=row.request_id, direction="out", channel="email", external_id=f"fwd:{row.id}",
-                email_message_id=message_id, body=f"Departmana iletildi: {row.payload.get('department')}",
-                author="system:worker", delivery_status="sent", meta={"forward": True},
-            ))  # fmt: skip
-
-    async def _send_on_channel(
-        self,
-        channel: str,
-        reply_to: dict,
-        text: str,
-        row: Outbox,
-        *,
-        subject: str | None = None,
-        tracking_code: str | None = None,
-    ) -> dict[str, Any]:
-        sender = self.hub.connectors.sender_for(channel) if self.hub.connectors else None
-        if sender is None:
-            raise Skip(f"no connector can answer on {channel}")
-        out = OutboundMessage(
-            channel=channel, text=text, reply_to=reply_to or {}, idempotency_key=row.idempotency_key,
-            subject=subject, tracking_code=tracking_code,
-            in_reply_to=(reply_to or {}).get("message_id"),
-            references=[(reply_to or {}).get("message_id")] if (reply_to or {}).get("message_id") else [],
-            message_id=f"<{row.idempotency_key.replace(':', '-')}@{self.hub.settings.mail_domain}>",
-        )  # fmt: skip
-        result = await sender.send(out)
-        return {"via": channel, "external_id": result.external_id}
-
-    async def _reply(self, row: Outbox) -> dict[str, Any]:
-        p = row.payload or {}
-        view, _, contact = await self.hub.db.run(self._load, row)
-        channel = p.get("channel") or view["channel"]
-        if p.get("auto") and channel in ("phone", *EXPORT_CHANNELS):
-            # The rules' "alındı" text is no answer: it must not become a call-back task or a
-            # row in the CİMER/MBS answer file. The "received" notification already went out.
-            raise Skip(f"automatic acknowledgement not sent on {channel}")
-        if channel == "phone":
-            await self.hub.db.run(self._callback_task, row)
-            # The caller also learns by SMS that there is an answer (and is called back).
-            await self.hub.db.run(self._notify_answered, row)
-            return {"via": "callback_task"}
-        if channel in ("webform", "api", "beyaz_masa") or (
-            self.hub.connectors and self.hub.connectors.sender_for(channel) is None
-        ):
-            # No channel to answer on: the answer shows on the status page, and
-            # the "answered" notification (SMS / e-mail) tells the citizen.
-            if not p.get("auto"):
-                await self.hub.db.run(self._notify_answered, row)
-            return {"via": "status_page"}
-        reply_to = dict(p.get("reply_to") or {})
-        if channel in EXPORT_CHANNELS and view.get("outcome"):
-            reply_to.setdefault("sonuc", view["outcome"])  # the export file's Sonuç column
-        return await self._send_on_channel(
-            channel,
-            reply_to,
-            p["text"],
-            row,
-            subject=view.get("subject"),
-            tracking_code=view.get("tracking_code"),
-        )
-
-    def _callback_task(self, row: Outbox) -> None:
-        with self.hub.db.session() as session:
-            req = session.get(Request, row.request_id)
-            if req is not None:
-                req.tags = sorted(set(req.tags or []) | {"geri-arama"})
-                events.record(session, SYSTEM_WORKER, "callback.task", req.id, message_id=row.message_id)
-
-    def _notify_answered(self, row: Outbox) -> None:
-        from hub.actions import notify
-
-        with self.hub.db.session() as session:
-            req = session.get(Request, row.request_id)
-            if req is not None:
-                notify.notify(session, req, "answered", extra={"answer": (row.payload or {}).get("text")})
-
-    async def _notify(self, row: Outbox) -> dict[str, Any]:
-        p = row.payload or {}
-        route = p.get("route") or {}
-        view, dept, _ = await self.hub.db.run(self._load, row)
-        st = self.hub.settings
-        via = route.get("via")
-        channel_kind = (
-            "sms"
-            if via == "sms"
-            else ("email" if via in ("email",) or route.get("channel") == "email" else "chat")
-        )
-        if channel_kind == "chat":
-            channel_kind = "x" if route.get("channel") == "x" else "sms"
-        subject, body = notification_text(
-            p["stage"], tracking_code=view["tracking_code"], department_name=dept["name"] if dept else None,
-            answer=p.get("answer"), status_url=f"{st.base_url}/takip/{view['tracking_code']}",
-            due_date=None, channel=channel_kind, municipality=st.municipality_name,
-        )  # fmt: skip
-        if via == "channel":
-            return await self._send_on_channel(
-                route["channel"],
-                route.get("reply_to") or {},
-                body,
-                row,
-                subject=subject,
-                tracking_code=view["tracking_code"],
-            )
-        if via == "sms":
-            gateway = self.sms_gateway()
-            ref = await gateway.send(route["phone"], body, idempotency_key=row.idempotency_key)
-            return {"via": "sms", "external_id": str(ref)[:200]}
-        if via == "email":
-            smtp = self.smtp_settings()
-            msg = EmailMessage()
-            msg["From"] = f"{st.municipality_name} <{smtp.from_address}>"
-            msg["To"] = route["email"]
-            msg["Subject"] = subject or view["tracking_code"]
-            msg["Message-ID"] = f"<{row.idempotency_key.replace(':', '-')}@{st.mail_domain}>"
-            msg["Auto-Submitted"] = "auto-generated"
-            msg["X-Talep-Hub"] = "1"
-            if smtp.reply_to:
-                msg["Reply-To"] = smtp.reply_to
-            msg.set_content(body)
-            await send_email(msg, smtp)
-            return {"via": "email"}
-        raise PermanentDeliveryError(f"unknown notification route {via}")
-
-    def sms_gateway(self) -> SmsGateway:
-        st = self.hub.settings
-        if not st.sms_url:
-            raise Skip("no SMS gateway configured (HUB_SMS_URL)")
-        if self._sms is None:
-            self._sms = SmsGateway(SmsGatewaySettings(
-                url=st.sms_url, body_template=st.sms_body_template, method=st.sms_method,
-                content_type=st.sms_content_type, username=st.sms_username,
-                password=st.sms_password.get_secret_value() if st.sms_password else None,
-                sender_id=st.sms_sender_id, success_regex=st.sms_success_regex,
-            ))  # fmt: skip
-        return self._sms
+        return await self.transports.dispatch(row)
