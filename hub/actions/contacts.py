@@ -122,18 +122,18 @@ def resolve_contacts(session: Session, actor: Actor, senders: list[tuple[Sender,
         now = utcnow()
         for c, cid in zip(created, allocate_ids(session, Contact, len(created)), strict=True):
             c.id, c.created_at = cid, now
-        session.execute(insert(Contact), [
+        session.execute(insert(Contact.__table__), [
             {"id": c.id, "name": c.name, "phone": c.phone, "email": c.email, "telegram_id": c.telegram_id,
              "x_handle": c.x_handle, "kind": c.kind, "created_at": now}
             for c in created
         ])  # fmt: skip
-        session.execute(insert(Event), [
+        session.execute(insert(Event.__table__), [
             {"request_id": None, "actor": actor.id, "kind": "contact.created", "data": {"contact_id": c.id},
              "created_at": now}
             for c in created
         ])  # fmt: skip
     if new_idents:
-        session.execute(insert(ContactIdentity), [{"contact_id": c.id, "kind": k, "value": v} for c, k, v in new_idents])
+        session.execute(insert(ContactIdentity.__table__), [{"contact_id": c.id, "kind": k, "value": v} for c, k, v in new_idents])
     return out
 
 

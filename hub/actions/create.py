@@ -179,19 +179,19 @@ def create_requests(
             rows, keys = forward_rows(departments, rid, department, co, note=None, base_url=base_url, now=now)
             ob.extend(rows)
             final = Status.forwarded
-            ev.append(event_row(actor, "request.status", rid, now, before=status, after=final, reason=None))
-            ev.append(event_row(actor, "request.forwarded", rid, now, before={"department": department},
-                                department=department, co_departments=co, note=None, outbox=keys))  # fmt: skip
+            # One event says both: forwarded, and the status it moved the request to.
+            ev.append(event_row(actor, "request.forwarded", rid, now, before={"department": department, "status": status},
+                                status=final, department=department, co_departments=co, note=None, outbox=keys))  # fmt: skip
             if notifying:
                 ob.append(outbox_row("notify", f"notify:{rid}:forwarded", {"stage": "forwarded", "route": route}, rid, now))
         req_rows.append({**request_row(new, final), "id": rid, "tracking_code": code})
-    session.execute(insert(Request), req_rows)
-    session.execute(insert(Message), [{**message_row(rid, n, actor), "id": mid}
+    session.execute(insert(Request.__table__), req_rows)  # Core: one multi-row INSERT
+    session.execute(insert(Message.__table__), [{**message_row(rid, n, actor), "id": mid}
                                       for n, rid, mid in zip(news, ids, msg_ids, strict=True)])  # fmt: skip
     if ev:
-        session.execute(insert(Event), ev)
+        session.execute(insert(Event.__table__), ev)
     if ob:
-        session.execute(insert(Outbox), ob)
+        session.execute(insert(Outbox.__table__), ob)
     return [Created(rid, mid, code) for rid, mid, code in zip(ids, msg_ids, codes, strict=True)]
 
 
