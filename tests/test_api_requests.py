@@ -258,3 +258,21 @@ async def test_tracking_code_threads_only_for_the_same_person(client) -> None:  
     stranger = {**same, "contact": {"phone": "0544 000 11 22"}, "text": f"{code} bu talebi iptal edin"}
     r = await (await client.post("/api/v1/requests", json=stranger)).json()
     assert r["id"] != first["id"] and r["intake"]["created"] is True
+
+
+def test_rule_escalation_is_recorded_at_intake(hub) -> None:  # noqa: ANN001
+    """An urgent report outside office hours: the rules escalate it to the duty desk."""
+    from datetime import UTC, datetime
+
+    from connectors.base import RawMessage, Sender
+
+    night = datetime(2026, 11, 21, 23, 30, tzinfo=UTC)  # Sunday 02:30 in Istanbul
+    res = hub.intake.ingest(RawMessage(
+        channel="phone", external_id="night-1", received_at=night, sender=Sender(phone="05321112233"),
+        text="Talas Mevlana Mahallesi Gül sokakta rögar kapağı açık, çocuklar düşebilir!",
+    ))  # fmt: skip
+    with hub.db.reader() as s:
+        req = s.get(Request, res.request_id)
+        escalations = s.exec(select(Event).where(Event.request_id == req.id, Event.kind == "request.escalated")).all()
+    assert req.priority == "urgent" and "mesai-disi" in req.tags
+    assert [e.data["to"] for e in escalations] == ["beyaz-masa"]

@@ -164,6 +164,9 @@ def create_requests(
             ev.append(event_row(actor, "request.routed", rid, now, department=dec.get("department"),
                                 rules=dec.get("matched_rules"), fallback=dec.get("fallback"),
                                 rules_version=new.rules_version))  # fmt: skip
+        if dec.get("escalate_to"):  # a rule asked for someone's attention at once
+            ev.append(event_row(actor, "request.escalated", rid, now, to=dec["escalate_to"],
+                                reason="rule", rules=dec.get("matched_rules")))  # fmt: skip
         # Citizens are told at each stage. On a channel that can answer, the rules'
         # auto-reply (which quotes the tracking code) is the "received" notice.
         route = notify.route_for_contact(new.channel, new.reply_to, new.contact)
