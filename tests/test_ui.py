@@ -128,6 +128,7 @@ async def test_queue_lists_requests_and_filters(ui) -> None:  # noqa: ANN001
     html = await (await ui.get("/ui/")).text()
     assert su["tracking_code"] in html and park["tracking_code"] in html
     assert "Süresinde" in html  # SLA state in Turkish
+    assert "Su ve Kanalizasyon" in html  # topics by their Turkish names, not codes
     html = await (await ui.get("/ui/", params={"department": "kaski"})).text()
     assert su["tracking_code"] in html and park["tracking_code"] not in html
     html = await (await ui.get("/ui/", params={"q": "salıncak"})).text()

@@ -73,6 +73,16 @@ def label(table: dict[str, str], code: Any) -> str:
     return table.get(str(code), str(code))
 
 
+def topic_name(code: Any) -> str:
+    """The taxonomy's Turkish name for a topic code ("su-kanalizasyon" → "Su ve Kanalizasyon")."""
+    if code is None or code == "":
+        return "—"
+    from classifier.taxonomy import default_taxonomy
+
+    topic = default_taxonomy().topics.get(str(code))
+    return topic.name if topic else str(code)
+
+
 def event_label(kind: Any) -> str:
     """Event kinds, including the worker's outbox.<kind>.<result> family."""
     text = str(kind or "")

@@ -86,6 +86,7 @@ def env() -> Environment:
     e.filters["oncelik"] = lambda c: labels.label(labels.PRIORITY, c)
     e.filters["sla"] = lambda c: labels.label(labels.SLA, c)
     e.filters["olay"] = labels.event_label
+    e.filters["konu"] = labels.topic_name
     e.filters["yon"] = lambda c: labels.label(labels.DIRECTION, c)
     e.filters["eylem"] = lambda c: labels.label(labels.ACTION, c)
     e.filters["sonuc"] = lambda c: labels.label(labels.OUTCOME, c)
