@@ -7,8 +7,6 @@ Connectors know only their channel; this module is where the hub meets them.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
-import json
 import logging
 import random
 from datetime import UTC, datetime
@@ -19,6 +17,7 @@ from aiohttp import web
 from connectors.base import ConnectorError, FetchResult, Quarantined, RawMessage
 from hub.actions import quarantine as qa
 from hub.auth import SYSTEM_INTAKE
+from hub.intake.quarantine import raw_to_bytes
 from hub.models import Checkpoint, utcnow
 from hub.workers.outbox import cancel_requested
 
@@ -28,19 +27,6 @@ MAX_BACKOFF = 300.0
 
 def _secret(value: Any) -> str | None:
     return value.get_secret_value() if value is not None and hasattr(value, "get_secret_value") else value
-
-
-def raw_to_bytes(raw: RawMessage) -> bytes:
-    """A RawMessage as JSON, for quarantining messages the pipeline choked on."""
-
-    def default(o: Any) -> Any:
-        if isinstance(o, datetime):
-            return o.isoformat()
-        if isinstance(o, bytes):
-            return f"<{len(o)} bytes>"
-        return str(o)
-
-    return json.dumps(dataclasses.asdict(raw), default=default, ensure_ascii=False).encode()
 
 
 class ConnectorRuntime:

@@ -16,6 +16,11 @@ from hub.models import Contact, Request
 TZ = ZoneInfo("Europe/Istanbul")
 
 
+def current_quarter() -> str:
+    now = datetime.now(TZ)
+    return f"{now.year}Q{(now.month - 1) // 3 + 1}"
+
+
 def quarter_bounds(quarter: str) -> tuple[datetime, datetime]:
     m = re.fullmatch(r"(\d{4})-?Q([1-4])", quarter.strip().upper())
     if not m:

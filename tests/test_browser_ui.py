@@ -7,28 +7,17 @@ a browser of its own here.
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
-from pathlib import Path
 
-import pytest
 import pytest_asyncio
 from aiohttp.test_utils import TestClient, TestServer
 from sqlmodel import select
 
 from hub.models import Outbox, Request
+from tests.browser_support import ARGS, CHROMIUM, SHOTS, needs_chromium
 from tests.conftest import ADMIN_KEY, add_key
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
-SHOTS = Path(os.environ.get("HUB_SCREENSHOT_DIR", "/tmp"))
-
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="chromium is not installed: run scripts/ensure-chromium.sh (needs apt)"
-)
+pytestmark = needs_chromium
 
 
 @pytest_asyncio.fixture

@@ -6,25 +6,14 @@ a browser of its own here.
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 
-import pytest
 from sqlmodel import select
 
 from hub.models import Request
+from tests.browser_support import ARGS, CHROMIUM, SHOTS, needs_chromium
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
-SHOTS = Path(os.environ.get("HUB_SCREENSHOT_DIR", "/tmp"))
-
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="chromium is not installed: run scripts/ensure-chromium.sh (needs apt)"
-)
+pytestmark = needs_chromium
 
 
 async def test_citizen_submits_form_and_follows_status(client, hub) -> None:  # noqa: ANN001

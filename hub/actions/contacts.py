@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlalchemy import insert, tuple_
 from sqlmodel import Session, select
 
 from classifier.text import normalize_phone_tr
@@ -9,7 +10,7 @@ from connectors.base import Sender
 from hub.actions import events
 from hub.actions.errors import ActionError, NotFound
 from hub.auth import Actor
-from hub.models import Contact, ContactIdentity, Request
+from hub.models import Contact, ContactIdentity, Event, Request, utcnow
 
 # Channels whose sender.external_id is itself a stable identity of the person.
 _EXTERNAL_KINDS = {"whatsapp", "facebook", "instagram", "x"}
@@ -47,40 +48,12 @@ def resolve_contact(session: Session, actor: Actor, sender: Sender, channel: str
 
     Returns None when the sender carries no identity at all (an anonymous form).
     """
-    idents = identities_for(sender, channel)
-    if not idents and not sender.name:
-        return None
-    contact: Contact | None = None
-    known: set[tuple[str, str]] = set()
-    for kind, value in idents:
-        row = session.exec(
-            select(ContactIdentity).where(ContactIdentity.kind == kind, ContactIdentity.value == value)
-        ).first()
-        if row is not None:
-            known.add((kind, value))
-            if contact is None:
-                contact = session.get(Contact, row.contact_id)
-    if contact is not None:
-        contact = _live(session, contact)
-    created = contact is None
-    if contact is None:
-        contact = Contact(name=sender.name, kind=sender.kind or "citizen")
-        session.add(contact)
-        session.flush()
-    _fill(contact, sender, idents)
-    for kind, value in idents:
-        if (kind, value) not in known:
-            session.add(ContactIdentity(contact_id=contact.id, kind=kind, value=value))
-    if created:
-        events.record(session, actor, "contact.created", None, contact_id=contact.id, channel=channel)
-    return contact
+    return resolve_contacts(session, actor, [(sender, channel)])[0]
 
 
 def resolve_contacts(session: Session, actor: Actor, senders: list[tuple[Sender, str]]) -> list[Contact | None]:
-    """``resolve_contact`` for a batch: one lookup for every identity, one
-    insert for the new contacts, one for their identities."""
-    from sqlalchemy import insert, tuple_
-
+    """Resolve a batch of senders: one lookup for every identity, one insert for
+    the new contacts, one for their identities."""
     idents = [identities_for(sender, channel) for sender, channel in senders]
     wanted = {pair for pairs in idents for pair in pairs}
     known: dict[tuple[str, str], int] = {}
@@ -116,8 +89,7 @@ def resolve_contacts(session: Session, actor: Actor, senders: list[tuple[Sender,
     if created:
         # Plain multi-row inserts: on the intake's hot path the ORM's unit of work costs
         # more than the database. The Contact objects stay transient, carrying their ids.
-        from hub.actions.create import allocate_ids
-        from hub.models import Event, utcnow
+        from hub.actions.create import allocate_ids  # create imports the request actions
 
         now = utcnow()
         for c, cid in zip(created, allocate_ids(session, Contact, len(created)), strict=True):

@@ -8,7 +8,6 @@ go at database speed. A single request is a batch of one.
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +17,7 @@ from sqlmodel import Session, select
 from hub.actions import notify
 from hub.actions.errors import ActionError
 from hub.actions.events import jsonable
+from hub.actions.outbox import forward_rows, outbox_row
 from hub.actions.requests import NewRequest, tracking_code
 from hub.auth import Actor, require
 from hub.models import REQUEST_TYPES, Contact, Department, Event, Message, Outbox, Request, Status, utcnow
@@ -77,36 +77,6 @@ def message_row(request_id: int, new: NewRequest, actor: Actor) -> dict[str, Any
 
 def event_row(actor: Actor, kind: str, request_id: int | None, now: Any, **data: Any) -> dict[str, Any]:
     return {"request_id": request_id, "actor": actor.id, "kind": kind, "data": jsonable(data), "created_at": now}
-
-
-def outbox_row(kind: str, key: str, payload: dict[str, Any], request_id: int | None, now: Any) -> dict[str, Any]:
-    return {
-        "kind": kind, "idempotency_key": key, "payload": jsonable(payload), "request_id": request_id,
-        "status": "pending", "attempts": 0, "next_attempt_at": now, "created_at": now, "result": {},
-    }  # fmt: skip
-
-
-def forward_rows(
-    departments: dict[str, Department], request_id: int, department: str, co_departments: list[str],
-    *, note: str | None, base_url: str, now: Any,
-) -> tuple[list[dict[str, Any]], list[str]]:
-    """Outbox rows for forwarding to ``department`` and informing co-departments.
-
-    Each forward gets its own generation so a re-forward is a new delivery,
-    while retries of the same one share the key.
-    """
-    generation = uuid.uuid4().hex[:12]
-    rows, keys = [], []
-    for role, code in [("gereği için", department)] + [("bilgi için", c) for c in co_departments]:
-        dept = departments.get(code)
-        for i, target in enumerate((dept.targets if dept else None) or []):
-            if target.get("queue_only"):
-                continue
-            key = f"fwd:{request_id}:{code}:{i}:{generation}"
-            payload = {"department": code, "target": target, "role": role, "note": note, "base_url": base_url}
-            rows.append(outbox_row("forward", key, payload, request_id, now))
-            keys.append(key)
-    return rows, keys
 
 
 def allocate_ids(session: Session, model: type, n: int) -> list[int]:

@@ -4,6 +4,7 @@ idempotency."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -12,7 +13,7 @@ from sqlmodel import Session, select
 
 from hub.actions import events
 from hub.auth import SYSTEM_WORKER, Actor
-from hub.models import Delivery, Outbox, utcnow
+from hub.models import Delivery, Department, Outbox, utcnow
 
 
 def enqueue(
@@ -45,6 +46,36 @@ def enqueue(
     )
     session.add(row)
     return row
+
+
+def outbox_row(kind: str, key: str, payload: dict[str, Any], request_id: int | None, now: Any) -> dict[str, Any]:
+    return {
+        "kind": kind, "idempotency_key": key, "payload": events.jsonable(payload), "request_id": request_id,
+        "status": "pending", "attempts": 0, "next_attempt_at": now, "created_at": now, "result": {},
+    }  # fmt: skip
+
+
+def forward_rows(
+    departments: dict[str, Department], request_id: int, department: str, co_departments: list[str],
+    *, note: str | None, base_url: str, now: Any,
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """Outbox rows for forwarding to ``department`` and informing co-departments.
+
+    Each forward gets its own generation so a re-forward is a new delivery,
+    while retries of the same one share the key.
+    """
+    generation = uuid.uuid4().hex[:12]
+    rows, keys = [], []
+    for role, code in [("gereği için", department)] + [("bilgi için", c) for c in co_departments]:
+        dept = departments.get(code)
+        for i, target in enumerate((dept.targets if dept else None) or []):
+            if target.get("queue_only"):
+                continue
+            key = f"fwd:{request_id}:{code}:{i}:{generation}"
+            payload = {"department": code, "target": target, "role": role, "note": note, "base_url": base_url}
+            rows.append(outbox_row("forward", key, payload, request_id, now))
+            keys.append(key)
+    return rows, keys
 
 
 _CLAIM_PG = """

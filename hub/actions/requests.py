@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import insert
 from sqlmodel import Session, select
 
 from hub.actions import events, outbox
@@ -22,6 +23,7 @@ from hub.models import (
     Correction,
     Department,
     Message,
+    Outbox,
     Request,
     Status,
     User,
@@ -202,25 +204,12 @@ def forward(
     if req.status != Status.forwarded:
         _set_status(session, actor, req, Status.forwarded, reason=note)
     req.needs_review = False
-    keys: list[str] = []
-    # Each forward gets its own generation so a re-forward is a new delivery,
-    # while retries of the same one share the key.
-    generation = uuid.uuid4().hex[:12]
-    for role, code in [("gereği için", department)] + [("bilgi için", c) for c in req.co_departments]:
-        d = session.get(Department, code)
-        for i, target in enumerate(d.targets or []):
-            if target.get("queue_only"):
-                continue
-            key = f"fwd:{req.id}:{code}:{i}:{generation}"
-            outbox.enqueue(
-                session,
-                kind="forward",
-                request_id=req.id,
-                idempotency_key=key,
-                payload={"department": code, "target": target, "role": role, "note": note, "base_url": base_url},
-                fresh=True,
-            )
-            keys.append(key)
+    departments = {code: session.get(Department, code) for code in [department, *req.co_departments]}
+    rows, keys = outbox.forward_rows(
+        departments, req.id, department, req.co_departments, note=note, base_url=base_url, now=utcnow()
+    )
+    if rows:
+        session.execute(insert(Outbox.__table__), rows)
     events.record(
         session, actor, "request.forwarded", req.id,
         before=before, department=department, co_departments=req.co_departments, note=note, outbox=keys,

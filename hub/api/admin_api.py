@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from aiohttp import web
 from sqlmodel import select
 
 from classifier.text import normalize_phone_tr
-from connectors.base import RawMessage
-from hub.actions import quarantine as qa
 from hub.actions.errors import ActionError, NotFound
 from hub.api.auth import actor_of
 from hub.api.views import contact_view, iso, request_summary
 from hub.auth import require
+from hub.intake import quarantine
 from hub.models import Contact, ContactIdentity, Department, Quarantine, Request
 
 routes = web.RouteTableDef()
@@ -139,30 +137,6 @@ async def quarantine_list(request: web.Request) -> web.Response:
     return web.json_response({"items": await hub.db.run(work)})
 
 
-def reparse(channel: str, raw: bytes, meta: dict) -> RawMessage:
-    """Parse a quarantined input again with its channel's parser."""
-    if meta.get("kind") == "raw_message":
-        from datetime import datetime
-
-        from connectors.base import Location, Sender, ThreadHints
-
-        d = json.loads(raw)
-        d["received_at"] = datetime.fromisoformat(d["received_at"])
-        d["sender"] = Sender(**d.get("sender") or {})
-        d["thread"] = ThreadHints(**d.get("thread") or {})
-        d["location"] = Location(**d["location"]) if d.get("location") else None
-        d["attachments"] = []
-        return RawMessage(**d)
-    if channel == "email":
-        from connectors.email import parse_message
-
-        msg = parse_message(raw)
-        if msg is None:
-            raise ActionError("the message is an auto-reply or bounce; nothing to ingest")
-        return msg
-    raise ActionError(f"no parser can retry {channel} input; fix the source and send it again")
-
-
 @routes.post("/api/v1/quarantine/{id}/retry")
 async def quarantine_retry(request: web.Request) -> web.Response:
     actor = actor_of(request)
@@ -174,22 +148,6 @@ async def quarantine_retry(request: web.Request) -> web.Response:
         raise NotFound("not found") from None
 
     def work() -> dict:
-        with hub.db.reader() as session:
-            q = session.get(Quarantine, qid)
-            if q is None:
-                raise NotFound("quarantined item not found")
-            channel, raw, meta = q.channel, q.raw, q.meta or {}
-        try:
-            msg = reparse(channel, raw, meta)
-        except ActionError:
-            raise
-        except Exception as exc:
-            with hub.db.session() as session:
-                qa.mark(session, actor, qid, status="new", error=f"retry failed: {type(exc).__name__}: {exc}")
-            raise ActionError(f"still cannot parse: {exc}") from None
-        result = hub.intake.ingest(msg)
-        with hub.db.session() as session:
-            qa.mark(session, actor, qid, status="resolved")
-        return {"quarantine_id": qid, "intake": result.to_dict()}
+        return {"quarantine_id": qid, "intake": quarantine.retry(hub, actor, qid).to_dict()}
 
     return web.json_response(await hub.db.run(work))

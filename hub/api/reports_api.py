@@ -14,16 +14,11 @@ from hub.auth import require
 routes = web.RouteTableDef()
 
 
-def _current_quarter() -> str:
-    now = datetime.now(UTC)
-    return f"{now.year}Q{(now.month - 1) // 3 + 1}"
-
-
 @routes.get("/api/v1/reports/muhtar")
 async def muhtar(request: web.Request) -> web.Response:
     require(actor_of(request), "request.read")
     hub = request.app["hub"]
-    quarter = request.query.get("quarter") or _current_quarter()
+    quarter = request.query.get("quarter") or reports.current_quarter()
     return web.json_response(await hub.db.run(reports.muhtar_quarter, hub.db, quarter))
 
 

@@ -12,6 +12,7 @@ from aiohttp import web
 from sqlalchemy import or_
 from sqlmodel import Session, func, select
 
+from classifier.text import mask_pii
 from connectors.base import Location, RawMessage, Sender
 from hub.actions import requests as ra
 from hub.actions.errors import ActionError, NotFound
@@ -258,19 +259,13 @@ async def _act(request: web.Request, fn: Any, model: type | None = None) -> web.
     return web.json_response(await ctx.db.run(work))
 
 
-def _masked(ctx: Any, text: str) -> str:
-    from classifier.text import mask_pii
-
-    return mask_pii(text)
-
-
 @routes.patch("/api/v1/requests/{id}")
 async def patch(request: web.Request) -> web.Response:
     def fn(session: Session, actor: Actor, req: Request, data: s.UpdateRequestIn, ctx: Any) -> None:
         changes = data.model_dump(exclude_unset=True)
         if not changes:
             raise ActionError("nothing to change", field="body")
-        ra.update(session, actor, req, changes, masked_text=_masked(ctx, req.text))
+        ra.update(session, actor, req, changes, masked_text=mask_pii(req.text))
 
     return await _act(request, fn, s.UpdateRequestIn)
 

@@ -12,9 +12,9 @@ from aiohttp import web
 from sqlmodel import select
 
 from hub import reports
-from hub.actions import quarantine as qa
 from hub.actions.errors import ActionError, NotFound
-from hub.auth import Actor, require
+from hub.auth import require
+from hub.intake import quarantine
 from hub.models import Quarantine, RulesVersion
 from hub.rules import RulesError, RuleSet
 from hub.ui import labels
@@ -142,29 +142,6 @@ async def quarantine_page(request: web.Request, *, status: int = 200, error: str
                   error=error, flash=flash)  # fmt: skip
 
 
-def retry(hub: Any, actor: Actor, qid: int) -> dict:
-    """Parse a quarantined input again and ingest it (the same steps as the API's retry)."""
-    from hub.api.admin_api import reparse
-
-    with hub.db.reader() as session:
-        q = session.get(Quarantine, qid)
-        if q is None:
-            raise NotFound("quarantined item not found")
-        channel, raw, meta = q.channel, q.raw, q.meta or {}
-    try:
-        msg = reparse(channel, raw, meta)
-    except ActionError:
-        raise
-    except Exception as exc:
-        with hub.db.session() as session:
-            qa.mark(session, actor, qid, status="new", error=f"retry failed: {type(exc).__name__}: {exc}")
-        raise ActionError(f"still cannot parse: {exc}") from None
-    result = hub.intake.ingest(msg)
-    with hub.db.session() as session:
-        qa.mark(session, actor, qid, status="resolved")
-    return result.to_dict()
-
-
 async def quarantine_retry(request: web.Request) -> web.StreamResponse:
     actor = actor_of(request)
     require(actor, "quarantine.retry")
@@ -174,7 +151,7 @@ async def quarantine_retry(request: web.Request) -> web.StreamResponse:
     except ValueError:
         raise NotFound("not found") from None
     try:
-        result = await hub.db.run(retry, hub, actor, qid)
+        result = (await hub.db.run(quarantine.retry, hub, actor, qid)).to_dict()
     except ActionError as exc:
         if isinstance(exc, NotFound):
             raise
@@ -185,15 +162,10 @@ async def quarantine_retry(request: web.Request) -> web.StreamResponse:
 
 
 # -- reports ------------------------------------------------------------------------------------
-def _current_quarter() -> str:
-    now = datetime.now(UTC)
-    return f"{now.year}Q{(now.month - 1) // 3 + 1}"
-
-
 async def reports_page(request: web.Request) -> web.StreamResponse:
     require(actor_of(request), "request.read")
     hub = request.app["hub"]
-    quarter = request.query.get("donem", "").strip() or _current_quarter()
+    quarter = request.query.get("donem", "").strip() or reports.current_quarter()
     try:
         days = max(1, min(int(request.query.get("gun", "90")), 3660))
     except ValueError:
@@ -212,7 +184,7 @@ async def reports_page(request: web.Request) -> web.StreamResponse:
 async def reports_xlsx(request: web.Request) -> web.StreamResponse:
     require(actor_of(request), "request.read")
     hub = request.app["hub"]
-    quarter = request.query.get("donem", "").strip() or _current_quarter()
+    quarter = request.query.get("donem", "").strip() or reports.current_quarter()
     report = await hub.db.run(reports.muhtar_quarter, hub.db, quarter)
 
     def build() -> bytes:

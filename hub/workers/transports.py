@@ -59,7 +59,7 @@ class Transports:
             raise PermanentDeliveryError(f"unknown outbox kind {row.kind}")
         return await handler(row)
 
-    def _load(self, row: Outbox) -> tuple[dict, dict | None, dict | None]:
+    def _load(self, row: Outbox) -> tuple[dict, dict | None]:
         with self.hub.db.reader() as session:
             req = session.get(Request, row.request_id) if row.request_id else None
             if req is None:
@@ -78,7 +78,7 @@ class Transports:
                 .order_by(Message.id)
             ).all()
             view["attachments"] = [a for m in msgs for a in (m.attachments or []) if a.get("sha256")]
-        return view, dept_view, contact.__dict__ if contact else None
+        return view, dept_view
 
     def smtp_settings(self) -> SmtpSettings:
         st = self.hub.settings
@@ -94,7 +94,7 @@ class Transports:
     async def _forward(self, row: Outbox) -> dict[str, Any]:
         p = row.payload or {}
         target = p.get("target") or {}
-        view, dept, _ = await self.hub.db.run(self._load, row)
+        view, dept = await self.hub.db.run(self._load, row)
         if dept is None:
             raise PermanentDeliveryError(f"department {p.get('department')} not found")
         view["role"] = p.get("role")
@@ -165,7 +165,7 @@ class Transports:
 
     async def _reply(self, row: Outbox) -> dict[str, Any]:
         p = row.payload or {}
-        view, _, contact = await self.hub.db.run(self._load, row)
+        view, _ = await self.hub.db.run(self._load, row)
         channel = p.get("channel") or view["channel"]
         if p.get("auto") and channel in ("phone", *EXPORT_CHANNELS):
             # The rules' "alındı" text is no answer: it must not become a call-back task or a
@@ -214,7 +214,7 @@ class Transports:
     async def _notify(self, row: Outbox) -> dict[str, Any]:
         p = row.payload or {}
         route = p.get("route") or {}
-        view, dept, _ = await self.hub.db.run(self._load, row)
+        view, dept = await self.hub.db.run(self._load, row)
         st = self.hub.settings
         via = route.get("via")
         channel_kind = (
