@@ -108,8 +108,20 @@ class Hub:
         if self.settings.workers_enabled:
             self._tasks += start_workers(self)
         self._tasks += self.connectors.start()
-        if hasattr(self.rules, "watch"):
-            self._tasks.append(asyncio.create_task(self.rules.watch(), name="rules-watch"))
+        self._tasks.append(asyncio.create_task(self._follow_changes(), name="follow-changes"))
+
+    async def _follow_changes(self) -> None:
+        """Pick up what changed outside this process: the rules file, a rules version
+        another hub process activated, a newly activated classifier model."""
+        steps = [getattr(self.rules, "reload_file", None), getattr(self.rules, "follow_database", None),
+                 getattr(self.classifier, "follow_registry", None)]  # fmt: skip
+        while True:
+            await asyncio.sleep(self.settings.rules_watch_seconds)
+            for step in filter(None, steps):
+                try:
+                    await asyncio.to_thread(step)
+                except Exception:
+                    log.exception("following %s failed; will retry", getattr(step, "__qualname__", step))
 
     async def _on_cleanup(self, app: web.Application) -> None:
         # Workers finish the item in hand; anything not finished stays claimable

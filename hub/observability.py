@@ -11,6 +11,8 @@ import re
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
+from classifier.text import mask_pii
+
 REGISTRY = CollectorRegistry(auto_describe=True)
 
 
@@ -64,12 +66,7 @@ def mask_for_log(text: str) -> str:
     In logs we mask every 11-digit number, checksum or not: a false positive
     costs nothing there, a miss is a KVKK breach.
     """
-    try:
-        from classifier.text import mask_pii
-
-        text = mask_pii(text)
-    except ImportError:  # classifier not installed: the regexes below still apply
-        pass
+    text = mask_pii(text)
     text = _PHONE.sub("[TELEFON]", text)
     text = _TCKN.sub("[TCKN]", text)
     return _SECRET.sub(lambda m: m.group(1) + m.group(2) + "***", text)

@@ -3,7 +3,6 @@ the API, versioned in the database, and adapted to the pipeline's RouterPort."""
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import difflib
 import logging
@@ -154,19 +153,6 @@ class RulesRuntime:
                 return False
         log.info("routing rules %s picked up from the database (activated by %s)", self.version, stored.author)
         return True
-
-    async def watch(self) -> None:
-        interval = self.hub.settings.rules_watch_seconds
-        while True:
-            await asyncio.sleep(interval)
-            try:
-                await asyncio.to_thread(self.reload_file)
-                await asyncio.to_thread(self.follow_database)
-                follow = getattr(self.hub.classifier, "follow_registry", None)
-                if follow is not None:  # a retrained classifier goes live without a restart
-                    await asyncio.to_thread(follow)
-            except Exception:
-                log.exception("rules watcher failed; will retry")
 
     def status(self) -> dict[str, Any]:
         rs = self.ruleset
