@@ -101,10 +101,9 @@ class CalibratedLinear:
     def predict_proba(self, X: sp.csr_matrix) -> np.ndarray:
         return self._proba(np.asarray(X @ self.WT, dtype=np.float64) + self.bias)
 
-    def predict_proba_row(self, idx: np.ndarray, vals: np.ndarray) -> np.ndarray:
-        """One text given as (feature indices, weights): no sparse-matrix overhead."""
-        scores = (vals.astype(np.float32) @ self.WT[idx]).astype(np.float64) + self.bias
-        return self._proba(scores[None, :])
+    def proba_from_scores(self, scores: np.ndarray) -> np.ndarray:
+        """Probabilities from X @ WT computed elsewhere (classifier.scoring)."""
+        return self._proba(scores.astype(np.float64) + self.bias)
 
     def _proba(self, scores: np.ndarray) -> np.ndarray:
         n_classes = len(self.classes_)
@@ -112,16 +111,17 @@ class CalibratedLinear:
             scores -= scores.max(axis=1, keepdims=True)
             e = np.exp(scores)
             return e / e.sum(axis=1, keepdims=True)
-        sig = expit(-(self.a * scores + self.b))
-        m = sig.shape[1] // self.n_folds
-        sig = sig.reshape(len(sig), self.n_folds, m)
+        z = scores * self.a
+        z += self.b
+        sig = expit(-z).reshape(len(z), self.n_folds, -1)
         if n_classes == 2:
             p1 = sig[:, :, 0]
-            proba = np.stack([1.0 - p1, p1], axis=2)
-        else:
+            return np.stack([1.0 - p1, p1], axis=2).mean(axis=1)
+        denom = sig.sum(axis=2, keepdims=True)
+        if not denom.all():  # every sigmoid of a fold underflowed: that fold says "uniform"
+            sig = np.where(denom > 0, sig, 1.0)
             denom = sig.sum(axis=2, keepdims=True)
-            proba = np.where(denom > 0, sig / np.where(denom > 0, denom, 1.0), 1.0 / n_classes)
-        return proba.mean(axis=1)
+        return (sig / denom).mean(axis=1)
 
 
 def platt_fit(scores: np.ndarray, targets: np.ndarray, iters: int = 100) -> tuple[np.ndarray, np.ndarray]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -16,11 +17,12 @@ from classifier.dataset import Example, data_hash, require_two_labels
 from classifier.errors import InputError
 from classifier.features import TextFeaturizer, tokenize
 from classifier.linear import CalibratedLinear
+from classifier.scoring import WARM_WORDS, WordScorer
 from classifier.textview import ascii_view
 
 ARTIFACT_FORMAT = "talep-classifier/1"
 # Bumped whenever pickled model classes change shape; older files must be retrained, not guessed at.
-CODE_VERSION = 2
+CODE_VERSION = 3
 DATA_DIR = Path(__file__).resolve().parent / "data"
 SEED_CORPUS = DATA_DIR / "seed_corpus.csv"
 SEED_TYPES = DATA_DIR / "seed_types.csv"
@@ -29,9 +31,14 @@ SEED_TYPES = DATA_DIR / "seed_types.csv"
 class TextModel:
     """Features + calibrated linear classifier: texts -> class probabilities."""
 
-    def __init__(self, featurizer: TextFeaturizer, linear: CalibratedLinear) -> None:
+    def __init__(self, featurizer: TextFeaturizer, linear: CalibratedLinear, scorer: WordScorer) -> None:
         self.featurizer = featurizer
         self.linear = linear
+        self.scorer = scorer
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self.scorer.bind(self.linear.WT)
 
     @property
     def classes(self) -> list[str]:
@@ -50,17 +57,19 @@ class TextModel:
         char_range: tuple[int, int] | None = (2, 5),
     ) -> TextModel:
         feat = TextFeaturizer(char_range=char_range, word_bigrams=True, min_df=2 if len(texts) >= 200 else 1)
-        X = feat.fit_transform(texts)
-        return cls(feat, CalibratedLinear.fit(X, labels, C=C))
+        token_lists = [feat.tokens(t) for t in texts]
+        X = feat.fit_tokens(token_lists).transform_tokens(token_lists)
+        linear = CalibratedLinear.fit(X, labels, C=C)
+        words = Counter(w for toks in token_lists for w in set(toks))
+        warm = [w for w, _ in words.most_common(WARM_WORDS)]
+        return cls(feat, linear, WordScorer(feat, linear.WT, warm))
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
-        return self.linear.predict_proba(self.featurizer.transform(texts))
+        return self.predict_proba_tokens([self.featurizer.tokens(t) for t in texts])
 
     def predict_proba_tokens(self, token_lists: Sequence[list[str]]) -> np.ndarray:
         """Same as predict_proba, for texts already folded and split (shared between models)."""
-        if len(token_lists) == 1:  # the hub's usual call: skip building a sparse matrix
-            return self.linear.predict_proba_row(*self.featurizer.row(token_lists[0]))
-        return self.linear.predict_proba(self.featurizer.transform_tokens(token_lists))
+        return self.linear.proba_from_scores(self.scorer.scores(token_lists))
 
     def predict(self, texts: Sequence[str]) -> tuple[list[str], np.ndarray]:
         return self._top(self.predict_proba(texts))
@@ -238,7 +247,7 @@ def train_bundle(
         "metrics": metrics,
         "train_seconds": round(train_seconds, 3),
         "source": source,
-        "features": "char 2-5 in words + word 1-2 grams on the ASCII-folded text; calibrated LinearSVC",
+        "features": "char 2-5 in words (per-word sum) + word 1-2 grams on the ASCII-folded text; calibrated LinearSVC",
         "sklearn": sklearn.__version__,
     }
     return ModelBundle(topic, type_model, meta)

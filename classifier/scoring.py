@@ -1,0 +1,170 @@
+"""Fast linear scores: a text's score is summed from cached per-word rows.
+
+With the features of classifier.features, the char block's contribution to the score of a text is
+sum_w c_w * (u_w @ W) / sqrt(sum_w c_w^2 * |u_w|^2). So for every word we keep s_w = u_w @ W and
+q_w = |u_w|^2 in a table; classifying a text is then a few dictionary lookups and one gather,
+instead of building its n-gram vector. Words never seen before are added on first use.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Sequence
+
+import numpy as np
+
+from classifier.features import TextFeaturizer, bigrams, count_matrix
+
+_TABLE_LIMIT = 100_000  # rows before the table is reset to the training words (bounds memory)
+WARM_WORDS = 40_000  # most frequent training words, precomputed and shipped in the model file
+
+
+class _Table:
+    """word -> row; per row: s (score contribution), q (squared length), uni (unigram feature id)."""
+
+    def __init__(self, n_scores: int, capacity: int) -> None:
+        self.index: dict[str, int] = {}
+        self.s = np.zeros((capacity, n_scores), np.float32)
+        self.q = np.zeros(capacity, np.float32)
+        self.uni = np.full(capacity, -1, np.int64)
+
+    @property
+    def n(self) -> int:
+        return len(self.index)
+
+    def append(self, s: np.ndarray, q: np.ndarray, uni: np.ndarray, words: Sequence[str]) -> None:
+        start, end = self.n, self.n + len(words)
+        if end > len(self.q):  # grow: copies keep every existing row, so readers stay correct
+            cap = max(end, 2 * len(self.q))
+            self.s = np.vstack([self.s, np.zeros((cap - len(self.q), self.s.shape[1]), np.float32)])
+            self.q = np.concatenate([self.q, np.zeros(cap - len(self.q), np.float32)])
+            self.uni = np.concatenate([self.uni, np.full(cap - len(self.uni), -1, np.int64)])
+        self.s[start:end], self.q[start:end], self.uni[start:end] = s, q, uni
+        # rows are written before their words become visible to lock-free readers
+        self.index.update(zip(words, range(start, end), strict=True))
+
+
+class WordScorer:
+    """Scores of token lists for one (featurizer, weights) pair; safe to share between threads."""
+
+    def __init__(self, feat: TextFeaturizer, WT: np.ndarray, warm_words: Sequence[str] = ()) -> None:
+        self.feat = feat
+        self.WT = WT  # features x scores; the same array object as the linear model's
+        self._warm = list(warm_words)[:WARM_WORDS]
+        self._lock = threading.Lock()
+        self._table = self._fresh()
+
+    # Pickling: WT is left to the owner (it is the linear model's array; joblib would store it
+    # twice), which calls bind() after loading. The training words' rows are kept, so a loaded
+    # model starts warm without recomputing them.
+    def __getstate__(self) -> dict:
+        t = self._table
+        n = len(self._warm)
+        return {
+            "feat": self.feat, "warm": "\n".join(self._warm),
+            "s": t.s[:n].copy(), "q": t.q[:n].copy(), "uni": t.uni[:n].copy(),
+        }  # fmt: skip
+
+    def __setstate__(self, state: dict) -> None:
+        self.feat = state["feat"]
+        self._warm = state["warm"].split("\n") if state["warm"] else []
+        self._warm_rows = (state["s"], state["q"], state["uni"])
+        self._lock = threading.Lock()
+
+    def bind(self, WT: np.ndarray) -> None:
+        """Attach the weights after unpickling."""
+        self.WT = WT
+        self._table = self._fresh()
+
+    def _fresh(self) -> _Table:
+        """A table holding the training words only (precomputed in bulk, or taken from the file)."""
+        table = _Table(self.WT.shape[1], max(1024, 2 * len(self._warm)))
+        rows = self.__dict__.get("_warm_rows")
+        if rows is None or len(rows[1]) != len(self._warm):
+            rows = self._rows(self._warm)
+            self._warm_rows = rows
+        table.append(*rows, self._warm)
+        return table
+
+    def _rows(self, words: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        feat, n_scores = self.feat, self.WT.shape[1]
+        if feat.n_char and words:
+            U = feat.word_matrix(words)
+            s = np.asarray(U @ self.WT[: feat.n_char], dtype=np.float32)
+            q = np.asarray(U.multiply(U).sum(axis=1), dtype=np.float32).ravel()
+        else:
+            s = np.zeros((len(words), n_scores), np.float32)
+            q = np.zeros(len(words), np.float32)
+        uni = np.fromiter((feat.word_vocab.get(w, -1) for w in words), np.int64, count=len(words))
+        return s, q, uni
+
+    def _lookup(self, token_lists: Sequence[Sequence[str]]) -> tuple[_Table, list[list[int]]]:
+        """Table rows of every token; words not in the table are added first, in one go."""
+        table = self._table
+        get = table.index.get
+        ids = [list(map(get, toks)) for toks in token_lists]
+        if not any(None in row for row in ids):
+            return table, ids  # type: ignore[return-value]
+        with self._lock:
+            table = self._table
+            new = list(dict.fromkeys(w for toks in token_lists for w in toks if w not in table.index))
+            if table.n + len(new) > _TABLE_LIMIT:
+                table = self._table = self._fresh()
+                new = [w for w in new if w not in table.index]
+            table.append(*self._rows(new), new)
+        index = table.index
+        return table, [[index[w] for w in toks] for toks in token_lists]
+
+    def scores(self, token_lists: Sequence[Sequence[str]]) -> np.ndarray:
+        """Linear scores (without bias), one row per tokenised text."""
+        table, ids = self._lookup(token_lists)
+        if len(ids) == 1:
+            return self._one(table, ids[0], token_lists[0])[None, :]
+        feat = self.feat
+        counts = count_matrix(ids, table.n)
+        out = np.zeros((len(ids), self.WT.shape[1]), np.float32)
+        if feat.n_char:
+            norms = np.sqrt(counts.multiply(counts) @ table.q[: table.n])
+            norms[norms == 0] = 1.0
+            out += np.asarray(counts @ table.s[: table.n]) / norms[:, None].astype(np.float32)
+        # word block: unigram ids come from the table, bigram ids from the vocabulary
+        terms = [[u for u in table.uni[row].tolist() if u >= 0] if row else [] for row in ids]
+        if feat.word_bigrams:
+            vocab = feat.word_vocab
+            for doc, toks in zip(terms, token_lists, strict=True):
+                doc.extend(j for j in map(vocab.get, bigrams(toks)) if j is not None)
+        tmat = count_matrix(terms, len(feat.idf))
+        if tmat.nnz:
+            tmat.data = (1.0 + np.log(tmat.data)) * feat.idf[tmat.indices]
+            norms = np.sqrt(np.asarray(tmat.multiply(tmat).sum(axis=1)).ravel())
+            norms[norms == 0] = 1.0
+            out += np.asarray(tmat @ self.WT) / norms[:, None].astype(np.float32)
+        return out
+
+    def _one(self, table: _Table, ids: list[int], toks: Sequence[str]) -> np.ndarray:
+        """Scores of a single text without building sparse matrices (the hub's usual call)."""
+        feat = self.feat
+        out = np.zeros(self.WT.shape[1], np.float32)
+        if not ids:
+            return out
+        cnt = Counter(ids)
+        rows = np.fromiter(cnt.keys(), np.int64, count=len(cnt))
+        c = np.fromiter(cnt.values(), np.float32, count=len(cnt))
+        if feat.n_char:
+            norm2 = float((c * c) @ table.q[rows])
+            if norm2 > 0:
+                out += (c @ table.s[rows]) / np.float32(np.sqrt(norm2))
+        uni = table.uni[rows]
+        keep = uni >= 0
+        cols, tc = uni[keep], c[keep]  # unigram ids are distinct; bigram ids never equal them
+        if feat.word_bigrams and len(toks) > 1:
+            found = [j for j in map(feat.word_vocab.get, bigrams(toks)) if j is not None]
+            if found:
+                bi = Counter(found)
+                cols = np.concatenate([cols, np.fromiter(bi.keys(), np.int64, count=len(bi))])
+                tc = np.concatenate([tc, np.fromiter(bi.values(), np.float32, count=len(bi))])
+        if cols.size:
+            vals = (1.0 + np.log(tc)) * feat.idf[cols]
+            out += (vals @ self.WT[cols]) / np.float32(np.sqrt(vals @ vals))
+        return out
