@@ -101,27 +101,27 @@ class TextFeaturizer:
         self.idf = (np.log((1 + n_docs) / (1 + df)) + 1.0).astype(np.float32)
         return self
 
-    def word_vector(self, word: str) -> tuple[np.ndarray, np.ndarray]:
-        """u_w as (char feature ids, weights): n-gram counts inside the word times idf."""
-        if self.char_range is None:
-            return np.zeros(0, np.int64), np.zeros(0, np.float32)
-        vocab = self.char_vocab
-        found = Counter(j for j in map(vocab.get, _char_ngrams(word, *self.char_range)) if j is not None)
-        idx = np.fromiter(found.keys(), np.int64, count=len(found))
-        return idx, np.fromiter(found.values(), np.float32, count=len(found)) * self.idf[idx]
-
     def word_matrix(self, words: Sequence[str]) -> sp.csr_matrix:
-        """Rows u_w of the given words (see word_vector)."""
-        vectors = [self.word_vector(w) for w in words]
-        lengths = [idx.size for idx, _ in vectors]
-        return sp.csr_matrix(
-            (
-                np.concatenate([v for _, v in vectors] or [np.zeros(0, np.float32)]),
-                np.concatenate([i for i, _ in vectors] or [np.zeros(0, np.int64)]),
-                np.concatenate([[0], np.cumsum(lengths, dtype=np.int64)]),
-            ),
-            shape=(len(words), self.n_char),
+        """Rows u_w of the given words: char n-gram counts inside the word times idf."""
+        n_rows = len(words)
+        if self.char_range is None or not words:
+            return sp.csr_matrix((n_rows, self.n_char), dtype=np.float32)
+        lo, hi = self.char_range
+        vocab = self.char_vocab
+        cols: list[int] = []
+        lengths = []
+        for w in words:
+            found = [j for j in map(vocab.get, _char_ngrams(w, lo, hi)) if j is not None]
+            cols.extend(found)
+            lengths.append(len(found))
+        rows = np.repeat(np.arange(n_rows), lengths)
+        mat = sp.csr_matrix(
+            (np.ones(len(cols), np.float32), (rows, np.array(cols, dtype=np.int64))),
+            shape=(n_rows, self.n_char),
         )
+        mat.sum_duplicates()
+        mat.data *= self.idf[mat.indices]
+        return mat
 
     def transform(self, texts: Iterable[str]) -> sp.csr_matrix:
         return self.transform_tokens([self.tokens(t) for t in texts])
