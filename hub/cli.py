@@ -11,6 +11,8 @@ import signal
 import sys
 from pathlib import Path
 
+from hub import cli_users
+
 log = logging.getLogger("hub")
 
 
@@ -78,13 +80,14 @@ def _bootstrap_key(hub) -> None:  # noqa: ANN001
         return
     from sqlmodel import select
 
-    from hub.auth import hash_key
+    from hub.actions.users import create_api_key
+    from hub.auth import SYSTEM_CLI, hash_key
     from hub.models import ApiKey
 
     digest = hash_key(key.get_secret_value())
     with hub.db.session() as session:
         if session.exec(select(ApiKey).where(ApiKey.key_hash == digest)).first() is None:
-            session.add(ApiKey(name="bootstrap admin", key_hash=digest, role="admin"))
+            create_api_key(session, SYSTEM_CLI, name="bootstrap admin", role="admin", key=key.get_secret_value())
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
@@ -165,19 +168,6 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0 if not result.rejected_rows else 1
 
 
-def cmd_api_key(args: argparse.Namespace) -> int:
-    from hub.auth import hash_key, new_api_key
-    from hub.context import Hub
-    from hub.models import ApiKey
-
-    hub = Hub(_settings(args))
-    key = new_api_key()
-    with hub.db.session() as session:
-        session.add(ApiKey(name=args.name, key_hash=hash_key(key), role=args.role, department_code=args.department))
-    print(key)
-    return 0
-
-
 def cmd_report(args: argparse.Namespace) -> int:
     from hub import reports
     from hub.context import Hub
@@ -227,11 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("kind", choices=["cimer", "mbs"])
     imp.add_argument("file")
     imp.set_defaults(fn=cmd_import)
-    key = sub.add_parser("api-key", help="create an API key for an integration")
-    key.add_argument("name")
-    key.add_argument("--role", default="agent", choices=["agent", "supervisor", "department", "admin"])
-    key.add_argument("--department")
-    key.set_defaults(fn=cmd_api_key)
+    cli_users.add_parsers(sub)
     rep = sub.add_parser("report", help="quarterly muhtar figures")
     rep.add_argument("--quarter", required=True, help="e.g. 2026Q3")
     rep.add_argument("--xlsx", help="write an Excel file instead of JSON")

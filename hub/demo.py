@@ -8,12 +8,11 @@ import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from argon2 import PasswordHasher
 from sqlmodel import select
 
 from connectors.base import Location, RawMessage, Sender, ThreadHints
 from hub.actions import requests as ra
-from hub.auth import Actor, hash_key
+from hub.auth import SYSTEM_CLI, Actor, hash_key
 from hub.intake.pipeline import Intake
 from hub.models import ApiKey, Request, User
 
@@ -203,7 +202,8 @@ class _Untriaged:
 
 
 def _users(hub: Any) -> list[dict[str, str]]:
-    ph = PasswordHasher()
+    from hub.actions import users
+
     out = []
     with hub.db.session() as session:
         for username, display, role, dept in DEMO_USERS:
@@ -211,13 +211,11 @@ def _users(hub: Any) -> list[dict[str, str]]:
             password = f"{username}-demo"
             key = f"demo-{username}-key"
             if user is None:
-                user = User(username=username, display_name=display, role=role, department_code=dept,
-                            password_hash=ph.hash(password))  # fmt: skip
-                session.add(user)
-                session.flush()
+                user = users.create_user(session, SYSTEM_CLI, username=username, display_name=display, role=role,
+                                         department=dept, password=password)  # fmt: skip
             if session.exec(select(ApiKey).where(ApiKey.key_hash == hash_key(key))).first() is None:
-                session.add(ApiKey(name=f"demo {username}", key_hash=hash_key(key), role=role, user_id=user.id,
-                                   department_code=dept))  # fmt: skip
+                users.create_api_key(session, SYSTEM_CLI, name=f"demo {username}", role=role, department=dept,
+                                     key=key, user_id=user.id)  # fmt: skip
             out.append({"username": username, "password": password, "role": role, "api_key": key})
     return out
 

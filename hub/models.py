@@ -93,6 +93,8 @@ class User(SQLModel, table=True):
     password_hash: str | None = None
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow)
+    # UI sessions issued before this are refused (logout, password change, deactivation)
+    sessions_valid_after: datetime | None = None
 
 
 class ApiKey(SQLModel, table=True):

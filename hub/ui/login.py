@@ -14,7 +14,7 @@ from sqlmodel import select
 
 from hub.models import User
 from hub.ui import session as us
-from hub.ui.render import csrf_ok, csrf_refused, render, safe_next, see_other
+from hub.ui.render import actor_of, csrf_ok, csrf_refused, render, safe_next, see_other
 from hub.web.pages import client_ip
 
 log = logging.getLogger(__name__)
@@ -84,9 +84,20 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
     return resp
 
 
+def _end_sessions(hub: Any, actor: Any) -> None:
+    from hub.actions import users
+
+    with hub.db.session() as session:
+        users.end_sessions(session, actor, actor.user_id)
+
+
 async def logout(request: web.Request) -> web.StreamResponse:
-    if request.get("ui_session") is not None and not await csrf_ok(request):
-        return csrf_refused(request)
+    sess = request.get("ui_session")
+    if sess is not None:
+        if not await csrf_ok(request):
+            return csrf_refused(request)
+        # ends the session on the server too: a copied cookie stops working
+        await request.app["hub"].db.run(_end_sessions, request.app["hub"], actor_of(request))
     resp = see_other("/ui/giris")
     resp.del_cookie(us.COOKIE, path="/ui")
     return resp

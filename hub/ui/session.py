@@ -2,7 +2,8 @@
 
 The cookie carries only the user id, a random session id and the issue time, signed with
 HMAC-SHA256. Role and department are read from the User row on every request, so a role
-change or a deactivated user takes effect at once.
+change or a deactivated user takes effect at once; so does logout, which ends every session
+the user has (``User.sessions_valid_after``).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ LOGIN_WINDOW_SECONDS = 300.0
 class Session:
     user_id: int
     sid: str
-    issued: int
+    issued: float  # epoch seconds, millisecond precision (older cookies: whole seconds)
 
 
 @dataclass
@@ -62,7 +63,7 @@ class UiState:
             return None
         try:
             data = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
-            sess = Session(int(data["u"]), str(data["s"]), int(data["t"]))
+            sess = Session(int(data["u"]), str(data["s"]), float(data["t"]))
         except (ValueError, KeyError, TypeError):
             return None
         age = (now if now is not None else time.time()) - sess.issued
@@ -90,7 +91,7 @@ def ui_state(hub: Any) -> UiState:
 
 
 def new_session(user_id: int) -> Session:
-    return Session(user_id, secrets.token_urlsafe(16), int(time.time()))
+    return Session(user_id, secrets.token_urlsafe(16), round(time.time(), 3))
 
 
 def set_cookie(resp: web.StreamResponse, request: web.Request, name: str, value: str, max_age: int) -> None:
@@ -101,6 +102,12 @@ def set_cookie(resp: web.StreamResponse, request: web.Request, name: str, value:
 
 def actor_for_user(user: User) -> Actor:
     return Actor(f"user:{user.id}", user.role, user_id=user.id, department=user.department_code)
+
+
+def ended(user: User, sess: Session) -> bool:
+    """True when the session was issued before the user's last logout / password change."""
+    cut = user.sessions_valid_after
+    return cut is not None and sess.issued <= cut.timestamp()
 
 
 def session_actor_hook(hub: Any) -> Any:
@@ -119,7 +126,7 @@ def session_actor_hook(hub: Any) -> Any:
         def lookup() -> tuple[Actor, str] | None:
             with hub.db.reader() as session:
                 user = session.exec(select(User).where(User.id == sess.user_id)).first()
-                if user is None or not user.active:
+                if user is None or not user.active or ended(user, sess):
                     return None
                 return actor_for_user(user), user.display_name
 

@@ -1,0 +1,187 @@
+"""Staff accounts from the command line, and sessions that really end: the CLI writes through
+the actions layer; logins and logouts go through the hub's real HTTP server."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+
+import pytest
+import pytest_asyncio
+from aiohttp.test_utils import TestClient, TestServer
+from sqlmodel import select
+
+from hub import cli
+from hub.models import Event, User
+from tests.conftest import ROOT
+from tests.test_ui import csrf_of
+
+PASSWORD = "Kayseri-38-parola"
+
+
+@pytest.fixture
+def run(hub, monkeypatch, capsys):  # noqa: ANN001, ANN201
+    """run_hub.py in-process against the test hub's database; returns (exit code, stdout, stderr)."""
+    st = hub.settings
+    monkeypatch.setenv("HUB_DATABASE_URL", st.database_url)
+    monkeypatch.setenv("HUB_DATA_DIR", str(st.data_dir))
+    monkeypatch.setenv("HUB_CLASSIFIER_MODEL_DIR", str(st.classifier_model_dir))
+
+    def go(*argv: str, stdin: str = "") -> tuple[int, str, str]:
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+        try:
+            code = cli.main(list(argv))
+        except SystemExit as exc:  # argparse and the password prompt exit this way
+            code = exc.code if isinstance(exc.code, int) else 2
+            if isinstance(exc.code, str):
+                print(exc.code, file=sys.stderr)
+        out = capsys.readouterr()
+        return code, out.out, out.err
+
+    return go
+
+
+@pytest_asyncio.fixture
+async def browser(hub) -> AsyncIterator[TestClient]:  # noqa: ANN001
+    client = TestClient(TestServer(hub.app(), host="127.0.0.1"))
+    await client.start_server()
+    yield client
+    await client.close()
+
+
+async def login(c: TestClient, username: str, password: str) -> int:
+    page = await (await c.get("/ui/giris")).text()
+    r = await c.post("/ui/giris", data={"csrf": csrf_of(page), "kullanici": username, "parola": password},
+                     allow_redirects=False)  # fmt: skip
+    return r.status
+
+
+async def logged_in_with(c: TestClient, cookie: str) -> bool:
+    """Is this session cookie (e.g. copied before a logout) still accepted?"""
+    r = await c.get("/ui/", headers={"Cookie": f"th_ui={cookie}"}, allow_redirects=False)
+    return r.status == 200
+
+
+def session_cookie(c: TestClient) -> str:
+    cookie = next(m for m in c.session.cookie_jar if m.key == "th_ui")
+    return cookie.value
+
+
+async def test_admin_adds_an_agent_who_logs_in_and_out(run, hub, browser) -> None:  # noqa: ANN001
+    code, out, err = run("user", "add", "ayse.yilmaz", "--name", "Ayşe Yılmaz", "--role", "agent",
+                         "--password-stdin", stdin=PASSWORD + "\n")  # fmt: skip
+    assert code == 0, err
+    assert "ayse.yilmaz" in out and PASSWORD not in out + err
+    assert await login(browser, "ayse.yilmaz", "yanlis-parola-1") == 401
+    assert await login(browser, "ayse.yilmaz", PASSWORD) == 303
+    page = await (await browser.get("/ui/")).text()
+    assert "Ayşe Yılmaz" in page
+    cookie = session_cookie(browser)
+    # Çıkış ends the session on the server: a copy of the cookie no longer works.
+    await browser.post("/ui/cikis", data={"csrf": csrf_of(page)})
+    assert not await logged_in_with(browser, cookie)
+    # ...and a new login works at once.
+    assert await login(browser, "ayse.yilmaz", PASSWORD) == 303
+    assert await logged_in_with(browser, session_cookie(browser))
+    with hub.db.reader() as s:
+        kinds = [e.kind for e in s.exec(select(Event).where(Event.kind.like("user.%")).order_by(Event.id))]
+        data = json.dumps([e.data for e in s.exec(select(Event).where(Event.kind.like("user.%")))])
+    assert kinds == ["user.created", "user.sessions_ended"]
+    assert PASSWORD not in data and "argon2" not in data
+
+
+async def test_password_change_and_deactivation_end_open_sessions(run, browser) -> None:  # noqa: ANN001
+    assert run("user", "add", "mehmet", "--role", "supervisor", "--password-stdin", stdin=PASSWORD)[0] == 0
+    assert await login(browser, "mehmet", PASSWORD) == 303
+    cookie = session_cookie(browser)
+    assert await logged_in_with(browser, cookie)
+    code, out, _ = run("user", "passwd", "mehmet", "--password-stdin", stdin="Yeni-parola-2026\n")
+    assert code == 0 and "oturumlar kapandı" in out
+    assert not await logged_in_with(browser, cookie)
+    assert await login(browser, "mehmet", PASSWORD) == 401
+    assert await login(browser, "mehmet", "Yeni-parola-2026") == 303
+    cookie = session_cookie(browser)
+    assert run("user", "deactivate", "mehmet")[0] == 0
+    assert not await logged_in_with(browser, cookie)
+    assert await login(browser, "mehmet", "Yeni-parola-2026") == 401
+    assert run("user", "activate", "mehmet")[0] == 0
+    assert await login(browser, "mehmet", "Yeni-parola-2026") == 303
+
+
+def test_department_user_and_role_changes(run, hub) -> None:  # noqa: ANN001
+    code, _, err = run("user", "add", "kaski.ali", "--role", "department", "--department", "kaski",
+                       "--password-stdin", stdin=PASSWORD)  # fmt: skip
+    assert code == 0, err
+    code, out, _ = run("user", "update", "kaski.ali", "--role", "supervisor", "--department", "")
+    assert code == 0 and "supervisor" in out
+    code, out, _ = run("user", "list")
+    listed = {u["username"]: u for u in json.loads(out)}
+    assert listed["kaski.ali"]["role"] == "supervisor" and listed["kaski.ali"]["department"] is None
+    with hub.db.reader() as s:
+        ev = s.exec(select(Event).where(Event.kind == "user.updated")).one()
+    assert ev.data["changes"]["role"] == {"before": "department", "after": "supervisor"}
+
+
+@pytest.mark.parametrize(
+    ("argv", "stdin", "message"),
+    [
+        (["user", "add", "ayse", "--password-stdin"], "kisa", "at least 10"),
+        (["user", "add", "Ayşe Y", "--password-stdin"], PASSWORD, "username"),
+        (["user", "add", "ali", "--role", "department", "--password-stdin"], PASSWORD, "needs a department"),
+        (["user", "add", "ali", "--role", "department", "--department", "yok", "--password-stdin"], PASSWORD,
+         "unknown department"),
+        (["user", "passwd", "kimse", "--password-stdin"], PASSWORD, "no user"),
+        (["user", "deactivate", "kimse"], "", "no user"),
+        (["user", "add", "ali"], "", "--password-stdin"),  # no terminal to prompt on
+    ],
+)
+def test_bad_input_is_refused_with_one_line(run, hub, argv, stdin, message) -> None:  # noqa: ANN001
+    code, out, err = run(*argv, stdin=stdin)
+    assert code == 2
+    assert message in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+    with hub.db.reader() as s:
+        assert s.exec(select(User).where(User.username == "ali")).first() is None
+
+
+def test_duplicate_username_is_refused(run) -> None:  # noqa: ANN001
+    assert run("user", "add", "zeynep", "--password-stdin", stdin=PASSWORD)[0] == 0
+    code, _, err = run("user", "add", "ZEYNEP", "--password-stdin", stdin=PASSWORD)
+    assert code == 2 and "already exists" in err
+
+
+async def test_api_key_from_the_cli_works_once_printed(run, browser) -> None:  # noqa: ANN001
+    code, out, _ = run("api-key", "muhtar-entegrasyonu", "--role", "supervisor")
+    key = out.strip()
+    assert code == 0 and key.startswith("th_")
+    r = await browser.get("/api/v1/requests", headers={"Authorization": f"Bearer {key}"})
+    assert r.status == 200
+    r = await browser.get("/api/v1/requests", headers={"Authorization": "Bearer th_wrong"})
+    assert r.status == 401
+
+
+def test_run_hub_user_command_in_a_real_process(hub) -> None:  # noqa: ANN001
+    st = hub.settings
+    env = {"HUB_DATABASE_URL": st.database_url, "HUB_DATA_DIR": str(st.data_dir),
+           "HUB_CLASSIFIER_MODEL_DIR": str(st.classifier_model_dir), "PATH": "/usr/bin:/bin"}  # fmt: skip
+    p = subprocess.run([sys.executable, "run_hub.py", "user", "add", "fatma", "--password-stdin"], cwd=ROOT,
+                       env=env, input=PASSWORD + "\n", capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert p.returncode == 0, p.stderr
+    with hub.db.reader() as s:
+        user = s.exec(select(User).where(User.username == "fatma")).one()
+    assert user.password_hash and user.password_hash.startswith("$argon2")
+
+
+def test_migrations_match_the_models(hub) -> None:  # noqa: ANN001
+    """A column added to hub/models.py without a migration would break upgrades of real sites."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlmodel import SQLModel
+
+    with hub.db.engine.connect() as conn:
+        diffs = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": False}),
+                                 SQLModel.metadata)  # fmt: skip
+    assert diffs == []
