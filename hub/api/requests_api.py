@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
-from sqlalchemy import or_
-from sqlmodel import Session, func, select
+from sqlmodel import Session, select
 
 from classifier.text import mask_pii
 from connectors.base import Location, RawMessage, Sender
@@ -19,12 +17,12 @@ from hub.actions.errors import ActionError, NotFound
 from hub.api import schemas as s
 from hub.api.auth import actor_of
 from hub.api.errors import read_json
-from hub.api.views import request_detail, request_summary
+from hub.api.views import request_detail
 from hub.auth import Actor, require
-from hub.models import FINAL_STATUSES, Request, utcnow
+from hub.models import Request
+from hub.queries import requests as request_queries
 
 routes = web.RouteTableDef()
-MAX_LIMIT = 200
 
 
 def _ctx(request: web.Request) -> Any:
@@ -67,126 +65,6 @@ def _detail(ctx: Any, actor: Actor, request_id: int) -> dict:
         return request_detail(session, ra.get(session, actor, request_id))
 
 
-def _encode_cursor(values: list[Any]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> list[Any]:
-    try:
-        pad = "=" * (-len(cursor) % 4)
-        values = json.loads(base64.urlsafe_b64decode(cursor + pad))
-        assert isinstance(values, list) and len(values) == 2
-        return values
-    except Exception:
-        raise ActionError("cursor is not valid", field="cursor") from None
-
-
-def _list(ctx: Any, actor: Actor, q: dict[str, str]) -> dict:
-    sort = q.get("sort", "newest")
-    if sort not in ("newest", "due"):
-        raise ActionError("sort must be newest or due", field="sort")
-    try:
-        limit = int(q.get("limit", "50"))
-    except ValueError:
-        raise ActionError("limit must be an integer", field="limit") from None
-    if not 1 <= limit <= MAX_LIMIT:
-        raise ActionError(f"limit must be between 1 and {MAX_LIMIT}", field="limit")
-    stmt = select(Request)
-    for key in ("status", "channel", "topic", "department", "ilce", "mahalle", "priority", "request_type"):
-        if key in q:
-            values = [v for v in q[key].split(",") if v]
-            stmt = stmt.where(getattr(Request, key).in_(values))
-    if actor.role == "department":
-        stmt = stmt.where(Request.department == actor.department)
-    if "assignee" in q:
-        if q["assignee"] in ("none", ""):
-            stmt = stmt.where(Request.assignee_id.is_(None))
-        elif q["assignee"] == "me":
-            stmt = stmt.where(Request.assignee_id == actor.user_id)
-        else:
-            try:
-                stmt = stmt.where(Request.assignee_id == int(q["assignee"]))
-            except ValueError:
-                raise ActionError("assignee must be a user id, me or none", field="assignee") from None
-    if q.get("overdue") in ("1", "true", "yes"):
-        stmt = stmt.where(Request.due_at < utcnow(), Request.status.notin_([x.value for x in FINAL_STATUSES]))
-    if q.get("q"):
-        term = f"%{q['q'][:200]}%"
-        stmt = stmt.where(or_(Request.text.ilike(term), Request.subject.ilike(term), Request.tracking_code.ilike(term)))
-    if sort == "newest":
-        order = [Request.received_at.desc(), Request.id.desc()]
-    else:
-        order = [Request.due_at.asc(), Request.id.asc()]
-        stmt = stmt.where(Request.due_at.is_not(None))
-    if q.get("cursor"):
-        key, last_id = _decode_cursor(q["cursor"])
-        try:
-            at = datetime.fromisoformat(key)
-        except (TypeError, ValueError):
-            raise ActionError("cursor is not valid", field="cursor") from None
-        col = Request.received_at if sort == "newest" else Request.due_at
-        if sort == "newest":
-            stmt = stmt.where(or_(col < at, (col == at) & (Request.id < last_id)))
-        else:
-            stmt = stmt.where(or_(col > at, (col == at) & (Request.id > last_id)))
-    cond = None
-    if q.get("filter_id"):
-        cond = _saved_condition(ctx, q["filter_id"])
-    with ctx.db.reader() as session:
-        if cond is None:
-            rows = list(session.exec(stmt.order_by(*order).limit(limit + 1)))
-        else:
-            # The saved filter's condition runs in Python over the SQL-narrowed rows,
-            # the same compiled condition the rule engine uses.
-            from hub.rules import matches
-
-            rows = []
-            for r in session.exec(stmt.order_by(*order).limit(FILTER_SCAN)):
-                if matches(cond, _filter_record(r)):
-                    rows.append(r)
-                    if len(rows) > limit:
-                        break
-        total = None
-        if q.get("count") in ("1", "true"):
-            total = session.exec(select(func.count()).select_from(stmt.order_by(None).subquery())).one()
-    more = len(rows) > limit
-    rows = rows[:limit]
-    next_cursor = None
-    if more and rows:
-        last = rows[-1]
-        key_value = last.received_at if sort == "newest" else last.due_at
-        next_cursor = _encode_cursor([key_value.isoformat(), last.id])
-    return {"items": [request_summary(r) for r in rows], "next_cursor": next_cursor, "total": total}
-
-
-FILTER_SCAN = 5000
-
-
-def _saved_condition(ctx: Any, raw_id: str) -> Any:
-    from hub.models import SavedFilter
-    from hub.rules import compile_condition
-
-    try:
-        fid = int(raw_id)
-    except ValueError:
-        raise ActionError("filter_id must be an integer", field="filter_id") from None
-    with ctx.db.reader() as session:
-        row = session.get(SavedFilter, fid)
-    if row is None:
-        raise ActionError("saved filter not found", field="filter_id")
-    return compile_condition(row.condition, where="filter")
-
-
-def _filter_record(r: Request) -> dict:
-    return {
-        "text": r.text, "subject": r.subject, "channel": r.channel, "request_type": r.request_type,
-        "topic": r.topic, "topic_confidence": r.topic_confidence, "ilce": r.ilce, "mahalle": r.mahalle,
-        "received_at": r.received_at, "tags": r.tags or [], "priority": r.priority, "status": r.status,
-        "department": r.department, "is_duplicate": r.parent_id is not None,
-        "out_of_scope": bool((r.classification or {}).get("out_of_scope")),
-    }  # fmt: skip
-
-
 @routes.post("/api/v1/filters")
 async def save_filter(request: web.Request) -> web.Response:
     from hub.actions import filters
@@ -224,7 +102,7 @@ async def list_requests(request: web.Request) -> web.Response:
     actor = actor_of(request)
     require(actor, "request.read")
     ctx = _ctx(request)
-    return web.json_response(await ctx.db.run(_list, ctx, actor, dict(request.query)))
+    return web.json_response(await ctx.db.run(request_queries.list_requests, ctx, actor, dict(request.query)))
 
 
 def _request_id(request: web.Request) -> int:

@@ -7,9 +7,9 @@ from typing import Any
 from aiohttp import web
 from sqlmodel import select
 
-from hub.api.requests_api import _list
 from hub.auth import require
 from hub.models import CHANNELS, Department, Request, SavedFilter, Status, User
+from hub.queries.requests import list_requests
 from hub.ui.render import actor_of, render
 
 FILTER_KEYS = ("status", "channel", "department", "topic", "ilce", "q", "sort", "filter_id", "cursor")
@@ -62,7 +62,7 @@ async def queue(request: web.Request) -> web.StreamResponse:
         q["assignee"] = "me"
     if overdue:
         q["overdue"] = "1"
-    data = await hub.db.run(_list, hub, actor, q)
+    data = await hub.db.run(list_requests, hub, actor, q)
     choices = await hub.db.run(_choices, hub, actor)
     next_params = {k: v for k, v in form.items() if v and k != "cursor"}
     if mine:

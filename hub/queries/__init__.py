@@ -1,0 +1,1 @@
+"""Read-only queries shared by the JSON API and the staff UI (writes go through hub.actions)."""
