@@ -141,11 +141,40 @@ def build_email(
     return msg
 
 
+class SmtpSendError(ConnectorError):
+    """An SMTP send failed; retry later. ``kind`` says what failed, ``code`` is the server's reply code.
+
+    Kinds: ``recipients`` (every RCPT refused; ``code`` is the highest), ``auth``, ``sender``
+    (MAIL FROM refused), ``unreachable`` (connect, timeout, disconnect), ``response`` (any
+    other reply, e.g. 451/550 on DATA), ``protocol`` (no reply code: STARTTLS or AUTH not
+    offered and the like), ``network`` (other socket failure). Callers with their own retry
+    policy (the hub's outbox) decide from ``kind`` and ``code``.
+    """
+
+    def __init__(self, message: str, *, kind: str, code: int | None = None, retry_after: float | None = None):
+        super().__init__(message, retry_after=retry_after)
+        self.kind = kind
+        self.code = code
+
+
+class SmtpRejectedError(PermanentSendError, SmtpSendError):
+    """The server refused for good (5xx for every recipient or for the message); do not retry."""
+
+
 async def send_email(msg: EmailMessage, cfg: SmtpConfig) -> str:
     """Send ``msg`` through the configured SMTP server; returns its Message-ID.
 
-    ``ConnectorError`` (retry later): server down, timeout, 4xx, authentication trouble.
-    ``PermanentSendError`` (give up): every recipient refused with 5xx, or 5xx for the message itself.
+    The one SMTP sender: citizen answers (``SmtpSender``) and the hub's department
+    forwards and notices (``hub.delivery.forward_email.send_email``) both go through it.
+    Envelope: ``cfg.envelope_from`` (default ``from_address``) to the To/Cc/Bcc addresses.
+    A message without a Message-ID gets one on ``cfg.our_domain``.
+
+    ``SmtpSendError`` (a ``ConnectorError``, retry later): server down, timeout, 4xx,
+    authentication trouble. ``SmtpRejectedError`` (a ``PermanentSendError``, give up): every
+    recipient refused with 5xx, or 5xx for the message itself. ``ValueError`` from aiosmtplib
+    (an address that cannot be sent, no recipients, conflicting TLS options) is not caught.
+    If only some recipients are refused the send counts as done (a resend would duplicate
+    for the others) and a warning is logged.
     """
     message_id = str(msg["Message-ID"] or "")
     if not message_id:
@@ -170,25 +199,43 @@ async def send_email(msg: EmailMessage, cfg: SmtpConfig) -> str:
     except aiosmtplib.SMTPRecipientsRefused as exc:
         codes = [r.code for r in exc.recipients]
         detail = ", ".join(f"{mask_address(r.recipient)}: {r.code}" for r in exc.recipients)
-        if codes and all(code >= 500 for code in codes):
-            raise PermanentSendError(f"recipient refused ({detail})") from exc
-        raise ConnectorError(f"recipient temporarily refused ({detail})", retry_after=300) from exc
+        code = max(codes) if codes else None
+        if codes and all(c >= 500 for c in codes):
+            raise SmtpRejectedError(f"recipient refused ({detail})", kind="recipients", code=code) from exc
+        raise SmtpSendError(
+            f"recipient temporarily refused ({detail})", kind="recipients", code=code, retry_after=300
+        ) from exc
     except aiosmtplib.SMTPAuthenticationError as exc:
-        raise ConnectorError(f"SMTP authentication failed ({exc.code})", retry_after=600) from exc
+        raise SmtpSendError(
+            f"SMTP authentication failed ({exc.code})", kind="auth", code=exc.code, retry_after=600
+        ) from exc
     except aiosmtplib.SMTPSenderRefused as exc:
-        raise ConnectorError(f"SMTP server refused our sender address ({exc.code})", retry_after=600) from exc
+        raise SmtpSendError(
+            f"SMTP server refused our sender address ({exc.code})",
+            kind="sender",
+            code=exc.code,
+            retry_after=600,
+        ) from exc
     except (
         aiosmtplib.SMTPConnectError,
         aiosmtplib.SMTPTimeoutError,
         aiosmtplib.SMTPServerDisconnected,
     ) as exc:
-        raise ConnectorError(f"SMTP server {cfg.host}:{cfg.port} unreachable: {type(exc).__name__}") from exc
+        raise SmtpSendError(
+            f"SMTP server {cfg.host}:{cfg.port} unreachable: {type(exc).__name__}", kind="unreachable"
+        ) from exc
     except aiosmtplib.SMTPResponseException as exc:
         if exc.code >= 500:
-            raise PermanentSendError(f"SMTP server rejected the message ({exc.code})") from exc
-        raise ConnectorError(f"SMTP server deferred the message ({exc.code})", retry_after=120) from exc
-    except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
-        raise ConnectorError(f"SMTP send failed: {type(exc).__name__}") from exc
+            raise SmtpRejectedError(
+                f"SMTP server rejected the message ({exc.code})", kind="response", code=exc.code
+            ) from exc
+        raise SmtpSendError(
+            f"SMTP server deferred the message ({exc.code})", kind="response", code=exc.code, retry_after=120
+        ) from exc
+    except aiosmtplib.SMTPException as exc:
+        raise SmtpSendError(f"SMTP send failed: {type(exc).__name__}", kind="protocol") from exc
+    except (OSError, TimeoutError) as exc:
+        raise SmtpSendError(f"SMTP send failed: {type(exc).__name__}", kind="network") from exc
     if errors:
         log.warning("some recipients refused: %s", ", ".join(mask_address(a) for a in errors))
     return message_id

@@ -1,4 +1,5 @@
-"""Forwarding a request to a department by e-mail, and sending any e-mail over SMTP.
+"""Forwarding a request to a department by e-mail, and sending the hub's e-mail over SMTP
+(through the e-mail connector's ``send_email``, with the outbox's error classes).
 
 The forward e-mail carries the hub's Message-ID and a Reply-To pointing at the hub's
 mailbox, so the department's answer comes back to the hub with ``In-Reply-To`` set
@@ -17,8 +18,9 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from typing import Any
 
-import aiosmtplib
-
+from connectors.base import PermanentSendError
+from connectors.email.smtp import SmtpConfig, SmtpSendError
+from connectors.email.smtp import send_email as smtp_send_email
 from hub.delivery.backoff import DeliveryError, PermanentDeliveryError
 from hub.delivery.redact import mask_email
 from hub.delivery.request_fields import department_emails, one_line, read_request
@@ -138,55 +140,56 @@ def _recipients_text(msg: EmailMessage) -> str:
     return ", ".join(mask_email(a.addr_spec) for a in getattr(msg["To"], "addresses", ()))
 
 
+def _smtp_config(settings: SmtpSettings) -> SmtpConfig:
+    return SmtpConfig(
+        host=settings.host,
+        port=settings.port,
+        from_address=settings.from_address,
+        our_domain=settings.from_address.rpartition("@")[2] or "localhost",
+        username=settings.username,
+        password=settings.password,
+        starttls=settings.starttls,  # False: no STARTTLS at all (not "when offered")
+        ssl=settings.use_tls,
+        verify_tls=settings.validate_certs,
+        from_name=settings.from_name,
+        reply_to=settings.reply_to,
+        timeout=settings.timeout,
+    )
+
+
+def _delivery_error(exc: SmtpSendError) -> DeliveryError:
+    """The outbox's view of an SMTP failure: 5xx and configuration trouble are permanent,
+    the rest (server down, 4xx) is retried on the worker's own schedule."""
+    message = str(exc)
+    if exc.kind in ("unreachable", "network"):
+        return DeliveryError(message, retryable=True)
+    if exc.kind == "protocol":
+        # No reply code (e.g. STARTTLS or AUTH not offered): a configuration problem.
+        return PermanentDeliveryError(message)
+    if exc.kind == "recipients":
+        if isinstance(exc, PermanentSendError):
+            return PermanentDeliveryError(message, status=exc.code)
+        return DeliveryError(message, retryable=True)
+    # auth, sender, response: the reply code decides (535 bad credentials is permanent, 454 is not).
+    if exc.code is not None and 500 <= exc.code < 600:
+        return PermanentDeliveryError(message, status=exc.code)
+    return DeliveryError(message, retryable=True, status=exc.code)
+
+
 async def send_email(msg: EmailMessage, settings: SmtpSettings) -> None:
-    """Send ``msg`` (recipients from To/Cc/Bcc). Temporary failures raise a retryable ``DeliveryError``."""
+    """Send ``msg`` (recipients from To/Cc/Bcc, envelope sender ``settings.from_address``)
+    through the e-mail connector's ``send_email``. Temporary failures raise a retryable
+    ``DeliveryError``, permanent ones ``PermanentDeliveryError`` (with the SMTP code as ``status``)."""
     to = _recipients_text(msg)
     try:
-        errors, response = await aiosmtplib.send(
-            msg,
-            hostname=settings.host,
-            port=settings.port,
-            username=settings.username,
-            password=settings.password,
-            start_tls=settings.starttls,
-            use_tls=settings.use_tls,
-            timeout=settings.timeout,
-            validate_certs=settings.validate_certs,
-        )
-    except aiosmtplib.SMTPRecipientsRefused as exc:
-        codes = [e.code for e in exc.recipients]
-        if codes and all(500 <= c < 600 for c in codes):
-            raise PermanentDeliveryError(f"all recipients refused ({codes})", status=max(codes)) from exc
-        raise DeliveryError(f"recipients refused temporarily ({codes})", retryable=True) from exc
-    except (
-        aiosmtplib.SMTPConnectError,
-        aiosmtplib.SMTPServerDisconnected,
-        aiosmtplib.SMTPTimeoutError,
-    ) as exc:
-        log.warning("smtp %s:%s unavailable: %s", settings.host, settings.port, type(exc).__name__)
-        raise DeliveryError(
-            f"SMTP server {settings.host}:{settings.port} unavailable: {type(exc).__name__}", retryable=True
-        ) from exc
-    except aiosmtplib.SMTPResponseException as exc:
-        message = f"SMTP {exc.code}: {one_line(exc.message, 200)}"
-        log.warning("smtp send to %s failed: %s", to, message)
-        if 500 <= exc.code < 600:
-            raise PermanentDeliveryError(message, status=exc.code) from exc
-        raise DeliveryError(message, retryable=True, status=exc.code) from exc
-    except aiosmtplib.SMTPException as exc:
-        # Protocol trouble (e.g. STARTTLS not offered, auth not supported): a configuration problem.
-        raise PermanentDeliveryError(f"SMTP error: {type(exc).__name__}: {one_line(str(exc), 200)}") from exc
-    except OSError as exc:
-        raise DeliveryError(f"SMTP connection failed: {type(exc).__name__}", retryable=True) from exc
+        await smtp_send_email(msg, _smtp_config(settings))
+    except SmtpSendError as exc:
+        log.warning("smtp send to %s via %s:%s failed: %s", to, settings.host, settings.port, exc)
+        raise _delivery_error(exc) from exc
     except ValueError as exc:
-        # aiosmtplib refuses messages without sender/recipients before connecting.
+        # aiosmtplib refuses unusable addresses or conflicting TLS options before sending.
         raise PermanentDeliveryError(f"e-mail cannot be sent: {one_line(str(exc), 200)}") from exc
-    if errors:
-        # Some recipients refused, at least one accepted: resending would duplicate for the others.
-        log.warning(
-            "smtp: %d recipient(s) refused: %s", len(errors), ", ".join(mask_email(a) for a in errors)
-        )
-    log.info("smtp sent %s to %s: %s", msg.get("Message-ID"), to, one_line(response, 120))
+    log.info("smtp sent %s to %s", msg.get("Message-ID"), to)
 
 
 __all__ = ["DEFAULT_FROM_NAME", "SmtpSettings", "build_forward_email", "send_email"]
