@@ -21,26 +21,29 @@ WARM_WORDS = 40_000  # most frequent training words, precomputed and shipped in 
 
 
 class _Table:
-    """word -> row; per row: s (score contribution), q (squared length), uni (unigram feature id)."""
+    """word -> row. Per row: sw = [char score contribution | unigram score at count 1], q = squared
+    length of the char vector, iu2 = squared idf of the unigram (0 if none), uni = unigram id or -1."""
 
     def __init__(self, n_scores: int, capacity: int) -> None:
         self.index: dict[str, int] = {}
-        self.s = np.zeros((capacity, n_scores), np.float32)
+        self.sw = np.zeros((capacity, 2 * n_scores), np.float32)
         self.q = np.zeros(capacity, np.float32)
+        self.iu2 = np.zeros(capacity, np.float32)
         self.uni = np.full(capacity, -1, np.int64)
 
     @property
     def n(self) -> int:
         return len(self.index)
 
-    def append(self, s: np.ndarray, q: np.ndarray, uni: np.ndarray, words: Sequence[str]) -> None:
+    def append(self, sw: np.ndarray, q: np.ndarray, iu2: np.ndarray, uni: np.ndarray, words: Sequence[str]) -> None:
         start, end = self.n, self.n + len(words)
         if end > len(self.q):  # grow: copies keep every existing row, so readers stay correct
-            cap = max(end, 2 * len(self.q))
-            self.s = np.vstack([self.s, np.zeros((cap - len(self.q), self.s.shape[1]), np.float32)])
-            self.q = np.concatenate([self.q, np.zeros(cap - len(self.q), np.float32)])
-            self.uni = np.concatenate([self.uni, np.full(cap - len(self.uni), -1, np.int64)])
-        self.s[start:end], self.q[start:end], self.uni[start:end] = s, q, uni
+            extra = max(end, 2 * len(self.q)) - len(self.q)
+            self.sw = np.vstack([self.sw, np.zeros((extra, self.sw.shape[1]), np.float32)])
+            self.q = np.concatenate([self.q, np.zeros(extra, np.float32)])
+            self.iu2 = np.concatenate([self.iu2, np.zeros(extra, np.float32)])
+            self.uni = np.concatenate([self.uni, np.full(extra, -1, np.int64)])
+        self.sw[start:end], self.q[start:end], self.iu2[start:end], self.uni[start:end] = sw, q, iu2, uni
         # rows are written before their words become visible to lock-free readers
         self.index.update(zip(words, range(start, end), strict=True))
 
@@ -63,7 +66,7 @@ class WordScorer:
         n = len(self._warm)
         return {
             "feat": self.feat, "warm": "\n".join(self._warm),
-            "s": t.s[:n].copy(), "q": t.q[:n].copy(), "uni": t.uni[:n].copy(),
+            "s": t.sw[:n, : self.WT.shape[1]].copy(), "q": t.q[:n].copy(), "uni": t.uni[:n].copy(),
         }  # fmt: skip
 
     def __setstate__(self, state: dict) -> None:
@@ -84,8 +87,15 @@ class WordScorer:
         if rows is None or len(rows[1]) != len(self._warm):
             rows = self._rows(self._warm)
             self._warm_rows = rows
-        table.append(*rows, self._warm)
+        table.append(*self._full(*rows), self._warm)
         return table
+
+    def _full(self, s: np.ndarray, q: np.ndarray, uni: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Table columns from the stored ones: add each word's unigram score and squared idf."""
+        has = uni >= 0
+        idf = np.where(has, self.feat.idf[np.where(has, uni, 0)], 0.0).astype(np.float32)
+        wu = self.WT[np.where(has, uni, 0)] * idf[:, None]
+        return np.hstack([s, wu]).astype(np.float32), q, idf * idf, uni
 
     def _rows(self, words: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         feat, n_scores = self.feat, self.WT.shape[1]
@@ -112,7 +122,7 @@ class WordScorer:
             if table.n + len(new) > _TABLE_LIMIT:
                 table = self._table = self._fresh()
                 new = [w for w in new if w not in table.index]
-            table.append(*self._rows(new), new)
+            table.append(*self._full(*self._rows(new)), new)
         index = table.index
         return table, [[index[w] for w in toks] for toks in token_lists]
 
@@ -127,7 +137,7 @@ class WordScorer:
         if feat.n_char:
             norms = np.sqrt(counts.multiply(counts) @ table.q[: table.n])
             norms[norms == 0] = 1.0
-            out += np.asarray(counts @ table.s[: table.n]) / norms[:, None].astype(np.float32)
+            out += np.asarray(counts @ table.sw[: table.n, : out.shape[1]]) / norms[:, None].astype(np.float32)
         # word block: unigram ids come from the table, bigram ids from the vocabulary
         terms = [[u for u in table.uni[row].tolist() if u >= 0] if row else [] for row in ids]
         if feat.word_bigrams:
@@ -145,26 +155,30 @@ class WordScorer:
     def _one(self, table: _Table, ids: list[int], toks: Sequence[str]) -> np.ndarray:
         """Scores of a single text without building sparse matrices (the hub's usual call)."""
         feat = self.feat
-        out = np.zeros(self.WT.shape[1], np.float32)
+        k = self.WT.shape[1]
+        out = np.zeros(k, np.float32)
         if not ids:
             return out
         cnt = Counter(ids)
         rows = np.fromiter(cnt.keys(), np.int64, count=len(cnt))
         c = np.fromiter(cnt.values(), np.float32, count=len(cnt))
+        g = table.sw[rows]
         if feat.n_char:
             norm2 = float((c * c) @ table.q[rows])
             if norm2 > 0:
-                out += (c @ table.s[rows]) / np.float32(np.sqrt(norm2))
-        uni = table.uni[rows]
-        keep = uni >= 0
-        cols, tc = uni[keep], c[keep]  # unigram ids are distinct; bigram ids never equal them
+                out += (c @ g[:, :k]) / np.float32(np.sqrt(norm2))
+        # word block: unigrams from the table (rows without one hold zeros), bigrams by lookup
+        lc = 1.0 + np.log(c)
+        word = lc @ g[:, k:]
+        norm2 = float((lc * lc) @ table.iu2[rows])
         if feat.word_bigrams and len(toks) > 1:
             found = [j for j in map(feat.word_vocab.get, bigrams(toks)) if j is not None]
             if found:
                 bi = Counter(found)
-                cols = np.concatenate([cols, np.fromiter(bi.keys(), np.int64, count=len(bi))])
-                tc = np.concatenate([tc, np.fromiter(bi.values(), np.float32, count=len(bi))])
-        if cols.size:
-            vals = (1.0 + np.log(tc)) * feat.idf[cols]
-            out += (vals @ self.WT[cols]) / np.float32(np.sqrt(vals @ vals))
+                cols = np.fromiter(bi.keys(), np.int64, count=len(bi))
+                vals = (1.0 + np.log(np.fromiter(bi.values(), np.float32, count=len(bi)))) * feat.idf[cols]
+                word += vals @ self.WT[cols]
+                norm2 += float(vals @ vals)
+        if norm2 > 0:
+            out += word / np.float32(np.sqrt(norm2))
         return out

@@ -133,6 +133,8 @@ def create_api_key(
     (the bootstrap key from the settings, the demo keys)."""
     require(actor, "user.manage")
     _check_role(session, role, department)
+    if user_id is not None and session.get(User, user_id) is None:
+        raise NotFound(f"no user {user_id}", field="user_id")  # else a foreign-key failure (500) at flush
     key = key or new_api_key()
     row = ApiKey(name=name[:200], key_hash=hash_key(key), role=role, department_code=department, user_id=user_id)
     session.add(row)

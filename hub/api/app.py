@@ -9,7 +9,7 @@ from aiohttp import web
 from sqlalchemy import text
 from sqlmodel import select
 
-from hub.api import openapi, requests_api
+from hub.api import openapi, requests_api, users_api
 from hub.api.auth import anonymous_actor, key_from
 from hub.api.errors import Handler, error_middleware
 from hub.auth import Actor, hash_key
@@ -114,6 +114,7 @@ def create_app(hub: Any) -> web.Application:
     app["openapi"] = openapi.build()
     app.add_routes(system)
     app.add_routes(requests_api.routes)
+    app.add_routes(users_api.routes)
     for extra in hub.extra_routes():
         app.add_routes(extra)
     return app

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from hub.api import schemas as s
+from hub.api import users_api as u
 
 _LIST_PARAMS = [
     ("status", "Comma-separated statuses (new, triaged, forwarded, in_progress, waiting_citizen, answered, closed, needs_review, duplicate, out_of_scope, rejected)"),
@@ -48,6 +49,14 @@ _PATHS: list[tuple[str, str, str, type | None, str]] = [
     ("get", "/api/v1/reports/muhtar", "Quarterly muhtar figures: total, answered olumlu / olumsuz", None, "reports"),
     ("get", "/api/v1/reports/mahalle", "Which neighbourhood needs what", None, "reports"),
     ("get", "/api/v1/reports/calls", "Call-centre calls per day and disposition (requests or not)", None, "reports"),
+    ("get", "/api/v1/users", "Staff accounts (admin); never password hashes", None, "users"),
+    ("post", "/api/v1/users", "Add a staff account (admin)", u.UserCreateIn, "users"),
+    ("patch", "/api/v1/users/{id}", "Change role, department, display name or active (deactivation ends sessions)", u.UserUpdateIn, "users"),
+    ("post", "/api/v1/users/{id}/password", "Set a new password; ends the user's open sessions", u.PasswordIn, "users"),
+    ("post", "/api/v1/users/{id}/logout", "End every open UI session of the user", None, "users"),
+    ("get", "/api/v1/api-keys", "API keys (admin); never the key or its hash", None, "users"),
+    ("post", "/api/v1/api-keys", "Create an API key; the key is in the answer once and never again", u.ApiKeyCreateIn, "users"),
+    ("delete", "/api/v1/api-keys/{id}", "Revoke an API key", None, "users"),
     ("get", "/healthz", "Liveness and database check", None, "system"),
     ("get", "/metrics", "Prometheus metrics", None, "system"),
 ]  # fmt: skip

@@ -36,6 +36,13 @@ OUTBOX_STATUS = {
     "done": "Teslim edildi",
     "dead": "Başarısız",
 }
+USER_STATE = {"active": "Etkin", "inactive": "Devre dışı"}
+# Flash messages of the staff accounts page (/ui/kullanicilar?tamam=…).
+USER_DONE = {
+    "eklendi": "Kullanıcı eklendi.", "parola": "Parola değişti; kullanıcının açık oturumları kapandı.",
+    "etkin": "Hesap etkinleştirildi.", "pasif": "Hesap devre dışı bırakıldı; açık oturumları kapandı.",
+    "oturum": "Kullanıcının bütün oturumları kapatıldı.",
+}  # fmt: skip
 LOCATION_SOURCE = {"known": "kanal bilgisi", "text": "metinden çıkarıldı", "agent": "personel düzeltti"}
 ROLE = {
     "agent": "Çağrı merkezi",
@@ -63,7 +70,8 @@ FIELD = {
     "status": "durum", "outcome": "sonuç", "text": "metin", "assignee_id": "atanan kişi", "department": "birim",
     "co_departments": "ortak birimler", "into": "birleştirilecek talep", "topic": "konu", "request_type": "talep türü",
     "mahalle": "mahalle", "ilce": "ilçe", "priority": "öncelik", "cursor": "sayfa", "filter_id": "kayıtlı filtre",
-    "sort": "sıralama", "body": "form",
+    "sort": "sıralama", "body": "form", "username": "kullanıcı adı", "display_name": "ad soyad", "role": "rol",
+    "password": "parola", "user_id": "kullanıcı",
 }  # fmt: skip
 
 
@@ -119,6 +127,15 @@ _MESSAGES: list[tuple[str, str]] = [
     (r"request_type must be one of", "Talep türü geçersiz."),
     (r"cursor is not valid", "Sayfa bağlantısı geçersiz; listeyi baştan açın."),
     (r"saved filter not found", "Kayıtlı filtre bulunamadı."),
+    # staff accounts (hub.actions.users)
+    (r"password must be at least (\d+) characters", "Parola en az {0} karakter olmalıdır."),
+    (r"password is too long", "Parola çok uzun (en çok 500 karakter)."),
+    (r"user '([^']*)' already exists", "«{0}» kullanıcı adı zaten kullanılıyor."),
+    (r"username: 2-50 characters", "Kullanıcı adı 2-50 karakter olmalı; küçük harf, rakam, nokta, alt çizgi ya da tire içerebilir."),
+    (r"unknown role", "Rol geçersiz."),
+    (r"a department user needs a department", "Birim kullanıcısı için birim seçmelisiniz."),
+    (r"no user \S+", "Kullanıcı bulunamadı."),
+    (r"no API key \d+", "API anahtarı bulunamadı."),
 ]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from hub.ui import admin_pages, detail, login, queue
+from hub.ui import admin_pages, detail, login, queue, users_page
 from hub.ui.render import STATIC, STATIC_PREFIX, error_page, staff_page
 from hub.ui.session import session_actor_hook
 
@@ -23,6 +23,10 @@ async def _rules(request: web.Request) -> web.StreamResponse:
 
 async def _quarantine(request: web.Request) -> web.StreamResponse:
     return await admin_pages.quarantine_page(request)
+
+
+async def _users(request: web.Request) -> web.StreamResponse:
+    return await users_page.users_page(request)
 
 
 async def _not_found(request: web.Request) -> web.StreamResponse:
@@ -47,6 +51,9 @@ routes.get("/ui/karantina")(staff_page(_quarantine))
 routes.post("/ui/karantina/{id}/yeniden")(staff_page(admin_pages.quarantine_retry))
 routes.get("/ui/raporlar")(staff_page(admin_pages.reports_page))
 routes.get("/ui/raporlar/muhtar.xlsx")(staff_page(admin_pages.reports_xlsx))
+routes.get("/ui/kullanicilar")(staff_page(_users))
+routes.post("/ui/kullanicilar")(staff_page(users_page.add_user))
+routes.post("/ui/kullanicilar/{id}/{islem}")(staff_page(users_page.change_user))
 routes.get("/ui/{tail:.*}")(_not_found)  # last: a Turkish page for mistyped addresses
 routes.static(STATIC_PREFIX, STATIC, append_version=False)
 
