@@ -86,7 +86,7 @@ class TextModel:
 # type's probability; the learned model decides when there is none.
 TYPE_CUES: dict[str, re.Pattern[str]] = {
     "tesekkur": re.compile(
-        r"\b(tesekkur\w*|sag ?olun\w*|eline(ze)? saglik|allah razi|emegi gecen\w*|minnettar\w*)"
+        r"\b(tesekkur\w*|sag ?olun\w*|(eline|elinize|ellerinize)( emeginize)? saglik|allah razi|emegi gecen\w*|minnettar\w*)"
     ),
     "bilgi_edinme": re.compile(
         r"(bilgi (almak|edinme|verir|istiyorum)|4982|nereye basvur\w*|hangi belge\w*|ogrenebilir miyim"
@@ -123,14 +123,26 @@ class TypeModel:
         out = []
         for view, p in zip(views, proba, strict=True):
             cues = [code for code, rx in TYPE_CUES.items() if code in classes and rx.search(view)]
-            if cues:
-                p = p.copy()
-                for code in cues:
-                    p[classes.index(code)] *= 1.0 + CUE_BOOST
-                p /= p.sum()
+            p = p.copy()
+            for code in cues:
+                p[classes.index(code)] *= 1.0 + CUE_BOOST
+            if "tesekkur" in classes and not _thanks_only(cues, view):
+                # A thank-you reply tells the citizen "thank you for your kind words" and files the
+                # message with low priority, so it needs a thanks cue and no complaint, request or
+                # "but" cue: "... gereğini rica ederim, teşekkürler" is a request ending politely,
+                # "hizmet için teşekkürler, fakat ..." a complaint.
+                p[classes.index("tesekkur")] = 0.0
+            p /= p.sum()
             i = int(p.argmax())
             out.append((classes[i], float(p[i]), cues))
         return out
+
+
+_CONTRAST = re.compile(r"\b(fakat|ancak|ama|yalniz|keske|maalesef|ragmen|hala|halen)\b")
+
+
+def _thanks_only(cues: list[str], view: str) -> bool:
+    return "tesekkur" in cues and "sikayet" not in cues and "istek" not in cues and not _CONTRAST.search(view)
 
 
 @dataclass

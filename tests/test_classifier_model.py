@@ -91,6 +91,28 @@ def test_type_is_predicted_with_cues(clf):
     assert info.type == "bilgi_edinme"
 
 
+def test_thanks_type_needs_a_thanks_cue_and_no_complaint(clf):
+    """A teşekkür is answered "thank you for your kind words" with low priority: a complaint that
+    ends politely must never get that."""
+    thanks = [
+        "Parkımız çok güzel olmuş, elinize sağlık",
+        "Sokağımızdaki lambayı aynı gün yaptınız, çok teşekkürler",
+        "Zabıta ekibine ilgileri için teşekkür ederim",
+        "KASKİ ekipleri arızayı hızla giderdi, Allah razı olsun",
+    ]
+    polite_complaints = [
+        "3 gündür su yok, gereğinin yapılmasını rica ederim. Teşekkürler.",
+        "Hizmetiniz için teşekkürler fakat otobüsler hâlâ geç geliyor",
+        "Teşekkürler başkan, keşke şu çukuru da kapatsanız",
+        "Çöpler toplanmıyor, mağduruz. Şimdiden teşekkürler",
+    ]
+    for text in thanks:
+        assert clf.classify(text, locate=False).type == "tesekkur", text
+    for text in polite_complaints:
+        r = clf.classify(text, locate=False)
+        assert r.type != "tesekkur" and "tesekkur" in r.type_cues, text
+
+
 def test_known_location_wins_over_text(clf):
     r = clf.classify(
         "Talas Mevlana Mahallesi sokak lambaları yanmıyor",
