@@ -13,7 +13,7 @@ from hub.api import openapi, requests_api, users_api
 from hub.api.auth import anonymous_actor, key_from
 from hub.api.errors import Handler, error_middleware
 from hub.auth import Actor, hash_key
-from hub.models import ApiKey, Outbox
+from hub.models import ApiKey, Outbox, User
 from hub.observability import metrics, render
 
 system = web.RouteTableDef()
@@ -58,6 +58,10 @@ async def _actor_for_key(hub: Any, key: str) -> Actor | None:
             row = session.exec(select(ApiKey).where(ApiKey.key_hash == digest, ApiKey.revoked == False)).first()  # noqa: E712
             if row is None:
                 return None
+            if row.user_id is not None:  # a key issued to a person stops with that person's account
+                owner = session.get(User, row.user_id)
+                if owner is None or not owner.active:
+                    return None
             return Actor(f"apikey:{row.id}", row.role, user_id=row.user_id, department=row.department_code)
 
     actor = await hub.db.run(lookup)
