@@ -46,3 +46,10 @@ class ClassifierAdapter:
         self, text: str, *, subject: str | None = None, known_location: dict[str, Any] | None = None
     ) -> dict[str, Any]:
         return self.model.classify(text, subject=subject, known_location=known_location).to_dict()
+
+    def classify_many(self, items: list[tuple[str, str | None, dict[str, Any] | None]]) -> list[dict[str, Any]]:
+        """Batch form for imports and polled channels (about twice as fast per text)."""
+        found = self.model.classify_many(
+            [t for t, _, _ in items], subjects=[s for _, s, _ in items], known_locations=[k for _, _, k in items]
+        )
+        return [c.to_dict() for c in found]

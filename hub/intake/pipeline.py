@@ -99,6 +99,14 @@ class Intake:
         """
         raws = list(raws)
         results: list[IntakeResult | None] = [None] * len(raws)
+        # Classify before taking the write transaction: it is the slow, pure part of intake,
+        # and a batch call is about twice as fast per text as single calls.
+        fresh = [r for r in raws if not self._has_thread_hints(r)]
+        if len(fresh) > 1:  # re-deliveries (a re-polled mailbox, a re-imported file) need no model
+            with self.db.reader() as session:
+                seen = self._seen_many(session, fresh)
+            fresh = [r for r in fresh if (r.channel, r.external_id) not in seen]
+        pre = self._preclassify(fresh)
         with self.db.session() as session:
             seen = self._seen_many(session, raws)
             fast: list[int] = []
@@ -115,7 +123,7 @@ class Intake:
                 started = time.perf_counter()
                 try:
                     with session.begin_nested():
-                        opened = self._open(session, [raws[i] for i in fast])
+                        opened = self._open(session, [raws[i] for i in fast], pre)
                 except IntegrityError:
                     opened = []  # a concurrent writer took some keys: go one by one below
                 for i, result in zip(fast, opened, strict=False):
@@ -278,16 +286,30 @@ class Intake:
         )  # fmt: skip
         return IntakeResult(parent.id, msg.id, parent.tracking_code, False, threaded_by=threaded_by)
 
+    @staticmethod
+    def _known_location(raw: RawMessage) -> dict[str, Any] | None:
+        if raw.location and (raw.location.mahalle or raw.location.ilce):
+            return {"mahalle": raw.location.mahalle, "ilce": raw.location.ilce}
+        return None
+
+    def _preclassify(self, raws: list[RawMessage]) -> dict[int, dict[str, Any]]:
+        many = getattr(self.classifier, "classify_many", None)
+        if many is None or len(raws) < 2:
+            return {}
+        found = many([(r.text, r.subject, self._known_location(r)) for r in raws])
+        return {id(r): cls for r, cls in zip(raws, found, strict=True)}
+
     def _prepare(
-        self, session: Session, raw: RawMessage, contact: Contact | None, code: str
+        self, session: Session, raw: RawMessage, contact: Contact | None, code: str,
+        pre: dict[int, dict[str, Any]] | None = None,
     ) -> req_actions.NewRequest:
         """Classification, location, duplicates and routing for a new request.
 
         The tracking code is known before routing, so rule auto-replies can quote it."""
-        known = None
-        if raw.location and (raw.location.mahalle or raw.location.ilce):
-            known = {"mahalle": raw.location.mahalle, "ilce": raw.location.ilce}
-        cls = self.classifier.classify(raw.text, subject=raw.subject, known_location=known)
+        cls = pre.get(id(raw)) if pre else None
+        cls = cls or self.classifier.classify(
+            raw.text, subject=raw.subject, known_location=self._known_location(raw)
+        )
         loc = dict(cls.get("location") or {})
         location = {
             "il": (raw.location.il if raw.location else None) or (self.il if loc.get("mahalle") else None),
@@ -325,12 +347,14 @@ class Intake:
             attachments=[self.attachments.save(a) for a in raw.attachments], message_meta=raw.metadata,
         )  # fmt: skip
 
-    def _open(self, session: Session, raws: list[RawMessage]) -> list[IntakeResult]:
+    def _open(
+        self, session: Session, raws: list[RawMessage], pre: dict[int, dict[str, Any]] | None = None
+    ) -> list[IntakeResult]:
         people = contacts.resolve_contacts(session, SYSTEM_INTAKE, [(r.sender, r.channel) for r in raws])
         ids = allocate_ids(session, Request, len(raws))
         codes = [tracking_code(self.prefix, raw.received_at.astimezone(UTC), rid) for raw, rid in zip(raws, ids, strict=True)]
         news = [
-            self._prepare(session, raw, contact, code)
+            self._prepare(session, raw, contact, code, pre)
             for raw, contact, code in zip(raws, people, codes, strict=True)
         ]
         created = create_requests(

@@ -17,6 +17,9 @@ class ClassifierPort(Protocol):
         """topic, confidence, type, out_of_scope, needs_review, location{mahalle, ilce, ...}, model_version."""
         ...
 
+    # Optional: classify_many(items: list[(text, subject, known_location)]) -> list[dict], used for
+    # batches when present (the pipeline checks with getattr).
+
 
 class RouterPort(Protocol):
     version: str | None
@@ -41,6 +44,9 @@ class NoopClassifier:
             "topic": None, "confidence": None, "type": None, "out_of_scope": False,
             "needs_review": False, "location": loc, "model_version": None,
         }  # fmt: skip
+
+    def classify_many(self, items: list[tuple[str, str | None, dict[str, Any] | None]]) -> list[dict[str, Any]]:
+        return [self.classify(t, subject=s, known_location=k) for t, s, k in items]
 
 
 class NoopRouter:
