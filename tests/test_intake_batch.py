@@ -48,3 +48,33 @@ def test_batch_gives_the_same_requests_as_one_by_one(hub, monkeypatch) -> None: 
     again = hub.intake.ingest_batch(_raws("batch"))
     assert calls == [] and all(r.duplicate_delivery for r in again)
     assert [r.request_id for r in again] == [r.request_id for r in batch]
+
+
+def test_reports_of_one_incident_in_one_import_are_linked(hub) -> None:  # noqa: ANN001
+    """Three CİMER records about the same burst pipe in one file (dated last winter): each later
+    one lists the earlier ones as likely duplicates, although none was stored before the batch."""
+    from datetime import UTC, datetime, timedelta
+
+    at = datetime(2026, 1, 10, 8, 0, tzinfo=UTC)
+    texts = [
+        "Talas Mevlana Mahallesi Gül sokakta ana boru patladı, sokak su içinde kaldı.",
+        "Mevlana mahallesi Gül sokak ana su borusu patlamış, her yer su oldu.",
+        "Gül sokakta boru patladı sular akıyor Mevlana mahallesi Talas",
+        "Talas Mevlana Mahallesi parkındaki salıncak kırık.",
+    ]
+    raws = [
+        RawMessage(channel="cimer", external_id=f"inc-{i}", text=t, received_at=at + timedelta(minutes=20 * i),
+                   location=Location(mahalle="Mevlana", ilce="Talas"), sender=Sender(name=f"V{i}"))  # fmt: skip
+        for i, t in enumerate(texts)
+    ]
+    ids = [r.request_id for r in hub.intake.ingest_batch(raws)]
+    with hub.db.reader() as s:
+        reqs = {r.id: r for r in s.exec(select(Request).where(Request.id.in_(ids)))}
+
+    def dups(rid: int) -> set[int]:
+        return {d["request_id"] for d in (reqs[rid].classification or {}).get("duplicates", [])}
+
+    assert dups(ids[0]) == set()
+    assert dups(ids[1]) == {ids[0]}
+    assert dups(ids[2]) == {ids[0], ids[1]}
+    assert ids[0] not in dups(ids[3]) and ids[1] not in dups(ids[3])  # a playground is not a pipe

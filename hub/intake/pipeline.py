@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass
 from datetime import UTC, timedelta
@@ -31,7 +31,7 @@ from hub.actions.requests import tracking_code
 from hub.attachments import AttachmentStore
 from hub.auth import SYSTEM_INTAKE
 from hub.db import Database
-from hub.intake.duplicates import DuplicateFinder
+from hub.intake.duplicates import DuplicateFinder, Pending
 from hub.intake.ports import ClassifierPort, RouterPort
 from hub.models import OPEN_STATUSES, Contact, ContactIdentity, Department, Message, Request, Status, utcnow
 from hub.observability import metrics
@@ -301,7 +301,7 @@ class Intake:
 
     def _prepare(
         self, session: Session, raw: RawMessage, contact: Contact | None, code: str,
-        pre: dict[int, dict[str, Any]] | None = None,
+        pre: dict[int, dict[str, Any]] | None = None, pending: Sequence[Pending] = (),
     ) -> req_actions.NewRequest:
         """Classification, location, duplicates and routing for a new request.
 
@@ -320,7 +320,12 @@ class Intake:
             "lon": raw.location.lon if raw.location else None,
             "source": loc.get("source"),
         }
-        dups = self.duplicates.find(session, raw.text, cls.get("topic"), location) if self.duplicates else []
+        dups = (
+            self.duplicates.find(session, raw.text, cls.get("topic"), location, pending,
+                                 received_at=raw.received_at.astimezone(UTC))  # fmt: skip
+            if self.duplicates
+            else []
+        )
         if dups:
             cls["duplicates"] = dups
         routing_input = {
@@ -353,10 +358,15 @@ class Intake:
         people = contacts.resolve_contacts(session, SYSTEM_INTAKE, [(r.sender, r.channel) for r in raws])
         ids = allocate_ids(session, Request, len(raws))
         codes = [tracking_code(self.prefix, raw.received_at.astimezone(UTC), rid) for raw, rid in zip(raws, ids, strict=True)]
-        news = [
-            self._prepare(session, raw, contact, code, pre)
-            for raw, contact, code in zip(raws, people, codes, strict=True)
-        ]
+        news: list[req_actions.NewRequest] = []
+        pending: list[Pending] = []  # earlier requests of this batch are duplicate candidates too
+        for raw, contact, code, rid in zip(raws, people, codes, ids, strict=True):
+            new = self._prepare(session, raw, contact, code, pre, pending)
+            news.append(new)
+            if self.duplicates is not None and len(raws) > 1:
+                loc = new.location
+                pending.append(Pending(rid, raw.text, new.classification.get("topic"), loc.get("ilce"),
+                                       loc.get("mahalle"), new.received_at))  # fmt: skip
         created = create_requests(
             session, SYSTEM_INTAKE, news, prefix=self.prefix, base_url=self.base_url, ids=ids,
             departments=self._departments(session),
