@@ -133,6 +133,8 @@ async def test_queue_lists_requests_and_filters(ui) -> None:  # noqa: ANN001
     assert su["tracking_code"] in html and park["tracking_code"] not in html
     html = await (await ui.get("/ui/", params={"q": "salıncak"})).text()
     assert park["tracking_code"] in html and su["tracking_code"] not in html
+    detail = await (await ui.get(f"/ui/talep/{su['id']}")).text()
+    assert "<dd>Vatandaş</dd>" in detail and "<dd>citizen</dd>" not in detail  # contact kind in Turkish
 
 
 async def test_queue_pages_with_daha_fazla(ui, hub) -> None:  # noqa: ANN001

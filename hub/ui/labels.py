@@ -37,6 +37,7 @@ OUTBOX_STATUS = {
     "dead": "Başarısız",
 }
 USER_STATE = {"active": "Etkin", "inactive": "Devre dışı"}
+CONTACT_KIND = {"citizen": "Vatandaş", "muhtar": "Muhtar", "institution": "Kurum"}
 # Flash messages of the staff accounts page (/ui/kullanicilar?tamam=…).
 USER_DONE = {
     "eklendi": "Kullanıcı eklendi.", "parola": "Parola değişti; kullanıcının açık oturumları kapandı.",

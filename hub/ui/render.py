@@ -88,6 +88,7 @@ def env() -> Environment:
     e.filters["olay"] = labels.event_label
     e.filters["konu"] = labels.topic_name
     e.filters["yon"] = lambda c: labels.label(labels.DIRECTION, c)
+    e.filters["kisi_turu"] = lambda c: labels.label(labels.CONTACT_KIND, c)
     e.filters["eylem"] = lambda c: labels.label(labels.ACTION, c)
     e.filters["sonuc"] = lambda c: labels.label(labels.OUTCOME, c)
     e.filters["rol"] = lambda c: labels.label(labels.ROLE, c)
