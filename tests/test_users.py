@@ -185,3 +185,15 @@ def test_migrations_match_the_models(hub) -> None:  # noqa: ANN001
         diffs = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": False}),
                                  SQLModel.metadata)  # fmt: skip
     assert diffs == []
+
+
+def test_the_last_admin_cannot_lock_everyone_out(run) -> None:  # noqa: ANN001
+    assert run("user", "add", "yonetici", "--role", "admin", "--password-stdin", stdin=PASSWORD)[0] == 0
+    code, _, err = run("user", "deactivate", "yonetici")
+    assert code == 2 and "last active admin" in err
+    code, _, err = run("user", "update", "yonetici", "--role", "agent")
+    assert code == 2 and "last active admin" in err
+    assert run("user", "add", "yonetici2", "--role", "admin", "--password-stdin", stdin=PASSWORD)[0] == 0
+    assert run("user", "deactivate", "yonetici")[0] == 0  # another admin exists now
+    code, _, err = run("user", "update", "yonetici2", "--role", "supervisor")
+    assert code == 2 and "last active admin" in err

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from argon2 import PasswordHasher
-from sqlmodel import Session, select
+from sqlmodel import Session, func, select
 
 from hub.actions import events
 from hub.actions.errors import ActionError, Conflict, NotFound
@@ -83,10 +83,23 @@ def set_password(session: Session, actor: Actor, user: User, password: str) -> N
     events.record(session, actor, "user.password_changed", None, user_id=user.id)
 
 
+def _keep_an_admin(session: Session, user: User) -> None:
+    """Refuse to deactivate or demote the last active admin: nobody could manage accounts."""
+    if user.role != "admin" or not user.active:
+        return
+    others = session.exec(
+        select(func.count()).select_from(User).where(User.role == "admin", User.active == True, User.id != user.id)  # noqa: E712
+    ).one()
+    if others == 0:
+        raise Conflict("the last active admin cannot be deactivated or lose the admin role", field="role")
+
+
 def set_active(session: Session, actor: Actor, user: User, active: bool) -> None:
     require(actor, "user.manage")
     if user.active == active:
         return
+    if not active:
+        _keep_an_admin(session, user)
     user.active = active
     if not active:
         user.sessions_valid_after = utcnow()
@@ -103,6 +116,8 @@ def update_user(
     new_role = role or user.role
     new_dept = user.department_code if department is None else (department or None)  # "" clears
     _check_role(session, new_role, new_dept)
+    if new_role != "admin":
+        _keep_an_admin(session, user)
     user.role, user.department_code = new_role, new_dept
     if display_name is not None and display_name.strip():
         user.display_name = display_name.strip()[:200]

@@ -137,6 +137,7 @@ _MESSAGES: list[tuple[str, str]] = [
     (r"a department user needs a department", "Birim kullanıcısı için birim seçmelisiniz."),
     (r"no user \S+", "Kullanıcı bulunamadı."),
     (r"no API key \d+", "API anahtarı bulunamadı."),
+    (r"the last active admin", "Son etkin yönetici devre dışı bırakılamaz ya da rolü değiştirilemez; önce başka bir yönetici ekleyin."),
 ]
 
 
