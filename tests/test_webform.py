@@ -87,6 +87,13 @@ def tracking_code(page: str) -> str:
     return m.group(1)
 
 
+def status_link(page: str) -> str:
+    """The private status link of the success page (its key lets the citizen read the answers)."""
+    m = re.search(r'id="takip-link" href="(/takip/[A-Z]+-\d{4}-\d{6}\?anahtar=[0-9a-f]{16})"', page)
+    assert m, "the success page links to the status page with the answers' key"
+    return m.group(1)
+
+
 async def test_happy_path_stores_webform_request_with_picked_location(client, hub) -> None:  # noqa: ANN001
     token = await form_token(client)
     resp = await post(client, valid_fields(token), photo=("sokak.png", png_bytes(), "image/png"))
@@ -94,7 +101,7 @@ async def test_happy_path_stores_webform_request_with_picked_location(client, hu
     assert resp.status == 200, page
     assert "Başvurunuz alındı" in page
     code = tracking_code(page)
-    assert f'href="/takip/{code}"' in page
+    assert status_link(page).startswith(f"/takip/{code}?anahtar=")
     with hub.db.reader() as s:
         req = s.exec(select(Request).where(Request.tracking_code == code)).one()
         msg = s.exec(select(Message).where(Message.request_id == req.id)).one()
@@ -259,13 +266,13 @@ async def test_script_text_is_escaped_on_every_page(client, hub) -> None:  # noq
     ok = await post(client, valid_fields(token, aciklama=f"Çukur var {xss}", adres=xss))
     page = await ok.text()
     assert xss not in page
-    code = tracking_code(page)
+    code, link = tracking_code(page), status_link(page)
     # An answer containing markup shows as text on the status page.
     with hub.db.reader() as s:
         rid = s.exec(select(Request.id).where(Request.tracking_code == code)).one()
     reply = await client.post(f"/api/v1/requests/{rid}/reply", json={"text": f"Ekip yönlendirildi. {xss}"})
     assert reply.status == 200, await reply.text()
-    status = await client.get(f"/takip/{code}", headers={"Authorization": ""})
+    status = await client.get(link, headers={"Authorization": ""})
     page = await status.text()
     assert "Ekip yönlendirildi." in page
     assert xss not in page and "&lt;script&gt;" in page
@@ -280,7 +287,8 @@ async def test_script_text_is_escaped_on_every_page(client, hub) -> None:  # noq
 async def test_status_page_shows_no_personal_data(client, hub) -> None:  # noqa: ANN001
     token = await form_token(client)
     resp = await post(client, valid_fields(token, aciklama="Evimin önündeki yol çöktü, lütfen bakın."))
-    code = tracking_code(await resp.text())
+    success = await resp.text()
+    code, link = tracking_code(success), status_link(success)
     with hub.db.reader() as s:
         rid = s.exec(select(Request.id).where(Request.tracking_code == code)).one()
     answer = (
@@ -290,7 +298,13 @@ async def test_status_page_shows_no_personal_data(client, hub) -> None:  # noqa:
     )
     reply = await client.post(f"/api/v1/requests/{rid}/reply", json={"text": answer, "outcome": "olumlu"})
     assert reply.status == 200, await reply.text()
-    status = await client.get(f"/takip/{code.lower()}", headers={"Authorization": ""})
+    # Anyone can guess a tracking code: without the link's key the answer text stays hidden.
+    for url in (f"/takip/{code.lower()}", f"/takip/{code}?anahtar=0123456789abcdef"):
+        guessed = await client.get(url, headers={"Authorization": ""})
+        page = await guessed.text()
+        assert guessed.status == 200 and "Cevaplandı" in page
+        assert "yol onarıldı" not in page and 'id="cevap-gizli"' in page and "1 cevap verildi" in page
+    status = await client.get(link, headers={"Authorization": ""})
     page = await status.text()
     assert status.status == 200
     assert "Cevaplandı" in page

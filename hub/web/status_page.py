@@ -1,8 +1,10 @@
 """The public status page: /takip/{code}.
 
 Tracking codes are sequential, so anyone can guess one. The page therefore shows only what
-is safe for a stranger to see: no name, phone, e-mail, address or citizen text, and the
-answers pass through PII masking plus removal of the contact's own details.
+is safe for a stranger to see: no name, phone, e-mail, address or citizen text. The answers'
+texts are shown only with the link's key (``?anahtar=``, see FormSigner.answer_key), which the
+citizen gets on the form's success page; even then they pass through PII masking plus removal
+of the contact's own details. Citizens who wrote by phone, e-mail or chat get the answer there.
 """
 
 from __future__ import annotations
@@ -67,6 +69,7 @@ class StatusView:
     outcome: str | None
     parent_code: str | None
     answers: list[dict[str, str]] = field(default_factory=list)
+    answers_hidden: int = 0  # answers that exist but need the link's key to be read
 
 
 def normalize_code(raw: str | None) -> str | None:
@@ -196,6 +199,8 @@ async def status(request: web.Request) -> web.Response:
     raw = request.match_info.get("code", "")
     code = normalize_code(raw[:40])
     view = await hub.db.run(load_view, hub, code) if code else None
+    if view is not None and not pages.state(hub).signer.answer_key_ok(view.code, request.query.get("anahtar")):
+        view.answers_hidden, view.answers = len(view.answers), []
     if view is None:
         return pages.render(
             request, "not_found.html", status=404, page_title="Başvuru bulunamadı", value=raw[:40],

@@ -61,6 +61,16 @@ class FormSigner:
     def _sig(self, body: str) -> str:
         return hmac.new(self.key, body.encode(), hashlib.sha256).hexdigest()[:32]
 
+    def answer_key(self, code: str) -> str:
+        """The key in a status link that shows the answers: /takip/{code}?anahtar=...
+
+        Tracking codes are sequential and guessable; this key is not, so only the person who got
+        the link (on the form's success page) can read the municipality's answers."""
+        return self._sig("answers:" + code)[:16]
+
+    def answer_key_ok(self, code: str, given: str | None) -> bool:
+        return bool(given) and hmac.compare_digest(self.answer_key(code), str(given)[:40])
+
     def issue(self, now: float | None = None) -> FormToken:
         form_id = secrets.token_urlsafe(16)
         issued = int(now if now is not None else time.time())
