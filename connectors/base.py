@@ -104,6 +104,9 @@ class OutboundMessage:
     references: list[str] = field(default_factory=list)
     message_id: str | None = None  # e-mail Message-ID chosen by the hub
     attachments: list[Attachment] = field(default_factory=list)
+    # When the citizen last wrote in this conversation on this channel (None: unknown).
+    # Meta's channels allow free-form answers only for a while after it.
+    last_inbound_at: datetime | None = None
 
 
 @dataclass(slots=True)

@@ -19,6 +19,7 @@ import hashlib
 import hmac
 import json
 import logging
+from datetime import timedelta
 from typing import Any
 
 import aiohttp
@@ -41,6 +42,14 @@ from connectors.meta_payloads import (
     guess_filename,
     parse_messaging,
     parse_whatsapp,
+)
+from connectors.meta_window import (
+    HUMAN_AGENT_WINDOW,
+    REENGAGEMENT_CODE,
+    STANDARD_WINDOW,
+    age_of,
+    describe_age,
+    whatsapp_template_body,
 )
 
 log = logging.getLogger(__name__)
@@ -76,6 +85,9 @@ class MetaWebhookSource:
         path: str = "/webhooks/meta",
         max_media_bytes: int = 10 * 1024 * 1024,
         timeout: float = 20.0,
+        whatsapp_template_name: str | None = None,
+        whatsapp_template_language: str = "tr",
+        human_agent_tag: bool = False,
     ) -> None:
         if not app_secret or not verify_token:
             raise ValueError("Meta webhooks need both an app secret and a verify token")
@@ -90,6 +102,11 @@ class MetaWebhookSource:
             # Instagram DMs can be sent with the linked Page's token too.
             "instagram": instagram_token or page_token or None,
         }
+        # Outside WhatsApp's 24-hour window answers go out as this approved template.
+        self.whatsapp_template_name = whatsapp_template_name or None
+        self.whatsapp_template_language = whatsapp_template_language or "tr"
+        # Messenger/Instagram answers 24 h - 7 days late go out with the HUMAN_AGENT tag.
+        self.human_agent_tag = bool(human_agent_tag)
         self.path = path
         self.max_media_bytes = max_media_bytes
         self._timeout = aiohttp.ClientTimeout(total=timeout)
@@ -110,10 +127,17 @@ class MetaWebhookSource:
             "page_token",
             "instagram_token",
             "path",
+            "whatsapp_template_name",
+            "whatsapp_template_language",
         )
         kwargs = {k: settings[k] for k in keys if settings.get(k)}
         if settings.get("max_media_bytes") not in (None, ""):
             kwargs["max_media_bytes"] = int(settings["max_media_bytes"])
+        tag = settings.get("human_agent_tag")
+        if tag not in (None, ""):
+            kwargs["human_agent_tag"] = (
+                tag if isinstance(tag, bool) else str(tag).strip().lower() in ("1", "true", "yes", "on")
+            )
         return cls(secret, verify, **kwargs)
 
     def can_send(self, channel: str) -> bool:
@@ -289,39 +313,100 @@ class MetaWebhookSource:
         if not token:
             raise PermanentSendError(f"no access token configured for {channel} replies")
         if channel == "whatsapp":
-            to = message.reply_to.get("wa_id")
-            number_id = message.reply_to.get("phone_number_id") or self.whatsapp_phone_number_id
-            if not to or not number_id:
-                raise PermanentSendError("WhatsApp reply needs reply_to['wa_id'] and a phone number id")
-            url = f"{self.graph_base}/{self.graph_version}/{number_id}/messages"
-            bodies = [
-                {
-                    "messaging_product": "whatsapp",
-                    "recipient_type": "individual",
-                    "to": str(to),
-                    "type": "text",
-                    "text": {"preview_url": False, "body": chunk},
-                }
-                for chunk in _split(message.text, _TEXT_LIMITS[channel])
-            ]
-        else:
-            recipient = message.reply_to.get("recipient_id")
-            if not recipient:
-                raise PermanentSendError(f"{channel} reply needs reply_to['recipient_id']")
-            url = f"{self.graph_base}/{self.graph_version}/me/messages"
-            bodies = [
-                {
-                    "recipient": {"id": str(recipient)},
-                    "messaging_type": "RESPONSE",
-                    "message": {"text": chunk},
-                }
-                for chunk in _split(message.text, _TEXT_LIMITS[channel])
-            ]
+            return await self._send_whatsapp(message, token)
+        return await self._send_messaging(message, token)
+
+    async def _send_whatsapp(self, message: OutboundMessage, token: str) -> SendResult:
+        to = message.reply_to.get("wa_id")
+        number_id = message.reply_to.get("phone_number_id") or self.whatsapp_phone_number_id
+        if not to or not number_id:
+            raise PermanentSendError("WhatsApp reply needs reply_to['wa_id'] and a phone number id")
+        url = f"{self.graph_base}/{self.graph_version}/{number_id}/messages"
+        age = age_of(message.last_inbound_at)
+        if age is not None and age > STANDARD_WINDOW:
+            # Free-form text would be refused (131047): only an approved template may go out.
+            return await self._send_template(url, token, str(to), message, age)
+        bodies = [
+            {
+                "messaging_product": "whatsapp",
+                "recipient_type": "individual",
+                "to": str(to),
+                "type": "text",
+                "text": {"preview_url": False, "body": chunk},
+            }
+            for chunk in _split(message.text, _TEXT_LIMITS["whatsapp"])
+        ]
         first_id: str | None = None
         for body in bodies:
+            try:
+                result = await self._post(url, token, body)
+            except GraphSendError as exc:
+                if exc.code != REENGAGEMENT_CODE:
+                    raise
+                # Graph says the window is closed (our clock or last_inbound_at disagreed):
+                # send the whole answer once as the template instead.
+                return await self._send_template(url, token, str(to), message, age, refused=exc)
+            first_id = first_id or _sent_id(result)
+        return SendResult(external_id=first_id)
+
+    async def _send_template(
+        self,
+        url: str,
+        token: str,
+        to: str,
+        message: OutboundMessage,
+        age: timedelta | None,
+        refused: GraphSendError | None = None,
+    ) -> SendResult:
+        if not self.whatsapp_template_name:
+            why = (
+                f"Graph refused free-form text ({refused})"
+                if refused is not None
+                else f"the citizen last wrote {describe_age(age)} ago"
+            )
+            raise PermanentSendError(
+                "WhatsApp answer is outside the 24-hour customer service window and no message "
+                f"template is configured: {why}. Set HUB_WHATSAPP_TEMPLATE_NAME (and "
+                "HUB_WHATSAPP_TEMPLATE_LANGUAGE) to a template approved by Meta; see "
+                "docs/channel-social.md."
+            )
+        body = whatsapp_template_body(
+            to,
+            self.whatsapp_template_name,
+            self.whatsapp_template_language,
+            message.tracking_code,
+            message.text,
+        )
+        result = await self._post(url, token, body)
+        return SendResult(external_id=_sent_id(result))
+
+    async def _send_messaging(self, message: OutboundMessage, token: str) -> SendResult:
+        channel = message.channel
+        recipient = message.reply_to.get("recipient_id")
+        if not recipient:
+            raise PermanentSendError(f"{channel} reply needs reply_to['recipient_id']")
+        age = age_of(message.last_inbound_at)
+        kind: dict[str, str] = {"messaging_type": "RESPONSE"}
+        if age is not None and age > STANDARD_WINDOW:
+            if age > HUMAN_AGENT_WINDOW:
+                raise PermanentSendError(
+                    f"{channel} answer is more than 7 days after the citizen's last message "
+                    f"({describe_age(age)} ago): Meta allows no message any more; answer on "
+                    "another channel or wait until the citizen writes again."
+                )
+            if not self.human_agent_tag:
+                raise PermanentSendError(
+                    f"{channel} answer is outside the 24-hour window (the citizen last wrote "
+                    f"{describe_age(age)} ago); set HUB_META_HUMAN_AGENT_TAG=true to send answers "
+                    "up to 7 days late with the HUMAN_AGENT tag (needs Meta's Human Agent permission)."
+                )
+            kind = {"messaging_type": "MESSAGE_TAG", "tag": "HUMAN_AGENT"}
+        url = f"{self.graph_base}/{self.graph_version}/me/messages"
+        first_id: str | None = None
+        for chunk in _split(message.text, _TEXT_LIMITS[channel]):
+            body = {"recipient": {"id": str(recipient)}, **kind, "message": {"text": chunk}}
             result = await self._post(url, token, body)
-            sent_id = _sent_id(result)
-            first_id = first_id or sent_id
+            first_id = first_id or _sent_id(result)
         return SendResult(external_id=first_id)
 
     async def _post(self, url: str, token: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -344,7 +429,15 @@ class MetaWebhookSource:
         detail = f"Graph API HTTP {status} code {code}: {str(error.get('message') or '')[:160]}"
         if status == 429 or status >= 500 or code in _THROTTLE_CODES:
             raise ConnectorError(detail, retry_after=retry_after)
-        raise PermanentSendError(detail)
+        raise GraphSendError(detail, code=code)
+
+
+class GraphSendError(PermanentSendError):
+    """A send Graph refused for good; ``code`` is Graph's error code (e.g. 131047)."""
+
+    def __init__(self, message: str, code: Any = None) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 def _sent_id(result: dict[str, Any]) -> str | None:

@@ -73,6 +73,8 @@ def build_meta(rt: ConnectorRuntime, st: Settings) -> None:
         graph_base=st.meta_graph_base, graph_version=st.meta_graph_version,
         whatsapp_phone_number_id=st.whatsapp_phone_number_id, whatsapp_token=_secret(st.whatsapp_token),
         page_token=_secret(st.facebook_page_token), instagram_token=_secret(st.instagram_token),
+        whatsapp_template_name=st.whatsapp_template_name,
+        whatsapp_template_language=st.whatsapp_template_language, human_agent_tag=st.meta_human_agent_tag,
     )  # fmt: skip
     rt.webhooks.append(src)
     for channel in ("whatsapp", "facebook", "instagram"):

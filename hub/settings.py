@@ -121,6 +121,18 @@ class Settings(BaseSettings):
     whatsapp_token: SecretStr | None = None
     facebook_page_token: SecretStr | None = None
     instagram_token: SecretStr | None = None
+    # WhatsApp allows free-form answers only within 24 h of the citizen's last message;
+    # later answers go out as this approved template ({{1}} tracking code, {{2}} answer).
+    # Unset: such late answers fail and show as undelivered on the request.
+    whatsapp_template_name: str | None = Field(
+        None, description="Approved WhatsApp template for answers after the 24-hour window, e.g. talep_cevap."
+    )
+    whatsapp_template_language: str = Field("tr", description="Language code of that template.")
+    # Messenger/Instagram answers 24 h - 7 days late carry the HUMAN_AGENT message tag
+    # (the Meta app needs the Human Agent permission). Off: such answers fail.
+    meta_human_agent_tag: bool = Field(
+        False, description="Send Messenger/Instagram answers 24 h-7 days late with the HUMAN_AGENT tag."
+    )
 
     # --- file drops: CİMER, MBS, call-centre logs ---------------------------------
     import_dir: Path | None = Field(None, description="Folder watched for CİMER/MBS files; default data_dir/import.")

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import logging
 import os
+from datetime import datetime
 from email.message import EmailMessage
 from typing import Any
 
-from sqlmodel import select
+from sqlmodel import func, select
 
 from connectors.base import OutboundMessage
 from hub.actions import events
@@ -153,15 +154,30 @@ class Transports:
         sender = self.hub.connectors.sender_for(channel) if self.hub.connectors else None
         if sender is None:
             raise Skip(f"no connector can answer on {channel}")
+        last_inbound_at = await self.hub.db.run(self._last_inbound_at, row, channel)
         out = OutboundMessage(
             channel=channel, text=text, reply_to=reply_to or {}, idempotency_key=row.idempotency_key,
             subject=subject, tracking_code=tracking_code,
             in_reply_to=(reply_to or {}).get("message_id"),
             references=[(reply_to or {}).get("message_id")] if (reply_to or {}).get("message_id") else [],
             message_id=f"<{row.idempotency_key.replace(':', '-')}@{self.hub.settings.mail_domain}>",
+            last_inbound_at=last_inbound_at,
         )  # fmt: skip
         result = await sender.send(out)
         return {"via": channel, "external_id": result.external_id}
+
+    def _last_inbound_at(self, row: Outbox, channel: str) -> datetime | None:
+        """When the citizen last wrote on ``channel`` in this request (Meta's reply windows)."""
+        if not row.request_id:
+            return None
+        with self.hub.db.reader() as session:
+            return session.exec(
+                select(func.max(Message.created_at)).where(
+                    Message.request_id == row.request_id,
+                    Message.direction == "in",
+                    Message.channel == channel,
+                )
+            ).one()
 
     async def _reply(self, row: Outbox) -> dict[str, Any]:
         p = row.payload or {}

@@ -35,6 +35,9 @@ class FakeGraph(LoopbackServer):
         self.media_requests = 0
         self.fail_next: tuple[int, int] | None = None  # (HTTP status, Graph error code) for the next send
         self.media_status: int | None = None  # force a status on media downloads
+        # WhatsApp users whose 24-hour window is closed: text to them gets error 131047,
+        # only template messages pass (as on the real Cloud API).
+        self.window_closed: set[str] = set()
         self._ids = itertools.count(1)
         self.app = web.Application()
         self.app.router.add_post("/{version}/me/messages", self._send_messenger)
@@ -51,6 +54,11 @@ class FakeGraph(LoopbackServer):
     def add_cdn_file(self, name: str, data: bytes, mime: str = "image/jpeg") -> str:
         self.cdn[name] = (data, mime)
         return f"{self.base_url}/cdn/{name}"
+
+    @property
+    def templates(self) -> list[dict[str, Any]]:
+        """Bodies of the WhatsApp template messages accepted so far."""
+        return [s["body"] for s in self.sent if s["body"].get("type") == "template"]
 
     # -- HTTP ------------------------------------------------------------------
 
@@ -76,6 +84,15 @@ class FakeGraph(LoopbackServer):
         if (denied := self._check_send(request)) is not None:
             return denied
         body = await request.json()
+        if body.get("type") == "template":
+            if (refused := self._check_template(body)) is not None:
+                return refused
+        elif body.get("to") in self.window_closed:
+            return self._graph_error(
+                400,
+                131047,
+                "Re-engagement message: more than 24 hours have passed since the recipient last replied.",
+            )
         self.sent.append({"path": request.path, "token": self._token(request), "body": body})
         wamid = f"wamid.OUT{next(self._ids)}"
         return web.json_response(
@@ -86,10 +103,31 @@ class FakeGraph(LoopbackServer):
             }
         )
 
+    def _check_template(self, body: dict[str, Any]) -> web.Response | None:
+        """What the Cloud API checks itself: a name, a language, and text parameters
+        without newlines, tabs or more than four consecutive spaces."""
+        tpl = body.get("template") or {}
+        if not tpl.get("name") or not (tpl.get("language") or {}).get("code"):
+            return self._graph_error(400, 100, "Invalid parameter: template name and language required.")
+        for comp in tpl.get("components") or []:
+            for param in comp.get("parameters") or []:
+                text = param.get("text")
+                if param.get("type") != "text" or not isinstance(text, str) or not text:
+                    return self._graph_error(400, 131008, "Required parameter is missing.")
+                if "\n" in text or "\t" in text or "     " in text:
+                    return self._graph_error(
+                        400,
+                        132018,
+                        "Param text cannot have new-line/tab characters or more than 4 consecutive spaces.",
+                    )
+        return None
+
     async def _send_messenger(self, request: web.Request) -> web.Response:
         if (denied := self._check_send(request)) is not None:
             return denied
         body = await request.json()
+        if body.get("messaging_type") == "MESSAGE_TAG" and not body.get("tag"):
+            return self._graph_error(400, 100, "(#100) Tag is required for MESSAGE_TAG messaging type.")
         self.sent.append({"path": request.path, "token": self._token(request), "body": body})
         return web.json_response(
             {"recipient_id": body.get("recipient", {}).get("id"), "message_id": f"m_OUT{next(self._ids)}"}
