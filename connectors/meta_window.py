@@ -21,8 +21,10 @@ HUMAN_AGENT_WINDOW = timedelta(days=7)
 # Graph error code "Re-engagement message": more than 24 hours since the user's last message.
 REENGAGEMENT_CODE = 131047
 
-TEMPLATE_PARAM_LIMIT = 1000
-CLIP_SUFFIX = "… (cevabın tamamı için takip numaranızla başvuru takip sayfasına bakabilirsiniz)"
+# WhatsApp caps the filled-in body (fixed text + parameters) at 1,024 characters; 850 leaves
+# room for the suggested template text (docs/channel-social.md) and the tracking code.
+TEMPLATE_PARAM_LIMIT = 850
+CLIP_SUFFIX = "… (cevabın tamamını almak için bu mesajı yanıtlayın ya da Alo 153'ü arayın)"
 _WHITESPACE = re.compile(r"\s+")
 
 
