@@ -223,3 +223,26 @@ async def test_api_key_create_and_revoke(ui, hub) -> None:  # noqa: ANN001
     assert revoked.data["key_id"] == kid and key not in str(created.data) + str(revoked.data)
     with hub.db.reader() as s:
         assert s.exec(select(func.count()).select_from(ApiKey).where(ApiKey.name == "k")).one() == 0
+
+
+async def test_role_and_department_form(ui, hub) -> None:  # noqa: ANN001
+    await login(ui, "admin")
+    agent = users_named(hub, "agent")[0]
+    admin = users_named(hub, "admin")[0]
+    csrf = csrf_of(await (await ui.get("/ui/kullanicilar")).text())
+    # A department user needs a department: refused in Turkish, nothing changes.
+    r = await ui.post(f"/ui/kullanicilar/{agent.id}/rol", data={"csrf": csrf, "rol": "department", "birim": ""})
+    assert r.status == 400 and "Birim kullanıcısı için birim seçmelisiniz" in await r.text()
+    assert users_named(hub, "agent")[0].role == "agent"
+    r = await ui.post(f"/ui/kullanicilar/{agent.id}/rol", data={"csrf": csrf, "rol": "department", "birim": "kaski"})
+    page = await r.text()
+    assert r.status == 200 and "Rol ve birim kaydedildi" in page
+    moved = users_named(hub, "agent")[0]
+    assert (moved.role, moved.department_code) == ("department", "kaski")
+    assert "KASKİ" in page  # the department's name, not its code
+    [ev] = [e for e in events(hub, "user.updated") if e.data.get("user_id") == agent.id]
+    assert ev.data["changes"]["role"] == {"before": "agent", "after": "department"}
+    # The only admin cannot demote themselves.
+    r = await ui.post(f"/ui/kullanicilar/{admin.id}/rol", data={"csrf": csrf, "rol": "agent", "birim": ""})
+    assert r.status == 409 and "Son etkin yönetici" in await r.text()
+    assert users_named(hub, "admin")[0].role == "admin"

@@ -43,6 +43,7 @@ USER_DONE = {
     "eklendi": "Kullanıcı eklendi.", "parola": "Parola değişti; kullanıcının açık oturumları kapandı.",
     "etkin": "Hesap etkinleştirildi.", "pasif": "Hesap devre dışı bırakıldı; açık oturumları kapandı.",
     "oturum": "Kullanıcının bütün oturumları kapatıldı.",
+    "rol": "Rol ve birim kaydedildi.",
 }  # fmt: skip
 LOCATION_SOURCE = {"known": "kanal bilgisi", "text": "metinden çıkarıldı", "agent": "personel düzeltti"}
 ROLE = {

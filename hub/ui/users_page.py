@@ -42,7 +42,8 @@ async def users_page(
     accounts, departments = await hub.db.run(_listing, hub)
     return render(
         request, "users.html", status=status, page_title="Kullanıcılar", accounts=accounts,
-        departments=departments, roles=list(users.STAFF_ROLES), form_error=form_error or {}, form=form or {},
+        departments=departments, dept_names={d["code"]: d["name"] for d in departments},
+        roles=list(users.STAFF_ROLES), form_error=form_error or {}, form=form or {},
         min_password=users.MIN_PASSWORD, state_label=labels.USER_STATE,
         flash=None if form_error else labels.USER_DONE.get(request.query.get("tamam", "")),
     )  # fmt: skip
@@ -95,13 +96,13 @@ def _user_id(request: web.Request) -> int:
 
 
 async def change_user(request: web.Request) -> web.StreamResponse:
-    """POST /ui/kullanicilar/{id}/{islem}: parola, etkinlestir, devre-disi, oturumlari-kapat."""
+    """POST /ui/kullanicilar/{id}/{islem}: parola, rol, etkinlestir, devre-disi, oturumlari-kapat."""
     actor = actor_of(request)
     require(actor, "user.manage")
     hub = request.app["hub"]
     uid = _user_id(request)
     op = request.match_info["islem"]
-    if op not in ("parola", "etkinlestir", "devre-disi", "oturumlari-kapat"):
+    if op not in ("parola", "rol", "etkinlestir", "devre-disi", "oturumlari-kapat"):
         raise NotFound("no such action")
     form = await request.post()
 
@@ -113,6 +114,11 @@ async def change_user(request: web.Request) -> web.StreamResponse:
             if op == "parola":
                 users.set_password(session, actor, user, _same_passwords(form))
                 return "parola"
+            if op == "rol":
+                # "" clears the department (e.g. a department user who becomes an agent)
+                users.update_user(session, actor, user, role=_field(form, "rol") or None,
+                                  department=_field(form, "birim"))  # fmt: skip
+                return "rol"
             if op in ("etkinlestir", "devre-disi"):
                 users.set_active(session, actor, user, op == "etkinlestir")
                 return "etkin" if op == "etkinlestir" else "pasif"
