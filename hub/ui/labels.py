@@ -19,7 +19,7 @@ STATUS_SHORT = {
 CHANNEL = {
     "email": "E-posta", "webform": "Web formu", "telegram": "Telegram", "x": "X (Twitter)", "whatsapp": "WhatsApp",
     "facebook": "Facebook", "instagram": "Instagram", "phone": "Telefon (153)", "beyaz_masa": "Beyaz Masa",
-    "cimer": "CİMER", "mbs": "MBS (muhtar)", "api": "API",
+    "cimer": "CİMER", "mbs": "MBS (muhtar)", "api": "API", "meta": "WhatsApp / Facebook / Instagram",
 }  # fmt: skip
 REQUEST_TYPE = {
     "istek": "İstek", "sikayet": "Şikâyet", "ihbar": "İhbar", "gorus_oneri": "Görüş/öneri",
