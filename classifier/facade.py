@@ -12,6 +12,7 @@ from typing import Any
 from classifier.dataset import read_labelled_csv
 from classifier.errors import InputError
 from classifier.features import tokenize
+from classifier.geo import CentroidIndex
 from classifier.model import CODE_VERSION, SEED_CORPUS, ModelBundle, train_bundle
 from classifier.registry import ModelRegistry
 from classifier.taxonomy import Taxonomy, default_taxonomy
@@ -90,11 +91,15 @@ def _default_bundle() -> ModelBundle:
 class Classifier:
     """Topic + request type + location for one message. Read-only after load, so thread-safe."""
 
-    def __init__(self, bundle: ModelBundle, taxonomy: Taxonomy | None = None, locator: Any = None) -> None:
+    def __init__(
+        self, bundle: ModelBundle, taxonomy: Taxonomy | None = None, locator: Any = None,
+        centroids: CentroidIndex | None = None,
+    ) -> None:  # fmt: skip
         self.bundle = bundle
         self.taxonomy = taxonomy or default_taxonomy()
         self._locator = locator
         self._locator_lock = threading.Lock()
+        self.centroids = centroids  # mahalle centroids for messages that carry coordinates
 
     @classmethod
     def load(
@@ -103,11 +108,13 @@ class Classifier:
         model_dir: str | Path | None = None,
         *,
         taxonomy: Taxonomy | None = None,
+        centroids: CentroidIndex | None = None,
     ) -> Classifier:
         """model_path: one artifact file. model_dir: a registry (its active model; the seed model is
-        trained and activated there if it has none). Neither: the cached seed model."""
+        trained and activated there if it has none). Neither: the cached seed model.
+        centroids: mahalle centroids (classifier.geo) for locating messages by coordinates."""
         if model_path is not None:
-            return cls(ModelBundle.load(model_path), taxonomy)
+            return cls(ModelBundle.load(model_path), taxonomy, centroids=centroids)
         if model_dir is not None:
             registry = ModelRegistry(model_dir)
             try:
@@ -118,8 +125,8 @@ class Classifier:
             if bundle is None:
                 bundle = _seed_bundle()
                 registry.activate(registry.add(bundle))
-            return cls(bundle, taxonomy)
-        return cls(_default_bundle(), taxonomy)
+            return cls(bundle, taxonomy, centroids=centroids)
+        return cls(_default_bundle(), taxonomy, centroids=centroids)
 
     @property
     def model_version(self) -> str:
@@ -145,6 +152,10 @@ class Classifier:
     def _location(self, text: str, known: dict | None) -> dict[str, Any]:
         if known and (known.get("mahalle") or known.get("ilce")):
             return self._known_location(known)
+        if known and self.centroids is not None and known.get("lat") is not None and known.get("lon") is not None:
+            geo = self._geo_location(float(known["lat"]), float(known["lon"]))
+            if geo is not None:
+                return geo
         locator = self._get_locator()
         if locator is None:
             return _empty_location()
@@ -152,6 +163,15 @@ class Classifier:
         loc = res.to_dict()
         loc["source"] = "text" if (loc.get("mahalle") or loc.get("ilce")) else None
         return loc
+
+    def _geo_location(self, lat: float, lon: float) -> dict[str, Any] | None:
+        """The nearest centroid's mahalle, when it is clearly the nearest; else None (use the text)."""
+        geo = self.centroids.nearest(lat, lon)  # type: ignore[union-attr]
+        if not geo["mahalle"]:
+            return None
+        out = self._known_location({"mahalle": geo["mahalle"], "ilce": geo["ilce"], "confidence": geo["confidence"]})
+        out.update(source="geo", distance_km=geo["distance_km"])
+        return out
 
     def _known_location(self, known: dict) -> dict[str, Any]:
         """A location the channel gave (form field, muhtar's mahalle) wins over the text,

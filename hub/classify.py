@@ -12,16 +12,23 @@ log = logging.getLogger(__name__)
 
 
 class ClassifierAdapter:
-    def __init__(self, model: Any, model_dir: Path | None = None) -> None:
+    def __init__(self, model: Any, model_dir: Path | None = None, centroids: Any = None) -> None:
         self.model = model
         self.model_dir = model_dir
+        self.centroids = centroids
 
     @classmethod
     def load(cls, settings: Settings) -> ClassifierAdapter:
         from classifier import Classifier
 
         model_dir = settings.classifier_model_dir or settings.data_dir / "models"
-        return cls(Classifier.load(model_dir=model_dir), model_dir)
+        centroids = None
+        if settings.mahalle_centroids_file is not None:
+            from classifier.geo import CentroidIndex
+
+            centroids = CentroidIndex.load(settings.mahalle_centroids_file, max_km=settings.mahalle_centroid_max_km)
+            log.info("mahalle centroids loaded: %d", len(centroids.rows))
+        return cls(Classifier.load(model_dir=model_dir, centroids=centroids), model_dir, centroids)
 
     def follow_registry(self) -> bool:
         """Load the registry's active model if another process (``run_hub.py train``
@@ -34,7 +41,7 @@ class ClassifierAdapter:
         active = ModelRegistry(self.model_dir).active_version()
         if active is None or active == self.version:
             return False
-        self.model = Classifier.load(model_dir=self.model_dir)
+        self.model = Classifier.load(model_dir=self.model_dir, centroids=self.centroids)
         log.info("classifier model %s activated", self.version)
         return True
 

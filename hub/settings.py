@@ -63,6 +63,10 @@ class Settings(BaseSettings):
     # --- classifier ------------------------------------------------------------
     classifier_enabled: bool = True
     classifier_model_dir: Path | None = Field(None, description="Model registry; default data_dir/models.")
+    mahalle_centroids_file: Path | None = Field(
+        None, description="CSV ilce,mahalle,lat,lon: shared locations (Telegram, WhatsApp) are tagged with the nearest mahalle."
+    )
+    mahalle_centroid_max_km: float = Field(2.0, description="A shared location farther than this from every centroid stays untagged.")
     duplicate_window_days: int = 7
 
     # --- outbound e-mail (department forwarding, e-mail replies) -------------------

@@ -288,8 +288,11 @@ class Intake:
 
     @staticmethod
     def _known_location(raw: RawMessage) -> dict[str, Any] | None:
-        if raw.location and (raw.location.mahalle or raw.location.ilce):
-            return {"mahalle": raw.location.mahalle, "ilce": raw.location.ilce}
+        loc = raw.location
+        if loc and (loc.mahalle or loc.ilce):
+            return {"mahalle": loc.mahalle, "ilce": loc.ilce}
+        if loc and loc.lat is not None and loc.lon is not None:
+            return {"lat": loc.lat, "lon": loc.lon}  # the classifier maps it to a mahalle if it can
         return None
 
     def _preclassify(self, raws: list[RawMessage]) -> dict[int, dict[str, Any]]:

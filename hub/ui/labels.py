@@ -45,7 +45,7 @@ USER_DONE = {
     "oturum": "Kullanıcının bütün oturumları kapatıldı.",
     "rol": "Rol ve birim kaydedildi.",
 }  # fmt: skip
-LOCATION_SOURCE = {"known": "kanal bilgisi", "text": "metinden çıkarıldı", "agent": "personel düzeltti"}
+LOCATION_SOURCE = {"known": "kanal bilgisi", "text": "metinden çıkarıldı", "agent": "personel düzeltti", "geo": "paylaşılan konumdan"}
 ROLE = {
     "agent": "Çağrı merkezi",
     "supervisor": "Yönetici",
