@@ -197,3 +197,30 @@ def test_the_last_admin_cannot_lock_everyone_out(run) -> None:  # noqa: ANN001
     assert run("user", "deactivate", "yonetici")[0] == 0  # another admin exists now
     code, _, err = run("user", "update", "yonetici2", "--role", "supervisor")
     assert code == 2 and "last active admin" in err
+
+
+async def test_failed_logins_are_counted_across_hub_processes(run, hub, browser) -> None:  # noqa: ANN001
+    """Two hub processes on one database (two Hub objects, two servers): the throttle counts the
+    failures both saw, and every attempt is in the audit log without what was typed."""
+    from hub.context import Hub
+
+    assert run("user", "add", "ayse", "--password-stdin", stdin=PASSWORD)[0] == 0
+    second_hub = Hub(hub.settings)
+    second = TestClient(TestServer(second_hub.app(), host="127.0.0.1"))
+    await second.start_server()
+    try:
+        statuses = []
+        for i in range(10):  # 5 failures on each process
+            statuses.append(await login(browser if i % 2 else second, "ayse", f"yanlis-parola-{i}"))
+        assert statuses == [401] * 10
+        assert await login(browser, "ayse", PASSWORD) == 429  # even the right password waits
+        assert await login(second, "ayse", PASSWORD) == 429
+    finally:
+        await second.close()
+        second_hub.db.dispose()
+    with hub.db.reader() as s:
+        failed = list(s.exec(select(Event).where(Event.kind == "auth.login_failed")))
+        ok = list(s.exec(select(Event).where(Event.kind == "auth.login")))
+    assert len(failed) == 10 and ok == []
+    assert all(e.actor == "ip:127.0.0.1" and e.data.get("user_id") for e in failed)
+    assert "yanlis-parola" not in json.dumps([e.data for e in failed])

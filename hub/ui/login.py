@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 import logging
 import secrets
+from datetime import timedelta
 from typing import Any
 
 from aiohttp import web
@@ -43,7 +44,8 @@ async def login_form(request: web.Request) -> web.StreamResponse:
     return _login_page(request)
 
 
-def _verify(hub: Any, username: str, password: str) -> int | None:
+def _verify(hub: Any, username: str, password: str) -> tuple[int | None, int | None]:
+    """(the user id if the password is right, the id of the account that was tried)."""
     with hub.db.reader() as session:
         user = session.exec(select(User).where(User.username == username)).first()
     stored = user.password_hash if user is not None and user.active and user.password_hash else _DUMMY_HASH
@@ -51,7 +53,31 @@ def _verify(hub: Any, username: str, password: str) -> int | None:
         ok = _hasher.verify(stored, password)
     except (VerificationError, InvalidHashError):
         ok = False
-    return user.id if ok and user is not None and stored is not _DUMMY_HASH else None
+    tried = user.id if user is not None else None
+    return (tried if ok and stored is not _DUMMY_HASH else None), tried
+
+
+def _wait_seconds(hub: Any, ip: str) -> float | None:
+    """Seconds until this address may try again, from the failed logins every hub process
+    recorded in the audit log; None if it may try now."""
+    from hub.actions import users
+    from hub.models import utcnow
+
+    now = utcnow()
+    window = timedelta(seconds=us.LOGIN_WINDOW_SECONDS)
+    with hub.db.reader() as session:
+        failed = users.failed_logins_since(session, ip, now - window)
+    if len(failed) < us.LOGIN_ATTEMPTS_PER_WINDOW:
+        return None
+    oldest_counted = failed[len(failed) - us.LOGIN_ATTEMPTS_PER_WINDOW]
+    return max(1.0, (oldest_counted + window - now).total_seconds())
+
+
+def _record(hub: Any, ip: str, user_id: int | None, ok: bool) -> None:
+    from hub.actions import users
+
+    with hub.db.session() as session:
+        users.record_login(session, ip, user_id, ok)
 
 
 async def login_submit(request: web.Request) -> web.StreamResponse:
@@ -64,16 +90,16 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
     username = str(form.get("kullanici", "")).strip()[:100]
     password = str(form.get("parola", ""))[:500]
     ip = client_ip(request)
-    wait = st.login_limiter.check(ip, us.LOGIN_ATTEMPTS_PER_WINDOW)
+    wait = await hub.db.run(_wait_seconds, hub, ip)
     if wait is not None:
         minutes = max(1, int(wait // 60) + 1)
         return _login_page(
             request, status=429, username=username,
             error=f"Çok fazla hatalı deneme. Lütfen {minutes} dakika sonra tekrar deneyin.",
         )  # fmt: skip
-    user_id = await hub.db.run(_verify, hub, username, password) if username and password else None
+    user_id, tried = await hub.db.run(_verify, hub, username, password) if username and password else (None, None)
+    await hub.db.run(_record, hub, ip, user_id or tried, user_id is not None)
     if user_id is None:
-        st.login_limiter.hit(ip, us.LOGIN_ATTEMPTS_PER_WINDOW)
         log.info("staff UI login refused from %s", ip)
         return _login_page(request, status=401, error=BAD_LOGIN, username=username)
     sess = us.new_session(user_id)

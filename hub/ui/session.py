@@ -1,4 +1,5 @@
-"""Signed session cookies, CSRF tokens and the login throttle of the staff UI.
+"""Signed session cookies and CSRF tokens of the staff UI, and the login throttle's limits
+(failed logins are counted from the audit log, so every hub process shares them).
 
 The cookie carries only the user id, a random session id and the issue time, signed with
 HMAC-SHA256. Role and department are read from the User row on every request, so a role
@@ -15,7 +16,7 @@ import json
 import secrets
 import time
 import weakref
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
@@ -23,7 +24,6 @@ from sqlmodel import select
 
 from hub.auth import Actor
 from hub.models import User
-from hub.web.ratelimit import SlidingWindowLimiter
 from hub.web.tokens import load_key
 
 COOKIE = "th_ui"
@@ -43,9 +43,6 @@ class Session:
 @dataclass
 class UiState:
     key: bytes
-    login_limiter: SlidingWindowLimiter = field(
-        default_factory=lambda: SlidingWindowLimiter(window=LOGIN_WINDOW_SECONDS)
-    )
 
     def _sig(self, body: str) -> str:
         return hmac.new(self.key, body.encode(), hashlib.sha256).hexdigest()
