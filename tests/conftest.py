@@ -107,6 +107,19 @@ def add_key(hub, key: str, role: str, department: str | None = None, user_id: in
 
 
 @pytest_asyncio.fixture
+async def ui(hub) -> AsyncIterator[TestClient]:  # noqa: ANN001
+    """A browser-like client (cookie jar, no API key) on the hub's real server, with demo users."""
+    from hub.demo import _users
+
+    _users(hub)
+    add_key(hub, ADMIN_KEY, "admin")
+    client = TestClient(TestServer(hub.app(), host="127.0.0.1"))
+    await client.start_server()
+    yield client
+    await client.close()
+
+
+@pytest_asyncio.fixture
 async def client(hub) -> AsyncIterator[TestClient]:  # noqa: ANN001
     """The hub's real HTTP server on 127.0.0.1 with workers running, and an admin key."""
     add_key(hub, ADMIN_KEY, "admin")

@@ -4,14 +4,12 @@ request page and its forms, rules with a broken YAML, and quarantine retry."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 
-import pytest_asyncio
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 from sqlmodel import select
 
 from hub.models import Message, Outbox, Quarantine, Request
-from tests.conftest import ADMIN_KEY, add_key
+from tests.conftest import ADMIN_KEY
 
 API = {"Authorization": f"Bearer {ADMIN_KEY}"}
 SU = {
@@ -24,19 +22,6 @@ PARK = {
     "channel": "webform",
     "contact": {"name": "Mehmet Kaya", "email": "mehmet@example.com"},
 }
-
-
-@pytest_asyncio.fixture
-async def ui(hub) -> AsyncIterator[TestClient]:  # noqa: ANN001
-    """A browser-like client (cookie jar, no API key) on the hub's real server, with demo users."""
-    from hub.demo import _users
-
-    _users(hub)
-    add_key(hub, ADMIN_KEY, "admin")
-    client = TestClient(TestServer(hub.app(), host="127.0.0.1"))
-    await client.start_server()
-    yield client
-    await client.close()
 
 
 def csrf_of(html: str) -> str:

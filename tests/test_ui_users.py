@@ -6,27 +6,15 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest_asyncio
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 from sqlmodel import func, select
 
 from hub.models import ApiKey, Event, User
-from tests.conftest import ADMIN_KEY, add_key
+from tests.conftest import ADMIN_KEY
 from tests.test_ui import csrf_of, login
 
 API = {"Authorization": f"Bearer {ADMIN_KEY}"}
 PASSWORD = "Kayseri-38-parola"
-
-
-@pytest_asyncio.fixture
-async def ui(hub) -> AsyncIterator[TestClient]:  # noqa: ANN001
-    from hub.demo import _users
-
-    _users(hub)
-    add_key(hub, ADMIN_KEY, "admin")
-    client = TestClient(TestServer(hub.app(), host="127.0.0.1"))
-    await client.start_server()
-    yield client
-    await client.close()
 
 
 @pytest_asyncio.fixture

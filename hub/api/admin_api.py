@@ -10,6 +10,7 @@ from sqlmodel import select
 from classifier.text import normalize_phone_tr
 from hub.actions.errors import ActionError, NotFound
 from hub.api.auth import actor_of
+from hub.api.errors import path_id
 from hub.api.views import contact_view, iso, request_summary
 from hub.auth import require
 from hub.intake import quarantine
@@ -56,13 +57,11 @@ async def get_contact(request: web.Request) -> web.Response:
     actor = actor_of(request)
     require(actor, "contact.read")
     hub = request.app["hub"]
+    cid = path_id(request, "contact not found")
 
     def work() -> dict:
         with hub.db.reader() as session:
-            try:
-                contact = session.get(Contact, int(request.match_info["id"]))
-            except ValueError:
-                contact = None
+            contact = session.get(Contact, cid)
             if contact is None:
                 raise NotFound("contact not found")
             return _history(session, contact)
@@ -81,10 +80,7 @@ async def merge_contact(request: web.Request) -> web.Response:
     require(actor, "contact.merge")
     data = MergeContactIn.model_validate(await read_json(request))
     hub = request.app["hub"]
-    try:
-        source = int(request.match_info["id"])
-    except ValueError:
-        raise NotFound("contact not found") from None
+    source = path_id(request, "contact not found")
 
     def work() -> dict:
         with hub.db.session() as session:
@@ -142,10 +138,7 @@ async def quarantine_retry(request: web.Request) -> web.Response:
     actor = actor_of(request)
     require(actor, "quarantine.retry")
     hub = request.app["hub"]
-    try:
-        qid = int(request.match_info["id"])
-    except ValueError:
-        raise NotFound("not found") from None
+    qid = path_id(request, "not found")
 
     def work() -> dict:
         return {"quarantine_id": qid, "intake": quarantine.retry(hub, actor, qid).to_dict()}

@@ -9,11 +9,19 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 from pydantic import ValidationError
 
-from hub.actions.errors import ActionError, TooLarge
+from hub.actions.errors import ActionError, NotFound, TooLarge
 from hub.auth import PermissionDenied
 from hub.observability import metrics
 
 log = logging.getLogger(__name__)
+
+
+def path_id(request: web.Request, not_found: str) -> int:
+    """The integer ``{id}`` of the path; anything else is a 404 saying ``not_found``."""
+    try:
+        return int(request.match_info["id"])
+    except ValueError:
+        raise NotFound(not_found) from None
 
 
 def error_response(status: int, error: str, message: str, *, field: str | None = None, errors: list | None = None) -> web.Response:

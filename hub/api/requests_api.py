@@ -13,10 +13,10 @@ from sqlmodel import Session, select
 from classifier.text import mask_pii
 from connectors.base import Location, RawMessage, Sender
 from hub.actions import requests as ra
-from hub.actions.errors import ActionError, NotFound
+from hub.actions.errors import ActionError
 from hub.api import schemas as s
 from hub.api.auth import actor_of
-from hub.api.errors import read_json
+from hub.api.errors import path_id, read_json
 from hub.api.views import request_detail
 from hub.auth import Actor, require
 from hub.models import Request
@@ -106,10 +106,7 @@ async def list_requests(request: web.Request) -> web.Response:
 
 
 def _request_id(request: web.Request) -> int:
-    try:
-        return int(request.match_info["id"])
-    except ValueError:
-        raise NotFound("request not found") from None
+    return path_id(request, "request not found")
 
 
 @routes.get("/api/v1/requests/{id}")

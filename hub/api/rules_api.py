@@ -8,7 +8,7 @@ from sqlmodel import select
 from hub.actions.errors import ActionError, NotFound
 from hub.api import schemas as s
 from hub.api.auth import actor_of
-from hub.api.errors import error_response, read_json
+from hub.api.errors import error_response, path_id, read_json
 from hub.auth import require
 from hub.models import RulesVersion
 from hub.rules import RulesError, RuleSet
@@ -93,13 +93,11 @@ async def reactivate(request: web.Request) -> web.Response:
     actor = actor_of(request)
     require(actor, "rules.edit")
     hub = request.app["hub"]
+    vid = path_id(request, "rules version not found")
 
     def work() -> dict:
         with hub.db.reader() as session:
-            try:
-                row = session.get(RulesVersion, int(request.match_info["id"]))
-            except ValueError:
-                row = None
+            row = session.get(RulesVersion, vid)
             if row is None:
                 raise NotFound("rules version not found")
             text = row.text

@@ -15,7 +15,7 @@ from sqlmodel import select
 from hub.actions import users
 from hub.actions.errors import NotFound
 from hub.api.auth import actor_of
-from hub.api.errors import read_json
+from hub.api.errors import path_id, read_json
 from hub.api.schemas import Strict
 from hub.api.views import iso
 from hub.auth import require
@@ -69,10 +69,7 @@ def key_view(k: ApiKey) -> dict[str, Any]:
 
 
 def _id(request: web.Request, what: str) -> int:
-    try:
-        return int(request.match_info["id"])
-    except ValueError:
-        raise NotFound(f"no {what} {request.match_info['id'][:40]!r}") from None
+    return path_id(request, f"no {what} {request.match_info['id'][:40]!r}")
 
 
 def _user(session: Any, uid: int) -> User:

@@ -13,6 +13,7 @@ from sqlmodel import select
 
 from hub import reports
 from hub.actions.errors import ActionError, NotFound
+from hub.api.errors import path_id
 from hub.auth import require
 from hub.intake import quarantine
 from hub.models import Quarantine, RulesVersion
@@ -92,10 +93,7 @@ async def rules_restore(request: web.Request) -> web.StreamResponse:
     actor = actor_of(request)
     require(actor, "rules.edit")
     hub = request.app["hub"]
-    try:
-        vid = int(request.match_info["id"])
-    except ValueError:
-        raise NotFound("rules version not found") from None
+    vid = path_id(request, "rules version not found")
 
     def work() -> None:
         with hub.db.reader() as session:
@@ -146,10 +144,7 @@ async def quarantine_retry(request: web.Request) -> web.StreamResponse:
     actor = actor_of(request)
     require(actor, "quarantine.retry")
     hub = request.app["hub"]
-    try:
-        qid = int(request.match_info["id"])
-    except ValueError:
-        raise NotFound("not found") from None
+    qid = path_id(request, "not found")
     try:
         result = (await hub.db.run(quarantine.retry, hub, actor, qid)).to_dict()
     except ActionError as exc:

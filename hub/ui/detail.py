@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 
 from hub.actions import requests as ra
 from hub.actions.errors import ActionError, NotFound
+from hub.api.errors import path_id
 from hub.api.views import request_detail
 from hub.auth import Actor, PermissionDenied, require
 from hub.models import PRIORITIES, REQUEST_TYPES, Department, Request, User
@@ -48,10 +49,7 @@ def mask_email(email: str | None) -> str | None:
 
 
 def _request_id(request: web.Request) -> int:
-    try:
-        return int(request.match_info["id"])
-    except ValueError:
-        raise NotFound("request not found") from None
+    return path_id(request, "request not found")
 
 
 def load(hub: Any, actor: Actor, rid: int) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from sqlmodel import select
 
 from hub.actions import users
 from hub.actions.errors import ActionError, NotFound
+from hub.api.errors import path_id
 from hub.auth import require
 from hub.models import Department, User
 from hub.ui import labels
@@ -89,10 +90,7 @@ async def add_user(request: web.Request) -> web.StreamResponse:
 
 
 def _user_id(request: web.Request) -> int:
-    try:
-        return int(request.match_info["id"])
-    except ValueError:
-        raise NotFound("no user") from None
+    return path_id(request, "no user")
 
 
 async def change_user(request: web.Request) -> web.StreamResponse:
