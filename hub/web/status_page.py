@@ -113,7 +113,9 @@ def scrub(text: str, contact: Contact | None) -> str:
     return mask_pii(out)
 
 
-def load_view(hub: Any, code: str) -> StatusView | None:
+def load_view(hub: Any, code: str, *, with_answers: bool) -> StatusView | None:
+    """``with_answers``: the link's key was right, so the answers' texts are shown (scrubbed);
+    otherwise only how many there are."""
     tz = hub.settings.timezone
     with hub.db.reader() as session:
         req = session.exec(select(Request).where(Request.tracking_code == code)).first()
@@ -127,6 +129,7 @@ def load_view(hub: Any, code: str) -> StatusView | None:
             .where(Message.request_id == req.id, Message.direction == "out")
             .order_by(Message.created_at, Message.id)
         ).all()
+        answered = [m for m in outs if (m.body or "").strip()]
         label, help_text = STATUS_LABELS.get(req.status, ("İşlemde", "Başvurunuz işlem görüyor."))
         final = req.status in ("answered", "closed", "duplicate", "out_of_scope", "rejected")
         from hub.models import utcnow
@@ -150,9 +153,11 @@ def load_view(hub: Any, code: str) -> StatusView | None:
             parent_code=parent.tracking_code if parent is not None and req.status == "duplicate" else None,
             answers=[
                 {"date": pages.turkish_datetime(m.created_at, tz), "text": scrub(m.body, contact)}
-                for m in outs
-                if (m.body or "").strip()
-            ],
+                for m in answered
+            ]
+            if with_answers
+            else [],
+            answers_hidden=0 if with_answers else len(answered),
         )
 
 
@@ -198,9 +203,8 @@ async def status(request: web.Request) -> web.Response:
     hub = request.app["hub"]
     raw = request.match_info.get("code", "")
     code = normalize_code(raw[:40])
-    view = await hub.db.run(load_view, hub, code) if code else None
-    if view is not None and not pages.state(hub).signer.answer_key_ok(view.code, request.query.get("anahtar")):
-        view.answers_hidden, view.answers = len(view.answers), []
+    keyed = bool(code) and pages.state(hub).signer.answer_key_ok(code, request.query.get("anahtar"))
+    view = await hub.db.run(load_view, hub, code, with_answers=keyed) if code else None
     if view is None:
         return pages.render(
             request, "not_found.html", status=404, page_title="Başvuru bulunamadı", value=raw[:40],
