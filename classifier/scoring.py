@@ -22,28 +22,26 @@ WARM_WORDS = 40_000  # most frequent training words, precomputed and shipped in 
 
 class _Table:
     """word -> row. Per row: sw = [char score contribution | unigram score at count 1], q = squared
-    length of the char vector, iu2 = squared idf of the unigram (0 if none), uni = unigram id or -1."""
+    length of the char vector, iu2 = squared idf of the word's unigram feature (0 if it has none)."""
 
     def __init__(self, n_scores: int, capacity: int) -> None:
         self.index: dict[str, int] = {}
         self.sw = np.zeros((capacity, 2 * n_scores), np.float32)
         self.q = np.zeros(capacity, np.float32)
         self.iu2 = np.zeros(capacity, np.float32)
-        self.uni = np.full(capacity, -1, np.int64)
 
     @property
     def n(self) -> int:
         return len(self.index)
 
-    def append(self, sw: np.ndarray, q: np.ndarray, iu2: np.ndarray, uni: np.ndarray, words: Sequence[str]) -> None:
+    def append(self, sw: np.ndarray, q: np.ndarray, iu2: np.ndarray, words: Sequence[str]) -> None:
         start, end = self.n, self.n + len(words)
         if end > len(self.q):  # grow: copies keep every existing row, so readers stay correct
             extra = max(end, 2 * len(self.q)) - len(self.q)
             self.sw = np.vstack([self.sw, np.zeros((extra, self.sw.shape[1]), np.float32)])
             self.q = np.concatenate([self.q, np.zeros(extra, np.float32)])
             self.iu2 = np.concatenate([self.iu2, np.zeros(extra, np.float32)])
-            self.uni = np.concatenate([self.uni, np.full(extra, -1, np.int64)])
-        self.sw[start:end], self.q[start:end], self.iu2[start:end], self.uni[start:end] = sw, q, iu2, uni
+        self.sw[start:end], self.q[start:end], self.iu2[start:end] = sw, q, iu2
         # rows are written before their words become visible to lock-free readers
         self.index.update(zip(words, range(start, end), strict=True))
 
@@ -62,12 +60,8 @@ class WordScorer:
     # twice), which calls bind() after loading. The training words' rows are kept, so a loaded
     # model starts warm without recomputing them.
     def __getstate__(self) -> dict:
-        t = self._table
-        n = len(self._warm)
-        return {
-            "feat": self.feat, "warm": "\n".join(self._warm),
-            "s": t.sw[:n, : self.WT.shape[1]].copy(), "q": t.q[:n].copy(), "uni": t.uni[:n].copy(),
-        }  # fmt: skip
+        s, q, uni = self._warm_rows
+        return {"feat": self.feat, "warm": "\n".join(self._warm), "s": s, "q": q, "uni": uni}
 
     def __setstate__(self, state: dict) -> None:
         self.feat = state["feat"]
@@ -95,7 +89,7 @@ class WordScorer:
         has = uni >= 0
         idf = np.where(has, self.feat.idf[np.where(has, uni, 0)], 0.0).astype(np.float32)
         wu = self.WT[np.where(has, uni, 0)] * idf[:, None]
-        return np.hstack([s, wu]).astype(np.float32), q, idf * idf, uni
+        return np.hstack([s, wu]).astype(np.float32), q, idf * idf
 
     def _rows(self, words: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         feat, n_scores = self.feat, self.WT.shape[1]
@@ -132,24 +126,30 @@ class WordScorer:
         if len(ids) == 1:
             return self._one(table, ids[0], token_lists[0])[None, :]
         feat = self.feat
+        k = self.WT.shape[1]
+        sw = table.sw[: table.n]
         counts = count_matrix(ids, table.n)
-        out = np.zeros((len(ids), self.WT.shape[1]), np.float32)
+        out = np.zeros((len(ids), k), np.float32)
         if feat.n_char:
             norms = np.sqrt(counts.multiply(counts) @ table.q[: table.n])
             norms[norms == 0] = 1.0
-            out += np.asarray(counts @ table.sw[: table.n, : out.shape[1]]) / norms[:, None].astype(np.float32)
-        # word block: unigram ids come from the table, bigram ids from the vocabulary
-        terms = [[u for u in table.uni[row].tolist() if u >= 0] if row else [] for row in ids]
+            out += np.asarray(counts @ sw[:, :k]) / norms[:, None].astype(np.float32)
+        # word block, as in _one: unigrams from the table, bigrams by lookup
+        logc = counts.copy()
+        logc.data = 1.0 + np.log(logc.data)
+        word = np.asarray(logc @ sw[:, k:], dtype=np.float64)
+        norm2 = logc.multiply(logc) @ table.iu2[: table.n]
         if feat.word_bigrams:
             vocab = feat.word_vocab
-            for doc, toks in zip(terms, token_lists, strict=True):
-                doc.extend(j for j in map(vocab.get, bigrams(toks)) if j is not None)
-        tmat = count_matrix(terms, len(feat.idf))
-        if tmat.nnz:
-            tmat.data = (1.0 + np.log(tmat.data)) * feat.idf[tmat.indices]
-            norms = np.sqrt(np.asarray(tmat.multiply(tmat).sum(axis=1)).ravel())
-            norms[norms == 0] = 1.0
-            out += np.asarray(tmat @ self.WT) / norms[:, None].astype(np.float32)
+            found = [[j for j in map(vocab.get, bigrams(toks)) if j is not None] for toks in token_lists]
+            bmat = count_matrix(found, len(feat.idf))
+            if bmat.nnz:
+                bmat.data = (1.0 + np.log(bmat.data)) * feat.idf[bmat.indices]
+                word += np.asarray(bmat @ self.WT)
+                norm2 = norm2 + np.asarray(bmat.multiply(bmat).sum(axis=1)).ravel()
+        norms = np.sqrt(norm2)
+        norms[norms == 0] = 1.0
+        out += (word / norms[:, None]).astype(np.float32)
         return out
 
     def _one(self, table: _Table, ids: list[int], toks: Sequence[str]) -> np.ndarray:
