@@ -5,6 +5,7 @@ through an HTTP SMS gateway on loopback."""
 from __future__ import annotations
 
 import io
+import re
 from datetime import datetime
 from pathlib import Path
 
@@ -210,6 +211,11 @@ async def test_webform_request_with_a_phone_gets_sms_at_each_stage(client, hub, 
     assert all(m["from"] == "KAYSERIBB" for m in sms.sent)
     d = await detail(client, created["id"])
     assert "geri-arama" not in d["tags"]
+    # The SMS links carry the status page's private key: the citizen can read the answer there.
+    links = {m.group(1) for t in texts for m in re.finditer(r"(/takip/[A-Z0-9-]+\?anahtar=[0-9a-f]{16})", t)}
+    assert links
+    page = await (await client.get(links.pop(), headers={"Authorization": ""})).text()
+    assert "Çöpler bugün toplandı." in page
 
 
 CALLLOG = (

@@ -81,6 +81,12 @@ def state(hub: Any) -> WebState:
     return st
 
 
+def private_status_path(hub: Any, code: str) -> str:
+    """The status link that also shows the answers; given only to the citizen (success page,
+    notifications to their own phone or e-mail)."""
+    return f"/takip/{code}?anahtar={state(hub).signer.answer_key(code)}"
+
+
 def client_ip(request: web.Request) -> str:
     """The caller's address. X-Forwarded-For is believed only from a loopback proxy, and
     only its last entry (the one our own proxy added), so clients cannot pick their key."""

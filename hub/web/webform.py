@@ -377,7 +377,7 @@ async def submit(request: web.Request) -> web.Response:
     )
     return pages.render(
         request, "success.html", page_title="Başvurunuz alındı", code=result.tracking_code,
-        answer_key=st.signer.answer_key(result.tracking_code) if result.tracking_code else None,
+        status_path=pages.private_status_path(hub, result.tracking_code) if result.tracking_code else None,
         appended=bool(result.threaded_by) and not result.created,
         photo=bool(checked.submission.photo),
     )  # fmt: skip

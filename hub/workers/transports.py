@@ -11,7 +11,7 @@ from datetime import datetime
 from email.message import EmailMessage
 from typing import Any
 
-from sqlmodel import func, select
+from sqlmodel import select
 
 from connectors.base import OutboundMessage
 from hub.actions import events
@@ -29,6 +29,7 @@ from hub.delivery import (
     send_email,
 )
 from hub.models import Contact, Department, Message, Outbox, Request
+from hub.web.pages import private_status_path
 
 log = logging.getLogger(__name__)
 # Channels answered by writing an export file for upload (no direct answer to the citizen).
@@ -79,6 +80,11 @@ class Transports:
                 .order_by(Message.id)
             ).all()
             view["attachments"] = [a for m in msgs for a in (m.attachments or []) if a.get("sha256")]
+            # when the citizen last wrote on each channel (Meta's reply windows)
+            view["last_inbound"] = {}
+            for m in msgs:
+                seen = view["last_inbound"].get(m.channel)
+                view["last_inbound"][m.channel] = m.created_at if seen is None else max(seen, m.created_at)
         return view, dept_view
 
     def smtp_settings(self) -> SmtpSettings:
@@ -150,11 +156,11 @@ class Transports:
         *,
         subject: str | None = None,
         tracking_code: str | None = None,
+        last_inbound_at: datetime | None = None,
     ) -> dict[str, Any]:
         sender = self.hub.connectors.sender_for(channel) if self.hub.connectors else None
         if sender is None:
             raise Skip(f"no connector can answer on {channel}")
-        last_inbound_at = await self.hub.db.run(self._last_inbound_at, row, channel)
         out = OutboundMessage(
             channel=channel, text=text, reply_to=reply_to or {}, idempotency_key=row.idempotency_key,
             subject=subject, tracking_code=tracking_code,
@@ -165,19 +171,6 @@ class Transports:
         )  # fmt: skip
         result = await sender.send(out)
         return {"via": channel, "external_id": result.external_id}
-
-    def _last_inbound_at(self, row: Outbox, channel: str) -> datetime | None:
-        """When the citizen last wrote on ``channel`` in this request (Meta's reply windows)."""
-        if not row.request_id:
-            return None
-        with self.hub.db.reader() as session:
-            return session.exec(
-                select(func.max(Message.created_at)).where(
-                    Message.request_id == row.request_id,
-                    Message.direction == "in",
-                    Message.channel == channel,
-                )
-            ).one()
 
     async def _reply(self, row: Outbox) -> dict[str, Any]:
         p = row.payload or {}
@@ -210,6 +203,7 @@ class Transports:
             row,
             subject=view.get("subject"),
             tracking_code=view.get("tracking_code"),
+            last_inbound_at=view["last_inbound"].get(channel),
         )
 
     def _callback_task(self, row: Outbox) -> None:
@@ -242,7 +236,7 @@ class Transports:
             channel_kind = "x" if route.get("channel") == "x" else "sms"
         subject, body = notification_text(
             p["stage"], tracking_code=view["tracking_code"], department_name=dept["name"] if dept else None,
-            answer=p.get("answer"), status_url=f"{st.base_url}/takip/{view['tracking_code']}",
+            answer=p.get("answer"), status_url=st.base_url + private_status_path(self.hub, view["tracking_code"]),
             due_date=None, channel=channel_kind, municipality=st.municipality_name,
         )  # fmt: skip
         if via == "channel":
@@ -253,6 +247,7 @@ class Transports:
                 row,
                 subject=subject,
                 tracking_code=view["tracking_code"],
+                last_inbound_at=view["last_inbound"].get(route["channel"]),
             )
         if via == "sms":
             gateway = self.sms_gateway()
