@@ -206,9 +206,17 @@ class Classifier:
         known_location: dict | None = None,
         locate: bool = True,
     ) -> Classification:
-        return self.classify_many(
-            [text], subjects=[subject], known_locations=[known_location], locate=locate
-        )[0]
+        # The hub's usual call (one webhook message): same steps as classify_many without its
+        # list handling, so the fixed cost per message stays small.
+        if not isinstance(text, str):
+            raise InputError("classify expects text as str")
+        full = (f"{subject.strip()}. {text}" if subject and subject.strip() else text)[:MAX_CHARS]
+        view = ascii_view(full)  # fold and clean once, share between both models
+        tokens = [tokenize(view)]
+        row = self.bundle.topic.predict_proba_tokens(tokens)[0]
+        type_model = self.bundle.type_model
+        rtype = type_model.predict_views([view], tokens)[0] if type_model else None
+        return self._result(full, row, rtype, known_location, locate)
 
     def classify_many(
         self,
@@ -229,51 +237,57 @@ class Classifier:
             (f"{s.strip()}. {t}" if s and s.strip() else t)[:MAX_CHARS]
             for s, t in zip(subjects, texts, strict=True)
         ]
-        tax = self.taxonomy
         views = [ascii_view(t) for t in full]  # fold and clean once, share between both models
         tokens = [tokenize(v) for v in views]
         proba = self.bundle.topic.predict_proba_tokens(tokens) if full else None
-        classes = self.bundle.topic.classes
-        in_scope = [j for j, c in enumerate(classes) if not tax.is_out_of_scope(c)]
         types = (
             self.bundle.type_model.predict_views(views, tokens) if self.bundle.type_model and full else None
         )
-        out = []
-        for i, text in enumerate(full):
-            reasons = []
-            row = proba[i]  # type: ignore[index]
-            best = int(row.argmax())
-            topic, conf = classes[best], float(row[best])
-            if tax.is_out_of_scope(topic) and conf < tax.threshold_for(topic) and in_scope:
+        return [
+            self._result(text, proba[i], types[i] if types else None, known_locations[i], locate)  # type: ignore[index]
+            for i, text in enumerate(full)
+        ]
+
+    def _result(
+        self,
+        text: str,
+        row: Any,
+        rtype: tuple[str, float, list[str]] | None,
+        known: dict | None,
+        locate: bool,
+    ) -> Classification:
+        """One text's classification from its topic probabilities and its type prediction."""
+        tax = self.taxonomy
+        classes = self.bundle.topic.classes
+        reasons = []
+        best = int(row.argmax())
+        topic, conf = classes[best], float(row[best])
+        if tax.is_out_of_scope(topic) and conf < tax.threshold_for(topic):
+            in_scope = [j for j, c in enumerate(classes) if not tax.is_out_of_scope(c)]
+            if in_scope:
                 # Not sure it needs no action: keep it as a request, routed to the likeliest
                 # department, and let a person decide.
                 best = max(in_scope, key=lambda j: row[j])
                 topic, conf = classes[best], float(row[best])
                 reasons.append("possible_out_of_scope")
-            if not text.strip():
-                topic, conf = tax.fallback_topic, 0.0
-                reasons.append("empty_text")
-            if topic not in tax.topics:
-                reasons.append("topic_not_in_taxonomy")
-            if conf < tax.threshold_for(topic) and "possible_out_of_scope" not in reasons:
-                reasons.append("low_confidence")
-            if types:
-                rtype, tconf, cues = types[i]
-            else:
-                rtype, tconf, cues = "sikayet", 0.0, []
-            out.append(
-                Classification(
-                    topic=topic,
-                    topic_name=tax.topic_name(topic),
-                    confidence=round(conf, 4),
-                    type=rtype,
-                    type_confidence=round(tconf, 4),
-                    out_of_scope=tax.is_out_of_scope(topic),
-                    needs_review=bool(reasons),
-                    location=self._location(text, known_locations[i]) if locate else _empty_location(),
-                    model_version=self.bundle.version,
-                    type_cues=cues,
-                    review_reasons=reasons,
-                )
-            )
-        return out
+        if not text.strip():
+            topic, conf = tax.fallback_topic, 0.0
+            reasons.append("empty_text")
+        if topic not in tax.topics:
+            reasons.append("topic_not_in_taxonomy")
+        if conf < tax.threshold_for(topic) and "possible_out_of_scope" not in reasons:
+            reasons.append("low_confidence")
+        type_code, tconf, cues = rtype if rtype else ("sikayet", 0.0, [])
+        return Classification(
+            topic=topic,
+            topic_name=tax.topic_name(topic),
+            confidence=round(conf, 4),
+            type=type_code,
+            type_confidence=round(tconf, 4),
+            out_of_scope=tax.is_out_of_scope(topic),
+            needs_review=bool(reasons),
+            location=self._location(text, known) if locate else _empty_location(),
+            model_version=self.bundle.version,
+            type_cues=cues,
+            review_reasons=reasons,
+        )

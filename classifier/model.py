@@ -98,6 +98,32 @@ TYPE_CUES: dict[str, re.Pattern[str]] = {
     "sikayet": re.compile(r"\b(sikayet\w*|rezalet\w*|biktik|magdur\w*|yaziklar|ilgilenmiyor\w*|ihmal\w*)"),
 }
 CUE_BOOST = 1.5
+# Words at least one of which every match of the cue's pattern contains. Searching a pattern that
+# starts with an alternation costs ~8 µs on a 400-character text; these substring tests skip the
+# search for cues that cannot match (tests check the result equals searching every pattern).
+_CUE_WORDS: dict[str, tuple[str, ...]] = {
+    "tesekkur": ("tesekkur", "olun", " saglik", "allah razi", "emegi gecen", "minnettar"),
+    "bilgi_edinme": ("bilgi ", "4982", "nereye basvur", "hangi belge", "ogrenebilir miyim", "ne zaman "),
+    "ihbar": ("ihbar", "haberiniz olsun", "bildirmek ist", "kacak "),
+    "gorus_oneri": ("oneri", "tavsiye", "fikrim", "iyi olur", "guzel olur"),
+    "istek": ("talep ediyor", "rica ed", "istiyoru", "yapilmasini", "yapilsin", "lutfen"),
+    "sikayet": ("sikayet", "rezalet", "biktik", "magdur", "yaziklar", "ilgilenmiyor", "ihmal"),
+}
+
+
+# (code, pattern, words); a cue without listed words is always searched
+_CUE_CHECKS = [(code, rx, _CUE_WORDS.get(code)) for code, rx in TYPE_CUES.items()]
+
+
+def type_cues(view: str, classes: Sequence[str] | None = None) -> list[str]:
+    """Codes of the TYPE_CUES that match the folded view (only those in classes, if given)."""
+    return [
+        code
+        for code, rx, words in _CUE_CHECKS
+        if (classes is None or code in classes)
+        and (words is None or any(w in view for w in words))
+        and rx.search(view)
+    ]
 
 
 class TypeModel:
@@ -122,7 +148,7 @@ class TypeModel:
         classes = self.model.classes
         out = []
         for view, p in zip(views, proba, strict=True):
-            cues = [code for code, rx in TYPE_CUES.items() if code in classes and rx.search(view)]
+            cues = type_cues(view, classes)
             p = p.copy()
             for code in cues:
                 p[classes.index(code)] *= 1.0 + CUE_BOOST

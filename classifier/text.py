@@ -125,7 +125,12 @@ _EMOJI_RE = re.compile(
     "\U000023e9-\U000023fa\U00003030\U0000303d]+"
 )
 _LETTER_RUN_RE = re.compile(r"([^\W\d_])\1{2,}")
+# Cheap necessary conditions for the substitutions below (most messages need none of them):
+# any letter run contains some character three times in a row; a punctuation run contains one
+# of the doubled marks; the space pattern changes nothing without a tab, NBSP or double space.
+_TRIPLE_CHAR = re.compile(r"(.)\1\1", re.DOTALL).search
 _PUNCT_RUN_RE = re.compile(r"([!?,;:])\1+|\.{4,}")
+_PUNCT_RUN_MARKS = ("!!", "??", ",,", ";;", "::", "....")
 _SPACES_RE = re.compile(r"[ \t\u00a0]+")
 _BLANK_LINES_RE = re.compile(r"\n\s*\n\s*\n+")
 
@@ -160,6 +165,10 @@ def _cut_quotes_and_signature(text: str) -> str:
     return text
 
 
+def _punct_run(m: re.Match[str]) -> str:
+    return m.group(1) or "..."
+
+
 def clean(text: str) -> str:
     """Strip URLs, quoted e-mail replies, signatures and emoji; squeeze letter/punctuation runs.
 
@@ -176,9 +185,12 @@ def clean(text: str) -> str:
         text = _URL_RE.sub(" ", text)
     if not text.isascii():
         text = _EMOJI_RE.sub(" ", text)
-    text = _LETTER_RUN_RE.sub(r"\1\1", text)
-    text = _PUNCT_RUN_RE.sub(lambda m: m.group(1) or "...", text)
-    text = _SPACES_RE.sub(" ", text)
+    if _TRIPLE_CHAR(text):
+        text = _LETTER_RUN_RE.sub(r"\1\1", text)
+    if any(mark in text for mark in _PUNCT_RUN_MARKS):
+        text = _PUNCT_RUN_RE.sub(_punct_run, text)
+    if "  " in text or "\t" in text or "\u00a0" in text:
+        text = _SPACES_RE.sub(" ", text)
     if "\n" in text:
         text = "\n".join(line.strip() for line in text.split("\n"))
         text = _BLANK_LINES_RE.sub("\n\n", text)
