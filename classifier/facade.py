@@ -11,7 +11,7 @@ from typing import Any
 
 from classifier.dataset import read_labelled_csv
 from classifier.errors import InputError
-from classifier.features import tokenize
+from classifier.features import bigrams, tokenize
 from classifier.geo import CentroidIndex
 from classifier.model import CODE_VERSION, SEED_CORPUS, ModelBundle, train_bundle
 from classifier.registry import ModelRegistry
@@ -211,11 +211,12 @@ class Classifier:
         if not isinstance(text, str):
             raise InputError("classify expects text as str")
         full = (f"{subject.strip()}. {text}" if subject and subject.strip() else text)[:MAX_CHARS]
-        view = ascii_view(full)  # fold and clean once, share between both models
-        tokens = [tokenize(view)]
-        row = self.bundle.topic.predict_proba_tokens(tokens)[0]
+        view = ascii_view(full)  # fold, clean, split and join word pairs once, for both models
+        tokens = tokenize(view)
+        pairs = list(bigrams(tokens))
+        row = self.bundle.topic.proba_one(tokens, pairs)
         type_model = self.bundle.type_model
-        rtype = type_model.predict_views([view], tokens)[0] if type_model else None
+        rtype = type_model.predict_one(view, tokens, pairs) if type_model else None
         return self._result(full, row, rtype, known_location, locate)
 
     def classify_many(

@@ -105,6 +105,22 @@ class CalibratedLinear:
         """Probabilities from X @ WT computed elsewhere (classifier.scoring)."""
         return self._proba(scores.astype(np.float64) + self.bias)
 
+    def proba_one(self, scores: np.ndarray) -> np.ndarray:
+        """proba_from_scores for one text's 1-D scores: the same operations without the batch axis
+        (a single call is dominated by per-call numpy overhead, so fewer, smaller calls)."""
+        if self.mode == "softmax" or len(self.classes_) == 2:
+            return self._proba(scores[None, :].astype(np.float64) + self.bias)[0]
+        z = scores.astype(np.float64) + self.bias
+        z *= self.a
+        z += self.b
+        sig = expit(-z).reshape(self.n_folds, -1)
+        denom = sig.sum(axis=1, keepdims=True)
+        if not denom.all():  # every sigmoid of a fold underflowed: that fold says "uniform"
+            sig = np.where(denom > 0, sig, 1.0)
+            denom = sig.sum(axis=1, keepdims=True)
+        sig /= denom
+        return sig.sum(axis=0) / self.n_folds  # what mean() computes, without its Python layer
+
     def _proba(self, scores: np.ndarray) -> np.ndarray:
         n_classes = len(self.classes_)
         if self.mode == "softmax":

@@ -71,6 +71,10 @@ class TextModel:
         """Same as predict_proba, for texts already folded and split (shared between models)."""
         return self.linear.proba_from_scores(self.scorer.scores(token_lists))
 
+    def proba_one(self, tokens: Sequence[str], pairs: Sequence[str] | None = None) -> np.ndarray:
+        """Probabilities (1-D) of one folded, split text; pairs: its word bigrams if already joined."""
+        return self.linear.proba_one(self.scorer.score_one(tokens, pairs))
+
     def predict(self, texts: Sequence[str]) -> tuple[list[str], np.ndarray]:
         return self._top(self.predict_proba(texts))
 
@@ -145,23 +149,29 @@ class TypeModel:
         self, views: Sequence[str], token_lists: Sequence[list[str]]
     ) -> list[tuple[str, float, list[str]]]:
         proba = self.model.predict_proba_tokens(token_lists)
+        return [self._decide(view, p.copy()) for view, p in zip(views, proba, strict=True)]
+
+    def predict_one(
+        self, view: str, tokens: Sequence[str], pairs: Sequence[str] | None = None
+    ) -> tuple[str, float, list[str]]:
+        """predict_views for one text (pairs: its word bigrams, if already joined)."""
+        return self._decide(view, self.model.proba_one(tokens, pairs))
+
+    def _decide(self, view: str, p: np.ndarray) -> tuple[str, float, list[str]]:
+        """Type, its probability and the cues, from the model's probabilities p (changed in place)."""
         classes = self.model.classes
-        out = []
-        for view, p in zip(views, proba, strict=True):
-            cues = type_cues(view, classes)
-            p = p.copy()
-            for code in cues:
-                p[classes.index(code)] *= 1.0 + CUE_BOOST
-            if "tesekkur" in classes and not _thanks_only(cues, view):
-                # A thank-you reply tells the citizen "thank you for your kind words" and files the
-                # message with low priority, so it needs a thanks cue and no complaint, request or
-                # "but" cue: "... gereğini rica ederim, teşekkürler" is a request ending politely,
-                # "hizmet için teşekkürler, fakat ..." a complaint.
-                p[classes.index("tesekkur")] = 0.0
-            p /= p.sum()
-            i = int(p.argmax())
-            out.append((classes[i], float(p[i]), cues))
-        return out
+        cues = type_cues(view, classes)
+        for code in cues:
+            p[classes.index(code)] *= 1.0 + CUE_BOOST
+        if "tesekkur" in classes and not _thanks_only(cues, view):
+            # A thank-you reply tells the citizen "thank you for your kind words" and files the
+            # message with low priority, so it needs a thanks cue and no complaint, request or
+            # "but" cue: "... gereğini rica ederim, teşekkürler" is a request ending politely,
+            # "hizmet için teşekkürler, fakat ..." a complaint.
+            p[classes.index("tesekkur")] = 0.0
+        p /= p.sum()
+        i = int(p.argmax())
+        return classes[i], float(p[i]), cues
 
 
 _CONTRAST = re.compile(r"\b(fakat|ancak|ama|yalniz|keske|maalesef|ragmen|hala|halen)\b")

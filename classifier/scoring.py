@@ -8,6 +8,7 @@ instead of building its n-gram vector. Words never seen before are added on firs
 
 from __future__ import annotations
 
+import math
 import threading
 from collections import Counter
 from collections.abc import Sequence
@@ -122,9 +123,9 @@ class WordScorer:
 
     def scores(self, token_lists: Sequence[Sequence[str]]) -> np.ndarray:
         """Linear scores (without bias), one row per tokenised text."""
+        if len(token_lists) == 1:
+            return self.score_one(token_lists[0])[None, :]
         table, ids = self._lookup(token_lists)
-        if len(ids) == 1:
-            return self._one(table, ids[0], token_lists[0])[None, :]
         feat = self.feat
         k = self.WT.shape[1]
         sw = table.sw[: table.n]
@@ -152,33 +153,48 @@ class WordScorer:
         out += (word / norms[:, None]).astype(np.float32)
         return out
 
-    def _one(self, table: _Table, ids: list[int], toks: Sequence[str]) -> np.ndarray:
+    def score_one(self, toks: Sequence[str], pairs: Sequence[str] | None = None) -> np.ndarray:
+        """Scores (1-D) of one tokenised text; pairs: its word bigrams when the caller already
+        joined them (the topic and type models share them)."""
+        table = self._table
+        ids = list(map(table.index.get, toks))
+        if None in ids:
+            table, (ids,) = self._lookup((toks,))
+        return self._one(table, ids, toks, pairs)
+
+    def _one(
+        self, table: _Table, ids: list[int], toks: Sequence[str], pairs: Sequence[str] | None = None
+    ) -> np.ndarray:
         """Scores of a single text without building sparse matrices (the hub's usual call)."""
         feat = self.feat
         k = self.WT.shape[1]
-        out = np.zeros(k, np.float32)
         if not ids:
-            return out
+            return np.zeros(k, np.float32)
         cnt = Counter(ids)
-        rows = np.fromiter(cnt.keys(), np.int64, count=len(cnt))
+        rows = np.fromiter(cnt, np.int64, count=len(cnt))
         c = np.fromiter(cnt.values(), np.float32, count=len(cnt))
         g = table.sw[rows]
+        out = None
         if feat.n_char:
             norm2 = float((c * c) @ table.q[rows])
             if norm2 > 0:
-                out += (c @ g[:, :k]) / np.float32(np.sqrt(norm2))
+                out = (c @ g[:, :k]) / np.float32(math.sqrt(norm2))
         # word block: unigrams from the table (rows without one hold zeros), bigrams by lookup
         lc = 1.0 + np.log(c)
         word = lc @ g[:, k:]
         norm2 = float((lc * lc) @ table.iu2[rows])
         if feat.word_bigrams and len(toks) > 1:
-            found = [j for j in map(feat.word_vocab.get, bigrams(toks)) if j is not None]
+            terms = bigrams(toks) if pairs is None else pairs
+            found = [j for j in map(feat.word_vocab.get, terms) if j is not None]
             if found:
                 bi = Counter(found)
-                cols = np.fromiter(bi.keys(), np.int64, count=len(bi))
+                cols = np.fromiter(bi, np.int64, count=len(bi))
                 vals = (1.0 + np.log(np.fromiter(bi.values(), np.float32, count=len(bi)))) * feat.idf[cols]
                 word += vals @ self.WT[cols]
                 norm2 += float(vals @ vals)
         if norm2 > 0:
-            out += word / np.float32(np.sqrt(norm2))
-        return out
+            word /= np.float32(math.sqrt(norm2))
+            if out is None:
+                return word
+            out += word
+        return np.zeros(k, np.float32) if out is None else out
