@@ -22,27 +22,35 @@ WARM_WORDS = 40_000  # most frequent training words, precomputed and shipped in 
 
 
 class _Table:
-    """word -> row. Per row: sw = [char score contribution | unigram score at count 1], q = squared
-    length of the char vector, iu2 = squared idf of the word's unigram feature (0 if it has none)."""
+    """word -> row. Per row: sw = [char score contribution | unigram score at count 1 | q | iu2],
+    q = squared length of the char vector, iu2 = squared idf of the word's unigram feature (0 if it
+    has none). One array, so a single text's rows come in one gather (fewer cache misses)."""
 
     def __init__(self, n_scores: int, capacity: int) -> None:
         self.index: dict[str, int] = {}
-        self.sw = np.zeros((capacity, 2 * n_scores), np.float32)
-        self.q = np.zeros(capacity, np.float32)
-        self.iu2 = np.zeros(capacity, np.float32)
+        self.k = n_scores
+        self.sw = np.zeros((capacity, 2 * n_scores + 2), np.float32)
 
     @property
     def n(self) -> int:
         return len(self.index)
 
+    @property
+    def q(self) -> np.ndarray:
+        return self.sw[:, 2 * self.k]
+
+    @property
+    def iu2(self) -> np.ndarray:
+        return self.sw[:, 2 * self.k + 1]
+
     def append(self, sw: np.ndarray, q: np.ndarray, iu2: np.ndarray, words: Sequence[str]) -> None:
         start, end = self.n, self.n + len(words)
-        if end > len(self.q):  # grow: copies keep every existing row, so readers stay correct
-            extra = max(end, 2 * len(self.q)) - len(self.q)
+        if end > len(self.sw):  # grow: the copy keeps every existing row, so readers stay correct
+            extra = max(end, 2 * len(self.sw)) - len(self.sw)
             self.sw = np.vstack([self.sw, np.zeros((extra, self.sw.shape[1]), np.float32)])
-            self.q = np.concatenate([self.q, np.zeros(extra, np.float32)])
-            self.iu2 = np.concatenate([self.iu2, np.zeros(extra, np.float32)])
-        self.sw[start:end], self.q[start:end], self.iu2[start:end] = sw, q, iu2
+        k2 = 2 * self.k
+        block = self.sw[start:end]
+        block[:, :k2], block[:, k2], block[:, k2 + 1] = sw, q, iu2
         # rows are written before their words become visible to lock-free readers
         self.index.update(zip(words, range(start, end), strict=True))
 
@@ -128,7 +136,7 @@ class WordScorer:
         table, ids = self._lookup(token_lists)
         feat = self.feat
         k = self.WT.shape[1]
-        sw = table.sw[: table.n]
+        sw = table.sw[: table.n, : 2 * k]
         counts = count_matrix(ids, table.n)
         out = np.zeros((len(ids), k), np.float32)
         if feat.n_char:
@@ -173,23 +181,28 @@ class WordScorer:
         cnt = Counter(ids)
         rows = np.fromiter(cnt, np.int64, count=len(cnt))
         c = np.fromiter(cnt.values(), np.float32, count=len(cnt))
-        g = table.sw[rows]
+        g = table.sw[rows]  # [char | unigram | q | iu2] of each distinct word
         out = None
         if feat.n_char:
-            norm2 = float((c * c) @ table.q[rows])
+            norm2 = float((c * c) @ np.ascontiguousarray(g[:, 2 * k]))
             if norm2 > 0:
                 out = (c @ g[:, :k]) / np.float32(math.sqrt(norm2))
         # word block: unigrams from the table (rows without one hold zeros), bigrams by lookup
         lc = 1.0 + np.log(c)
-        word = lc @ g[:, k:]
-        norm2 = float((lc * lc) @ table.iu2[rows])
+        word = lc @ g[:, k : 2 * k]
+        norm2 = float((lc * lc) @ np.ascontiguousarray(g[:, 2 * k + 1]))
         if feat.word_bigrams and len(toks) > 1:
             terms = bigrams(toks) if pairs is None else pairs
             found = [j for j in map(feat.word_vocab.get, terms) if j is not None]
             if found:
-                bi = Counter(found)
-                cols = np.fromiter(bi, np.int64, count=len(bi))
-                vals = (1.0 + np.log(np.fromiter(bi.values(), np.float32, count=len(bi)))) * feat.idf[cols]
+                bi = dict.fromkeys(found)
+                if len(bi) == len(found):  # each pair once (the usual case): weights are idf
+                    cols = np.array(found, np.int64)
+                    vals = feat.idf[cols]
+                else:
+                    bc = Counter(found)
+                    cols = np.fromiter(bc, np.int64, count=len(bc))
+                    vals = (1.0 + np.log(np.fromiter(bc.values(), np.float32, count=len(bc)))) * feat.idf[cols]
                 word += vals @ self.WT[cols]
                 norm2 += float(vals @ vals)
         if norm2 > 0:
