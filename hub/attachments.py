@@ -46,3 +46,11 @@ class AttachmentStore:
             return None
         p = self.root / sha256[:2] / sha256
         return p if p.is_file() else None
+
+    def delete(self, sha256: str) -> bool:
+        """Remove one stored file (after a KVKK erasure); False when it was not there."""
+        p = self.path(sha256)
+        if p is None:
+            return False
+        p.unlink(missing_ok=True)
+        return True

@@ -11,7 +11,7 @@ import signal
 import sys
 from pathlib import Path
 
-from hub import cli_users
+from hub import cli_privacy, cli_users
 
 log = logging.getLogger("hub")
 
@@ -218,6 +218,7 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("file")
     imp.set_defaults(fn=cmd_import)
     cli_users.add_parsers(sub)
+    cli_privacy.add_parsers(sub)
     rep = sub.add_parser("report", help="quarterly muhtar figures")
     rep.add_argument("--quarter", required=True, help="e.g. 2026Q3")
     rep.add_argument("--xlsx", help="write an Excel file instead of JSON")

@@ -76,9 +76,9 @@ class Hub:
 
     def extra_routes(self) -> list[Any]:
         """Route tables of the other API areas and of webhook connectors."""
-        from hub.api import admin_api, reports_api, rules_api
+        from hub.api import admin_api, privacy_api, reports_api, rules_api
 
-        tables: list[Any] = [admin_api.routes, rules_api.routes, reports_api.routes]
+        tables: list[Any] = [admin_api.routes, privacy_api.routes, rules_api.routes, reports_api.routes]
         try:
             from hub.web import routes as web_routes
 

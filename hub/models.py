@@ -64,6 +64,7 @@ class Contact(SQLModel, table=True):
     kind: str = "citizen"  # citizen | muhtar | institution
     merged_into_id: int | None = Field(default=None, foreign_key="contact.id")
     created_at: datetime = Field(default_factory=utcnow)
+    erased_at: datetime | None = None  # personal data erased (KVKK); the row stays for counts
 
 
 class ContactIdentity(SQLModel, table=True):
@@ -165,6 +166,7 @@ class Request(SQLModel, table=True):
     rules_version: str | None = None
     reply_to: dict[str, Any] = _json(dict)  # how to answer on the channel the citizen used
     conversation_id: str | None = Field(default=None, index=True)
+    erased_at: datetime | None = None  # personal content erased (KVKK); statistics kept
 
 
 class Message(SQLModel, table=True):

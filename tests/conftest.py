@@ -3,7 +3,9 @@ HUB_TEST_DB=postgres), a Hub on it, and the hub's own HTTP server on loopback.""
 
 from __future__ import annotations
 
+import io
 import os
+import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -128,3 +130,27 @@ async def client(hub) -> AsyncIterator[TestClient]:  # noqa: ANN001
     await c.start_server()
     yield c
     await c.close()
+
+
+@pytest.fixture
+def run(hub, monkeypatch, capsys):  # noqa: ANN001, ANN201
+    """run_hub.py in-process against the test hub's database; returns (exit code, stdout, stderr)."""
+    st = hub.settings
+    monkeypatch.setenv("HUB_DATABASE_URL", st.database_url)
+    monkeypatch.setenv("HUB_DATA_DIR", str(st.data_dir))
+    monkeypatch.setenv("HUB_CLASSIFIER_MODEL_DIR", str(st.classifier_model_dir))
+
+    def go(*argv: str, stdin: str = "") -> tuple[int, str, str]:
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+        from hub import cli
+
+        try:
+            code = cli.main(list(argv))
+        except SystemExit as exc:  # argparse and the password prompt exit this way
+            code = exc.code if isinstance(exc.code, int) else 2
+            if isinstance(exc.code, str):
+                print(exc.code, file=sys.stderr)
+        out = capsys.readouterr()
+        return code, out.out, out.err
+
+    return go

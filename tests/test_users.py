@@ -3,7 +3,6 @@ the actions layer; logins and logouts go through the hub's real HTTP server."""
 
 from __future__ import annotations
 
-import io
 import json
 import subprocess
 import sys
@@ -14,34 +13,11 @@ import pytest_asyncio
 from aiohttp.test_utils import TestClient, TestServer
 from sqlmodel import select
 
-from hub import cli
 from hub.models import Event, User
 from tests.conftest import ROOT
 from tests.test_ui import csrf_of
 
 PASSWORD = "Kayseri-38-parola"
-
-
-@pytest.fixture
-def run(hub, monkeypatch, capsys):  # noqa: ANN001, ANN201
-    """run_hub.py in-process against the test hub's database; returns (exit code, stdout, stderr)."""
-    st = hub.settings
-    monkeypatch.setenv("HUB_DATABASE_URL", st.database_url)
-    monkeypatch.setenv("HUB_DATA_DIR", str(st.data_dir))
-    monkeypatch.setenv("HUB_CLASSIFIER_MODEL_DIR", str(st.classifier_model_dir))
-
-    def go(*argv: str, stdin: str = "") -> tuple[int, str, str]:
-        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-        try:
-            code = cli.main(list(argv))
-        except SystemExit as exc:  # argparse and the password prompt exit this way
-            code = exc.code if isinstance(exc.code, int) else 2
-            if isinstance(exc.code, str):
-                print(exc.code, file=sys.stderr)
-        out = capsys.readouterr()
-        return code, out.out, out.err
-
-    return go
 
 
 @pytest_asyncio.fixture

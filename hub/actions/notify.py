@@ -31,6 +31,8 @@ def route_for_contact(channel: str, reply_to: dict | None, contact: Contact | No
 
 def notify(session: Session, req: Request, stage: str, *, extra: dict | None = None, fresh: bool = False) -> bool:
     """Queue a stage notification once per (request, stage). False when no route exists."""
+    if req.erased_at is not None:  # KVKK erasure: nobody left to tell, nothing to say
+        return False
     route = route_for(session, req)
     if route is None:
         return False

@@ -134,7 +134,7 @@ def mark_done(
 
 def mark_retry(session: Session, row_id: int, error: str, delay_seconds: float) -> None:
     row = session.get(Outbox, row_id)
-    if row is None or row.status == "done":
+    if row is None or row.status in ("done", "dead"):  # dead: e.g. erased while it was being sent
         return
     row.status = "pending"
     row.last_error = error[:2000]

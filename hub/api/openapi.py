@@ -36,6 +36,8 @@ _PATHS: list[tuple[str, str, str, type | None, str]] = [
     ("get", "/api/v1/contacts/{id}", "A contact with their request history", None, "contacts"),
     ("get", "/api/v1/contacts", "Find contacts by phone or e-mail (caller history)", None, "contacts"),
     ("post", "/api/v1/contacts/{id}/merge", "Merge this contact into another", s.MergeContactIn, "contacts"),
+    ("get", "/api/v1/contacts/{id}/export", "KVKK: everything held about this person (admin)", None, "contacts"),
+    ("post", "/api/v1/contacts/{id}/erase", "KVKK: erase this person's personal data; 409 while a request is open (admin)", s.EraseIn, "contacts"),
     ("get", "/api/v1/departments", "Departments and their forwarding targets", None, "departments"),
     ("get", "/api/v1/connectors", "Connector health: last success, last error, backlog", None, "connectors"),
     ("get", "/api/v1/quarantine", "Inputs that could not be parsed", None, "quarantine"),

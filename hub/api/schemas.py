@@ -80,6 +80,10 @@ class ReplyIn(Strict):
     internal: bool = False
 
 
+class EraseIn(Strict):
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=500, strip_whitespace=True)]
+
+
 class CloseIn(Strict):
     outcome: Outcome
     reason: Annotated[str, StringConstraints(max_length=2000)] | None = None

@@ -67,7 +67,7 @@ def contact_view(c: Contact | None) -> dict[str, Any] | None:
     if c is None:
         return None
     return {"id": c.id, "name": c.name, "phone": c.phone, "email": c.email, "telegram_id": c.telegram_id,
-            "x_handle": c.x_handle, "kind": c.kind}  # fmt: skip
+            "x_handle": c.x_handle, "kind": c.kind, "erased_at": iso(c.erased_at)}  # fmt: skip
 
 
 def message_view(m: Message) -> dict[str, Any]:
@@ -93,6 +93,7 @@ def request_detail(session: Session, req: Request) -> dict[str, Any]:
         event_view(e) for e in session.exec(select(Event).where(Event.request_id == req.id).order_by(Event.id))
     ]
     out["classification"] = req.classification or {}
+    out["erased_at"] = iso(req.erased_at)  # KVKK erasure: texts and contact data are gone
     out["routing"] = {"trace": req.routing_trace or {}, "rules_version": req.rules_version}
     out["sla"] = {
         "due_at": iso(req.due_at), "state": sla_state(req), "days": req.sla_days,

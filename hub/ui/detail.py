@@ -27,6 +27,7 @@ FLASH = {
     "kapat": "Talep kapatıldı.", "cevapla-kapat": "Cevap gönderim sırasına alındı ve talep kapatıldı.", "bekle": "Talep vatandaştan bilgi bekliyor; süre durduruldu.",
     "duzelt": "Düzeltme kaydedildi.", "birlestir": "Talep birleştirildi.",
     "hepsini-birlestir": "Benzer talepler bu talebe birleştirildi.",
+    "kvkk-sil": "Başvuranın kişisel verileri silindi.",
 }  # fmt: skip
 
 SYSTEM_NAMES = {
@@ -178,6 +179,20 @@ def _action(name: str, form: Any, hub: Any) -> Callable[[Session, Actor, Request
                     ra.merge(se, a, other, r)
 
         return merge_all
+    if name == "kvkk-sil":
+        reason = _text(form, "gerekce", 500)
+        confirmed = form.get("onay") == "1"
+
+        def erase(se: Session, a: Actor, r: Request) -> None:
+            from hub.actions import privacy
+
+            if not confirmed:
+                raise ActionError("erasure not confirmed", field="onay")
+            if r.contact_id is None:
+                raise ActionError("this request has no contact to erase", field="contact_id")
+            privacy.erase_contact(se, a, r.contact_id, reason=reason, delete_file=hub.attachments.delete)
+
+        return erase
     raise NotFound("unknown action")
 
 

@@ -61,6 +61,7 @@ EVENT = {
     "message.received": "Yeni mesaj geldi", "sla.at_risk": "Süre dolmak üzere", "sla.breached": "Süre aşıldı",
     "sla.paused": "Süre durduruldu", "sla.resumed": "Süre yeniden başladı", "outbox.gave_up": "Gönderim başarısız",
     "outbox.requeued": "Gönderim yeniden sıraya alındı", "contact.merged": "Kişi kayıtları birleştirildi",
+    "privacy.erased": "Kişisel veriler silindi (KVKK)",
     "forward": "Birime iletildi", "reply": "Cevap gönderildi", "notify": "Vatandaş bilgilendirildi",
 }  # fmt: skip
 ACTION = {
@@ -138,6 +139,11 @@ _MESSAGES: list[tuple[str, str]] = [
     (r"a department user needs a department", "Birim kullanıcısı için birim seçmelisiniz."),
     (r"no user \S+", "Kullanıcı bulunamadı."),
     (r"no API key \d+", "API anahtarı bulunamadı."),
+    # KVKK erasure (hub.actions.privacy)
+    (r"open requests; close them before erasing: (.*)", "Başvuranın açık talepleri var; silmeden önce kapatın: {0}"),
+    (r"erasure needs a reason", "Silme için gerekçe yazın (ör. KVKK başvuru numarası)."),
+    (r"erasure not confirmed", "Silmeyi onaylamak için kutuyu işaretleyin; bu işlem geri alınamaz."),
+    (r"no contact to erase", "Bu talepte silinecek kişi bilgisi yok."),
     (r"the last active admin", "Son etkin yönetici devre dışı bırakılamaz ya da rolü değiştirilemez; önce başka bir yönetici ekleyin."),
 ]
 

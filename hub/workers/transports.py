@@ -217,7 +217,10 @@ class Transports:
         from hub.actions import notify
 
         with self.hub.db.session() as session:
-            req = session.get(Request, row.request_id)
+            # Locked, so that a KVKK erasure running now either comes first (and the notice is
+            # skipped) or waits and then scrubs the queued notice too.
+            lock = session.get_bind().dialect.name != "sqlite"
+            req = session.get(Request, row.request_id, with_for_update=lock)
             if req is not None:
                 notify.notify(session, req, "answered", extra={"answer": (row.payload or {}).get("text")})
 
