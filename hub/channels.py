@@ -14,15 +14,12 @@ log = logging.getLogger(__name__)
 
 
 def build_email(rt: ConnectorRuntime, st: Settings) -> None:
-    from connectors.email import ImapConfig, ImapSource, SmtpConfig, SmtpSender
+    from connectors.email import ImapConfig, ImapSource, SmtpSender
+    from hub.delivery import smtp_config
 
-    if st.smtp_host:
-        rt.add_sender("email", SmtpSender(SmtpConfig(
-            host=st.smtp_host, port=st.smtp_port, from_address=st.smtp_from, our_domain=st.mail_domain,
-            username=st.smtp_username, password=_secret(st.smtp_password),
-            starttls=True if st.smtp_starttls else (None if not st.smtp_tls else False), ssl=st.smtp_tls,
-            from_name=st.municipality_name, reply_to=st.smtp_reply_to,
-        )))  # fmt: skip
+    smtp = smtp_config(st)  # the same relay settings the forwards and notices use
+    if smtp is not None:
+        rt.add_sender("email", SmtpSender(smtp))
     if not st.imap_host:
         rt.disabled["email"] = "HUB_IMAP_HOST is not set"
         return

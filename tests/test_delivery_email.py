@@ -13,8 +13,9 @@ from email.message import EmailMessage
 import pytest
 from aiosmtpd.controller import Controller
 
+from connectors.email.smtp import SmtpConfig
 from hub.delivery.backoff import DeliveryError, PermanentDeliveryError, RetryPolicy, run_with_retries
-from hub.delivery.forward_email import SmtpSettings, build_forward_email, send_email
+from hub.delivery.forward_email import DEFAULT_FROM_NAME, build_forward_email, send_email
 
 REQUEST = {
     "id": "8f14e45f-ceea-467f-a0f4-2c1d7a6b5e10",
@@ -70,21 +71,24 @@ def start_smtp(mailbox: Mailbox, port: int) -> Controller:
 
 
 @pytest.fixture
-def smtp() -> Iterator[tuple[Mailbox, SmtpSettings]]:
+def smtp() -> Iterator[tuple[Mailbox, SmtpConfig]]:
     mailbox = Mailbox()
     port = free_port()
     controller = start_smtp(mailbox, port)
-    settings = SmtpSettings(
+    settings = SmtpConfig(
         host="127.0.0.1",
         port=port,
         from_address="talep@kayseri.bel.tr",
+        our_domain="talep.kayseri.bel.tr",
+        starttls=False,
+        from_name=DEFAULT_FROM_NAME,
         reply_to="talep-yanit@kayseri.bel.tr",
     )
     yield mailbox, settings
     controller.stop()
 
 
-def build(settings: SmtpSettings) -> EmailMessage:
+def build(settings: SmtpConfig) -> EmailMessage:
     return build_forward_email(
         REQUEST,
         DEPARTMENT,
@@ -141,7 +145,8 @@ async def test_forward_email_arrives_intact(smtp) -> None:
 async def test_server_down_then_up_is_delivered_on_retry() -> None:
     port = free_port()
     mailbox = Mailbox()
-    settings = SmtpSettings(host="127.0.0.1", port=port, from_address="talep@kayseri.bel.tr", timeout=5)
+    settings = SmtpConfig(host="127.0.0.1", port=port, from_address="talep@kayseri.bel.tr",
+                          our_domain="talep.kayseri.bel.tr", starttls=False, timeout=5)  # fmt: skip
     msg = build(settings)
     errors: list[BaseException] = []
     controllers: list[Controller] = []
@@ -183,7 +188,7 @@ async def test_temporary_smtp_failure_is_retryable(smtp) -> None:
 
 
 def test_department_without_address_is_a_permanent_error() -> None:
-    settings = SmtpSettings(host="127.0.0.1", port=25, from_address="talep@kayseri.bel.tr")
+    settings = SmtpConfig(host="127.0.0.1", port=25, from_address="talep@kayseri.bel.tr", our_domain="kayseri.bel.tr")
     with pytest.raises(PermanentDeliveryError):
         build_forward_email(
             REQUEST, {"name": "Adressiz Birim"}, settings=settings, base_url="https://x", message_id="a@b"
@@ -191,8 +196,9 @@ def test_department_without_address_is_a_permanent_error() -> None:
 
 
 def test_oversized_attachments_are_listed_not_attached() -> None:
-    settings = SmtpSettings(
-        host="127.0.0.1", port=25, from_address="talep@kayseri.bel.tr", max_attachment_bytes=1000
+    settings = SmtpConfig(
+        host="127.0.0.1", port=25, from_address="talep@kayseri.bel.tr", our_domain="kayseri.bel.tr",
+        max_attachment_bytes=1000,
     )
     msg = build_forward_email(
         {**REQUEST, "subject": "Satır\r\nBcc: evil@example.com"},

@@ -9,7 +9,7 @@ from connectors.base import ConnectorError, PermanentSendError
 from connectors.email.smtp import SmtpConfig, SmtpRejectedError, SmtpSendError
 from connectors.email.smtp import send_email as connector_send_email
 from hub.delivery.backoff import DeliveryError, PermanentDeliveryError
-from hub.delivery.forward_email import SmtpSettings, _delivery_error, send_email
+from hub.delivery.forward_email import _delivery_error, send_email
 from tests.test_delivery_email import Mailbox, build, free_port, start_smtp
 
 
@@ -41,23 +41,69 @@ async def test_starttls_not_offered_is_permanent_for_the_hub_and_retried_by_the_
     port = free_port()
     controller = start_smtp(mailbox, port)  # plain aiosmtpd: no STARTTLS offered
     try:
-        settings = SmtpSettings(
-            host="127.0.0.1", port=port, from_address="talep@kayseri.bel.tr", starttls=True
-        )
-        with pytest.raises(PermanentDeliveryError):
-            await send_email(build(settings), settings)
+        # One config, two failure policies: the hub's send_email and the connector's.
         cfg = SmtpConfig(host="127.0.0.1", port=port, from_address="talep@kayseri.bel.tr",
                          our_domain="kayseri.bel.tr", starttls=True)  # fmt: skip
+        with pytest.raises(PermanentDeliveryError):
+            await send_email(build(cfg), cfg)
         with pytest.raises(ConnectorError) as caught:
-            await connector_send_email(build(settings), cfg)
+            await connector_send_email(build(cfg), cfg)
         assert not isinstance(caught.value, PermanentSendError)
         assert isinstance(caught.value, SmtpSendError) and caught.value.kind == "protocol"
         assert mailbox.received == []
         # Without STARTTLS the same message goes through, envelope from the configured sender.
-        plain = SmtpSettings(host="127.0.0.1", port=port, from_address="talep@kayseri.bel.tr")
+        plain = SmtpConfig(host="127.0.0.1", port=port, from_address="talep@kayseri.bel.tr",
+                           our_domain="kayseri.bel.tr", starttls=False)  # fmt: skip
         await send_email(build(plain), plain)
         assert [(m[0], m[1]) for m in mailbox.received] == [
             ("talep@kayseri.bel.tr", ["yolbakim@kayseri.bel.tr"])
         ]
     finally:
         controller.stop()
+
+
+def test_channel_answers_and_forwards_read_one_smtp_config(settings_factory) -> None:  # noqa: ANN001
+    """HUB_SMTP_* is mapped once (hub.delivery.smtp_config): the e-mail channel's sender and the
+    outbox's forwards/notices get the same SmtpConfig, and STARTTLS off means off for both."""
+    from hub.channels import build_email
+    from hub.connectors_runtime import ConnectorRuntime
+    from hub.context import Hub
+    from hub.delivery import smtp_config
+    from hub.workers.transports import Skip, Transports
+
+    st = settings_factory(
+        smtp_host="127.0.0.1", smtp_port=2525, smtp_from="talep@kayseri.bel.tr", smtp_username="talep",
+        smtp_password="Sifre-123", smtp_reply_to="talep-yanit@kayseri.bel.tr",
+        mail_domain="talep.kayseri.bel.tr", municipality_name="Talas Belediyesi",
+    )  # fmt: skip
+    hub = Hub(st)
+    try:
+        rt = ConnectorRuntime(hub)
+        build_email(rt, st)
+        forward_cfg = Transports(hub).smtp_settings()
+        assert rt.senders["email"].config == forward_cfg == smtp_config(st)
+        assert (forward_cfg.host, forward_cfg.port, forward_cfg.from_address, forward_cfg.our_domain) == (
+            "127.0.0.1", 2525, "talep@kayseri.bel.tr", "talep.kayseri.bel.tr",
+        )  # fmt: skip
+        assert (forward_cfg.username, forward_cfg.password) == ("talep", "Sifre-123")
+        assert "Sifre-123" not in repr(forward_cfg)
+        assert forward_cfg.starttls is False and forward_cfg.ssl is False and forward_cfg.verify_tls
+        assert forward_cfg.from_name == "Talas Belediyesi"
+        assert forward_cfg.reply_to == "talep-yanit@kayseri.bel.tr"
+        tls = smtp_config(settings_factory(smtp_host="h", smtp_tls=True, smtp_port=465))
+        starttls = smtp_config(settings_factory(smtp_host="h", smtp_starttls=True, smtp_port=587))
+        assert tls is not None and (tls.ssl, tls.starttls) == (True, False)
+        assert starttls is not None and (starttls.ssl, starttls.starttls) == (False, True)
+    finally:
+        hub.db.dispose()
+    unset = settings_factory(smtp_host=None)
+    assert smtp_config(unset) is None
+    hub = Hub(unset)
+    try:
+        rt = ConnectorRuntime(hub)
+        build_email(rt, unset)
+        assert "email" not in rt.senders
+        with pytest.raises(Skip):
+            Transports(hub).smtp_settings()
+    finally:
+        hub.db.dispose()

@@ -47,6 +47,9 @@ class SmtpConfig:
     reply_to: str | None = None
     envelope_from: str | None = None  # bounce address; defaults to from_address
     timeout: float = 30.0
+    # Attachments beyond this total are left out by builders that can list them by name
+    # instead (the hub's forward e-mail); most mail servers reject 20-25 MB after base64.
+    max_attachment_bytes: int = 15 * 1024 * 1024
     name: str = "email"
 
 

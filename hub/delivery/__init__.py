@@ -2,13 +2,13 @@
 
 * ``backoff``: ``RetryPolicy``, ``DeliveryError``, ``PermanentDeliveryError``
 * ``webhook``: signed JSON webhooks to department systems
-* ``forward_email``: the Turkish forward e-mail and SMTP sending
+* ``forward_email``: the Turkish forward e-mail, SMTP sending, and ``smtp_config`` (settings → ``SmtpConfig``)
 * ``sms``: a template-driven HTTP SMS gateway client
 * ``texts``: Turkish citizen notification texts per stage
 """
 
 from hub.delivery.backoff import DeliveryError, PermanentDeliveryError, RetryPolicy, run_with_retries
-from hub.delivery.forward_email import SmtpSettings, build_forward_email, send_email
+from hub.delivery.forward_email import build_forward_email, send_email, smtp_config
 from hub.delivery.sms import SmsGateway, SmsGatewaySettings
 from hub.delivery.texts import notification_text, sms_length
 from hub.delivery.webhook import build_forward_payload, deliver_webhook, verify_signature
@@ -19,12 +19,12 @@ __all__ = [
     "RetryPolicy",
     "SmsGateway",
     "SmsGatewaySettings",
-    "SmtpSettings",
     "build_forward_email",
     "build_forward_payload",
     "deliver_webhook",
     "notification_text",
     "send_email",
+    "smtp_config",
     "sms_length",
     "run_with_retries",
     "verify_signature",

@@ -1,6 +1,9 @@
 """Forwarding a request to a department by e-mail, and sending the hub's e-mail over SMTP
 (through the e-mail connector's ``send_email``, with the outbox's error classes).
 
+``smtp_config`` is the one place that turns the hub's ``HUB_SMTP_*`` settings into the
+connector's ``SmtpConfig``: the e-mail channel's answers and the forwards/notices use it.
+
 The forward e-mail carries the hub's Message-ID and a Reply-To pointing at the hub's
 mailbox, so the department's answer comes back to the hub with ``In-Reply-To`` set
 and the tracking code in the subject: both are threading clues for the intake.
@@ -11,12 +14,11 @@ from __future__ import annotations
 import logging
 import mimetypes
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from connectors.base import PermanentSendError
 from connectors.email.smtp import SmtpConfig, SmtpSendError
@@ -26,27 +28,34 @@ from hub.delivery.redact import mask_email
 from hub.delivery.request_fields import department_emails, one_line, read_request
 from hub.delivery.templating import render
 
+if TYPE_CHECKING:
+    from hub.settings import Settings
+
 log = logging.getLogger(__name__)
 
 DEFAULT_FROM_NAME = "Kayseri Büyükşehir Belediyesi Talep Merkezi"
 
 
-@dataclass
-class SmtpSettings:
-    host: str
-    port: int
-    from_address: str
-    username: str | None = None
-    password: str | None = field(default=None, repr=False)
-    starttls: bool = False  # upgrade a plain connection with STARTTLS (port 587)
-    use_tls: bool = False  # implicit TLS from the first byte (port 465)
-    from_name: str = DEFAULT_FROM_NAME
-    reply_to: str | None = None  # the hub's intake mailbox; defaults to from_address
-    timeout: float = 15.0
-    # Attachments beyond this total are left out of the e-mail and listed by name instead;
-    # most municipal mail servers reject messages over 20-25 MB after base64.
-    max_attachment_bytes: int = 15 * 1024 * 1024
-    validate_certs: bool = True
+def smtp_config(st: Settings) -> SmtpConfig | None:
+    """The hub's SMTP relay as the e-mail connector's config; None when ``HUB_SMTP_HOST`` is unset.
+
+    ``HUB_SMTP_STARTTLS`` false means no STARTTLS at all (not "when offered"): a relay that
+    offers STARTTLS with a certificate we cannot verify keeps working in plain mode.
+    """
+    if not st.smtp_host:
+        return None
+    return SmtpConfig(
+        host=st.smtp_host,
+        port=st.smtp_port,
+        from_address=st.smtp_from,
+        our_domain=st.mail_domain,
+        username=st.smtp_username,
+        password=st.smtp_password.get_secret_value() if st.smtp_password else None,
+        starttls=st.smtp_starttls,
+        ssl=st.smtp_tls,
+        from_name=st.municipality_name,
+        reply_to=st.smtp_reply_to,  # the hub's intake mailbox; forwards default to from_address
+    )
 
 
 def _address(display_name: str, addr_spec: str) -> Address:
@@ -75,14 +84,15 @@ def build_forward_email(
     request: dict[str, Any],
     department: dict[str, Any],
     *,
-    settings: SmtpSettings,
+    settings: SmtpConfig,
     base_url: str,
     attachments: Sequence[tuple[str, str, bytes]] = (),
     message_id: str,
 ) -> EmailMessage:
     """The Turkish forward e-mail (plain text + HTML alternative, attachments attached).
 
-    ``attachments`` are ``(filename, content_type, data)``. Raises ``PermanentDeliveryError``
+    ``attachments`` are ``(filename, content_type, data)``; beyond ``settings.max_attachment_bytes``
+    in total they are listed by name instead of attached. Raises ``PermanentDeliveryError``
     when the department has no usable address (another attempt cannot fix that).
     """
     recipients = department_emails(department)
@@ -140,23 +150,6 @@ def _recipients_text(msg: EmailMessage) -> str:
     return ", ".join(mask_email(a.addr_spec) for a in getattr(msg["To"], "addresses", ()))
 
 
-def _smtp_config(settings: SmtpSettings) -> SmtpConfig:
-    return SmtpConfig(
-        host=settings.host,
-        port=settings.port,
-        from_address=settings.from_address,
-        our_domain=settings.from_address.rpartition("@")[2] or "localhost",
-        username=settings.username,
-        password=settings.password,
-        starttls=settings.starttls,  # False: no STARTTLS at all (not "when offered")
-        ssl=settings.use_tls,
-        verify_tls=settings.validate_certs,
-        from_name=settings.from_name,
-        reply_to=settings.reply_to,
-        timeout=settings.timeout,
-    )
-
-
 def _delivery_error(exc: SmtpSendError) -> DeliveryError:
     """The outbox's view of an SMTP failure: 5xx and configuration trouble are permanent,
     the rest (server down, 4xx) is retried on the worker's own schedule."""
@@ -176,13 +169,13 @@ def _delivery_error(exc: SmtpSendError) -> DeliveryError:
     return DeliveryError(message, retryable=True, status=exc.code)
 
 
-async def send_email(msg: EmailMessage, settings: SmtpSettings) -> None:
+async def send_email(msg: EmailMessage, settings: SmtpConfig) -> None:
     """Send ``msg`` (recipients from To/Cc/Bcc, envelope sender ``settings.from_address``)
     through the e-mail connector's ``send_email``. Temporary failures raise a retryable
     ``DeliveryError``, permanent ones ``PermanentDeliveryError`` (with the SMTP code as ``status``)."""
     to = _recipients_text(msg)
     try:
-        await smtp_send_email(msg, _smtp_config(settings))
+        await smtp_send_email(msg, settings)
     except SmtpSendError as exc:
         log.warning("smtp send to %s via %s:%s failed: %s", to, settings.host, settings.port, exc)
         raise _delivery_error(exc) from exc
@@ -192,4 +185,4 @@ async def send_email(msg: EmailMessage, settings: SmtpSettings) -> None:
     log.info("smtp sent %s to %s", msg.get("Message-ID"), to)
 
 
-__all__ = ["DEFAULT_FROM_NAME", "SmtpSettings", "build_forward_email", "send_email"]
+__all__ = ["DEFAULT_FROM_NAME", "build_forward_email", "send_email", "smtp_config"]

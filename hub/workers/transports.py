@@ -14,6 +14,7 @@ from typing import Any
 from sqlmodel import select
 
 from connectors.base import OutboundMessage
+from connectors.email.smtp import SmtpConfig
 from hub.actions import events
 from hub.api.views import request_summary
 from hub.auth import SYSTEM_WORKER
@@ -21,12 +22,12 @@ from hub.delivery import (
     PermanentDeliveryError,
     SmsGateway,
     SmsGatewaySettings,
-    SmtpSettings,
     build_forward_email,
     build_forward_payload,
     deliver_webhook,
     notification_text,
     send_email,
+    smtp_config,
 )
 from hub.models import Contact, Department, Message, Outbox, Request
 from hub.web.pages import private_status_path
@@ -87,16 +88,11 @@ class Transports:
                 view["last_inbound"][m.channel] = m.created_at if seen is None else max(seen, m.created_at)
         return view, dept_view
 
-    def smtp_settings(self) -> SmtpSettings:
-        st = self.hub.settings
-        if not st.smtp_host:
+    def smtp_settings(self) -> SmtpConfig:
+        cfg = smtp_config(self.hub.settings)
+        if cfg is None:
             raise Skip("SMTP is not configured (HUB_SMTP_HOST)")
-        return SmtpSettings(
-            host=st.smtp_host, port=st.smtp_port, from_address=st.smtp_from,
-            username=st.smtp_username, password=st.smtp_password.get_secret_value() if st.smtp_password else None,
-            starttls=st.smtp_starttls, use_tls=st.smtp_tls, from_name=st.municipality_name,
-            reply_to=st.smtp_reply_to,
-        )  # fmt: skip
+        return cfg
 
     async def _forward(self, row: Outbox) -> dict[str, Any]:
         p = row.payload or {}
@@ -121,9 +117,10 @@ class Transports:
             message_id = (
                 f"<fwd-{row.id}-{row.idempotency_key.rsplit(':', 1)[-1]}@{self.hub.settings.mail_domain}>"
             )
-            msg = build_forward_email(view, dept_for_mail, settings=self.smtp_settings(), base_url=base_url,
+            smtp = self.smtp_settings()
+            msg = build_forward_email(view, dept_for_mail, settings=smtp, base_url=base_url,
                                       attachments=attachments, message_id=message_id)  # fmt: skip
-            await send_email(msg, self.smtp_settings())
+            await send_email(msg, smtp)
             await self.hub.db.run(self._remember_mail_id, row, message_id)
             return {"via": "email", "to": target["email"], "message_id": message_id}
         if target.get("webhook"):
