@@ -38,6 +38,11 @@ class CalibratedLinear:
         self.n_folds = n_folds
         self.mode = mode
 
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state.pop("_neg_ab", None)  # derived from a/b on first use; not stored in model files
+        return state
+
     @classmethod
     def fit(cls, X: sp.csr_matrix, y: Sequence[str], *, C: float = 0.5, folds: int = 5) -> CalibratedLinear:
         counts = Counter(y)
@@ -110,10 +115,13 @@ class CalibratedLinear:
         (a single call is dominated by per-call numpy overhead, so fewer, smaller calls)."""
         if self.mode == "softmax" or len(self.classes_) == 2:
             return self._proba(scores[None, :].astype(np.float64) + self.bias)[0]
-        z = scores.astype(np.float64) + self.bias
-        z *= self.a
-        z += self.b
-        sig = expit(-z).reshape(self.n_folds, -1)
+        neg = self.__dict__.get("_neg_ab")
+        if neg is None:  # -(s*a + b) == s*(-a) + (-b) exactly; saves the negation per call
+            neg = self.__dict__["_neg_ab"] = (-self.a, -self.b)
+        z = np.add(scores, self.bias, dtype=np.float64)
+        z *= neg[0]
+        z += neg[1]
+        sig = expit(z).reshape(self.n_folds, -1)
         denom = sig.sum(axis=1, keepdims=True)
         if not denom.all():  # every sigmoid of a fold underflowed: that fold says "uniform"
             sig = np.where(denom > 0, sig, 1.0)

@@ -121,13 +121,19 @@ _CUE_CHECKS = [(code, rx, _CUE_WORDS.get(code)) for code, rx in TYPE_CUES.items(
 
 def type_cues(view: str, classes: Sequence[str] | None = None) -> list[str]:
     """Codes of the TYPE_CUES that match the folded view (only those in classes, if given)."""
-    return [
-        code
-        for code, rx, words in _CUE_CHECKS
-        if (classes is None or code in classes)
-        and (words is None or any(w in view for w in words))
-        and rx.search(view)
-    ]
+    out = []
+    for code, rx, words in _CUE_CHECKS:
+        if classes is not None and code not in classes:
+            continue
+        if words is not None:
+            for w in words:
+                if w in view:
+                    break
+            else:
+                continue  # none of its words occurs: the pattern cannot match
+        if rx.search(view):
+            out.append(code)
+    return out
 
 
 class TypeModel:

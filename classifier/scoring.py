@@ -10,12 +10,19 @@ from __future__ import annotations
 
 import math
 import threading
-from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
 
 from classifier.features import TextFeaturizer, bigrams, count_matrix
+
+try:  # the C loop behind Counter(), without Counter's Python-level __init__ and update
+    from _collections import _count_elements
+except ImportError:  # pragma: no cover - Python implementations without it
+
+    def _count_elements(mapping: dict, iterable: Sequence) -> None:
+        for x in iterable:
+            mapping[x] = mapping.get(x, 0) + 1
 
 _TABLE_LIMIT = 100_000  # rows before the table is reset to the training words (bounds memory)
 WARM_WORDS = 40_000  # most frequent training words, precomputed and shipped in the model file
@@ -178,7 +185,8 @@ class WordScorer:
         k = self.WT.shape[1]
         if not ids:
             return np.zeros(k, np.float32)
-        cnt = Counter(ids)
+        cnt: dict[int, int] = {}  # distinct rows in first-occurrence order, as Counter gives them
+        _count_elements(cnt, ids)
         rows = np.fromiter(cnt, np.int64, count=len(cnt))
         c = np.fromiter(cnt.values(), np.float32, count=len(cnt))
         g = table.sw[rows]  # [char | unigram | q | iu2] of each distinct word
@@ -200,7 +208,8 @@ class WordScorer:
                     cols = np.array(found, np.int64)
                     vals = feat.idf[cols]
                 else:
-                    bc = Counter(found)
+                    bc: dict[int, int] = {}
+                    _count_elements(bc, found)
                     cols = np.fromiter(bc, np.int64, count=len(bc))
                     vals = (1.0 + np.log(np.fromiter(bc.values(), np.float32, count=len(bc)))) * feat.idf[cols]
                 word += vals @ self.WT[cols]

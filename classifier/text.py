@@ -124,6 +124,8 @@ _EMOJI_RE = re.compile(
     "\U0000fe00-\U0000fe0f\U0000200d\U000020e3\U0001f3fb-\U0001f3ff\U0000231a-\U0000231b"
     "\U000023e9-\U000023fa\U00003030\U0000303d]+"
 )
+# Every character of _EMOJI_RE is at or above U+200D; this one-range search is ~5x cheaper.
+_MAY_HAVE_EMOJI = re.compile("[\u200d-\U0010ffff]").search
 _LETTER_RUN_RE = re.compile(r"([^\W\d_])\1{2,}")
 # Cheap necessary conditions for the substitutions below (most messages need none of them):
 # any letter run contains some character three times in a row; a punctuation run contains one
@@ -183,7 +185,7 @@ def clean(text: str) -> str:
         text = _MOBILE_FOOTER_RE.sub("", text)
     if "://" in text or "www." in text or "WWW." in text:
         text = _URL_RE.sub(" ", text)
-    if not text.isascii():
+    if not text.isascii() and _MAY_HAVE_EMOJI(text):
         text = _EMOJI_RE.sub(" ", text)
     if _TRIPLE_CHAR(text):
         text = _LETTER_RUN_RE.sub(r"\1\1", text)

@@ -168,3 +168,9 @@ def test_classify_rejects_non_text(clf: Classifier) -> None:
 
     with pytest.raises(InputError):
         clf.classify(None)  # type: ignore[arg-type]
+
+
+def test_emoji_pattern_starts_at_the_prefilter_bound() -> None:
+    """clean() runs the emoji substitution only when a character >= U+200D occurs."""
+    assert not any(textmod._EMOJI_RE.match(chr(c)) for c in range(0x200D))
+    assert textmod._EMOJI_RE.match("\u200d") and textmod._MAY_HAVE_EMOJI("\u200d")
