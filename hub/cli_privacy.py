@@ -23,7 +23,7 @@ def _who(p: argparse.ArgumentParser) -> None:
 
 
 def _find(session: Any, args: argparse.Namespace) -> Any:
-    from hub.queries.privacy import find_contact
+    from hub.queries.contacts import find_contact
 
     contact = find_contact(session, contact_id=args.contact, phone=args.phone, email=args.email, tracking_code=args.code)
     if contact is None:

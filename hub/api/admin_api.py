@@ -14,7 +14,8 @@ from hub.api.errors import path_id
 from hub.api.views import contact_view, iso, request_summary
 from hub.auth import require
 from hub.intake import quarantine
-from hub.models import Contact, ContactIdentity, Department, Quarantine, Request
+from hub.models import Contact, Department, Quarantine, Request
+from hub.queries.contacts import find_contact
 
 routes = web.RouteTableDef()
 
@@ -40,13 +41,7 @@ async def find_contacts(request: web.Request) -> web.Response:
 
     def work() -> list[dict]:
         with hub.db.reader() as session:
-            kind, value = ("phone", normalize_phone_tr(phone)) if phone else ("email", email.strip().lower())
-            ident = session.exec(select(ContactIdentity).where(ContactIdentity.kind == kind, ContactIdentity.value == value)).first()
-            if ident is None:
-                return []
-            contact = session.get(Contact, ident.contact_id)
-            while contact is not None and contact.merged_into_id:
-                contact = session.get(Contact, contact.merged_into_id)
+            contact = find_contact(session, phone=phone) if phone else find_contact(session, email=email)
             return [_history(session, contact)] if contact else []
 
     return web.json_response({"items": await hub.db.run(work)})

@@ -28,6 +28,9 @@ FLASH = {
     "duzelt": "Düzeltme kaydedildi.", "birlestir": "Talep birleştirildi.",
     "hepsini-birlestir": "Benzer talepler bu talebe birleştirildi.",
     "kvkk-sil": "Başvuranın kişisel verileri silindi.",
+    "yeni": "Talep kaydedildi ve kurallara göre yönlendirildi.",
+    "eklendi": "Metin, içinde adı geçen mevcut talebe eklendi.",
+    "tekrar": "Bu form zaten kaydedilmişti; aynı talep açıldı.",
 }  # fmt: skip
 
 SYSTEM_NAMES = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from hub.ui import admin_pages, detail, login, queue, users_page
+from hub.ui import admin_pages, detail, login, new_request, queue, users_page
 from hub.ui.render import STATIC, STATIC_PREFIX, error_page, staff_page
 from hub.ui.session import session_actor_hook
 
@@ -40,6 +40,8 @@ routes.post("/ui/cikis")(login.logout)
 routes.get("/ui")(_to_queue)
 routes.get("/ui/")(staff_page(queue.queue))
 routes.post("/ui/filtreler")(staff_page(queue.save_filter))
+routes.get("/ui/yeni")(staff_page(new_request.form))
+routes.post("/ui/yeni")(staff_page(new_request.submit))
 routes.get("/ui/talep/{id}")(staff_page(_detail))
 routes.get("/ui/talep/{id}/ek/{sha}")(staff_page(detail.attachment))
 routes.post("/ui/talep/{id}/{action}")(staff_page(detail.act))
