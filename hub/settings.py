@@ -81,7 +81,11 @@ class Settings(BaseSettings):
     smtp_port: int = 25
     smtp_username: str | None = None
     smtp_password: SecretStr | None = None
-    smtp_starttls: bool = False
+    # Unset: upgrade to STARTTLS whenever the server offers it (citizen data should not cross
+    # the network in clear when it need not); true: require it; false: never.
+    smtp_starttls: bool | None = Field(
+        None, description="STARTTLS: unset = when the server offers it, true = required, false = never."
+    )
     smtp_tls: bool = False
     smtp_from: str = "talep@example.invalid"
     smtp_reply_to: str | None = Field(None, description="The intake mailbox answers should thread back to.")

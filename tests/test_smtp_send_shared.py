@@ -87,13 +87,16 @@ def test_channel_answers_and_forwards_read_one_smtp_config(settings_factory) -> 
         )  # fmt: skip
         assert (forward_cfg.username, forward_cfg.password) == ("talep", "Sifre-123")
         assert "Sifre-123" not in repr(forward_cfg)
-        assert forward_cfg.starttls is False and forward_cfg.ssl is False and forward_cfg.verify_tls
+        assert forward_cfg.starttls is None and forward_cfg.ssl is False and forward_cfg.verify_tls, \
+            "by default both upgrade to STARTTLS when offered"
         assert forward_cfg.from_name == "Talas Belediyesi"
         assert forward_cfg.reply_to == "talep-yanit@kayseri.bel.tr"
         tls = smtp_config(settings_factory(smtp_host="h", smtp_tls=True, smtp_port=465))
         starttls = smtp_config(settings_factory(smtp_host="h", smtp_starttls=True, smtp_port=587))
         assert tls is not None and (tls.ssl, tls.starttls) == (True, False)
         assert starttls is not None and (starttls.ssl, starttls.starttls) == (False, True)
+        never = smtp_config(settings_factory(smtp_host="h", smtp_starttls=False))
+        assert never is not None and never.starttls is False
     finally:
         hub.db.dispose()
     unset = settings_factory(smtp_host=None)

@@ -51,7 +51,7 @@ def smtp_config(st: Settings) -> SmtpConfig | None:
         our_domain=st.mail_domain,
         username=st.smtp_username,
         password=st.smtp_password.get_secret_value() if st.smtp_password else None,
-        starttls=st.smtp_starttls,
+        starttls=False if st.smtp_tls else st.smtp_starttls,  # implicit TLS needs no upgrade
         ssl=st.smtp_tls,
         from_name=st.municipality_name,
         reply_to=st.smtp_reply_to,  # the hub's intake mailbox; forwards default to from_address
