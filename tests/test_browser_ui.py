@@ -82,3 +82,43 @@ async def test_agent_claims_answers_and_closes_a_request(server, hub) -> None:  
         req = s.get(Request, created["id"])
         assert req.status == "closed" and req.outcome == "olumlu"
         assert s.exec(select(Outbox).where(Outbox.request_id == req.id, Outbox.kind == "reply")).first()
+
+
+async def test_agent_registers_a_call_in_the_browser(server, hub) -> None:  # noqa: ANN001
+    """Alo 153: look the caller up, see their earlier request, register the new one."""
+    from playwright.async_api import async_playwright, expect
+
+    earlier = await (await server.post("/api/v1/requests", json={
+        "text": "Talas Mevlana Mahallesi parkta salıncak kırık.", "channel": "phone",
+        "contact": {"name": "Ayşe Yılmaz", "phone": "0532 123 45 67"},
+    })).json()  # fmt: skip
+
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        try:
+            page = await browser.new_page(viewport={"width": 1440, "height": 1000}, locale="tr-TR")
+            await page.goto(str(server.make_url("/ui/")))
+            await page.fill("#kullanici", "agent")
+            await page.fill("#parola", "agent-demo")
+            await page.click("button[type=submit]")
+            await page.click("nav >> text=Yeni talep")
+            await expect(page.locator("h1")).to_have_text("Yeni talep")
+
+            await page.fill("#ara-telefon", "05321234567")
+            await page.click("text=Geçmişi göster")
+            await expect(page.locator("#gecmis")).to_contain_text(earlier["tracking_code"])
+            await expect(page.locator("#ad")).to_have_value("Ayşe Yılmaz")
+
+            await page.fill("#telefon", "0532 123 45 67")
+            await page.select_option("#ilce", "Talas")
+            await page.fill("#mahalle", "Mevlana")
+            await page.fill("#metin", "Gül sokakta ana boru patladı, sabahtan beri su yok.")
+            await page.click("#kaydet")
+            await expect(page.locator(".alert.ok")).to_contain_text("Talep kaydedildi")
+            await expect(page.locator("#vatandas-metni")).to_contain_text("ana boru patladı")
+            await page.screenshot(path=str(SHOTS / "ui_browser_new_request.png"), full_page=True)
+        finally:
+            await browser.close()
+    with hub.db.reader() as s:
+        new = s.exec(select(Request).where(Request.text.contains("ana boru patladı"))).one()
+        assert (new.channel, new.mahalle, new.ilce) == ("phone", "Mevlana", "Talas") and new.department
