@@ -182,6 +182,23 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    from hub.backup import backup
+
+    st = _settings(args)
+    try:
+        res = backup(st.data_dir, st.resolved_database_url, Path(args.dir))
+    except (OSError, ValueError) as exc:
+        print(f"hata: yedek alınamadı: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps({"path": str(res.path), "database": res.database, "files": res.files, "bytes": res.bytes,
+                      "integrity": res.integrity}, ensure_ascii=False))  # fmt: skip
+    if res.integrity not in (None, "ok"):
+        print(f"hata: yedeğin bütünlük denetimi başarısız: {res.integrity}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     from hub.context import Hub
     from hub.learning import retrain
@@ -223,6 +240,9 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--quarter", required=True, help="e.g. 2026Q3")
     rep.add_argument("--xlsx", help="write an Excel file instead of JSON")
     rep.set_defaults(fn=cmd_report)
+    bk = sub.add_parser("backup", help="consistent copy of the data directory (SQLite snapshot, attachments, keys)")
+    bk.add_argument("dir", help="folder outside HUB_DATA_DIR; a dated subfolder is created in it")
+    bk.set_defaults(fn=cmd_backup)
     tr = sub.add_parser("train", help="retrain the classifier on seed + history + corrections (with the evaluation gate)")
     tr.set_defaults(fn=cmd_train)
     return p
