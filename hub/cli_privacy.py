@@ -43,8 +43,10 @@ def cmd_privacy(args: argparse.Namespace) -> int:
     hub = Hub(st)
     try:
         if args.privacy_cmd == "export":
-            with hub.db.reader() as session:
-                record = contact_record(session, _find(session, args))
+            with hub.db.session() as session:
+                contact = _find(session, args)
+                privacy.record_export(session, SYSTEM_CLI, contact.id, via="cli")
+                record = contact_record(session, contact)
             print(json.dumps(record, ensure_ascii=False, indent=1))
             return 0
         if args.privacy_cmd == "erase":

@@ -175,6 +175,9 @@ def test_cli_export_and_erase_by_phone(hub, run) -> None:  # noqa: ANN001
     rid = _ingest(hub, "c1")
     code, out, err = run("privacy", "export", "--phone", "+90 (532) 123-45-67")
     assert code == 0 and json.loads(out)["contact"]["name"] == NAME
+    with hub.db.reader() as s:
+        [ev] = s.exec(select(Event).where(Event.kind == "privacy.exported")).all()
+        assert (ev.actor, ev.data["via"]) == ("system:cli", "cli"), "reading someone's data out is audited"
     code, out, err = run("privacy", "erase", "--phone", PHONE, "--reason", "dilekçe 12")
     assert code == 2 and "open requests" in err and "Traceback" not in err
     with hub.db.session() as s:

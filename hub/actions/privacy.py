@@ -86,6 +86,12 @@ def scrub(value: Any) -> Any:
     return value
 
 
+def record_export(session: Session, actor: Actor, contact_id: int, *, via: str) -> None:
+    """A person's data was read out in full: who did it and when is part of the audit trail."""
+    require(actor, "privacy.export")
+    events.record(session, actor, "privacy.exported", None, contact_id=contact_id, via=via)
+
+
 def _family(session: Session, contact: Contact) -> list[Contact]:
     """The contact and every contact merged into it (at any depth)."""
     found = {contact.id: contact}

@@ -24,10 +24,11 @@ async def export_contact(request: web.Request) -> web.Response:
     cid = path_id(request, "contact not found")
 
     def work() -> dict:
-        with hub.db.reader() as session:
+        with hub.db.session() as session:
             contact = session.get(Contact, cid)
             if contact is None:
                 raise NotFound("contact not found")
+            privacy.record_export(session, actor, contact.id, via="api")
             return contact_record(session, contact)
 
     return web.json_response(await hub.db.run(work), headers={"Cache-Control": "no-store"})

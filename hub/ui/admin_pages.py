@@ -195,3 +195,30 @@ async def reports_xlsx(request: web.Request) -> web.StreamResponse:
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
     )
+
+
+# -- audit trail ----------------------------------------------------------------------------
+def _audit(hub: Any, group: str | None, who: str | None, before: int | None) -> tuple[dict, dict]:
+    from hub.models import User
+    from hub.queries.audit import events_page
+    from hub.ui.detail import SYSTEM_NAMES
+
+    with hub.db.reader() as session:
+        page = events_page(session, group=group, username=who, before_id=before)
+        users = session.exec(select(User.id, User.display_name)).all()
+    return page, {**SYSTEM_NAMES, **{f"user:{uid}": name for uid, name in users}}
+
+
+async def audit_page(request: web.Request) -> web.StreamResponse:
+    from hub.queries.audit import GROUPS
+
+    require(actor_of(request), "audit.read")
+    hub = request.app["hub"]
+    group = request.query.get("grup", "")
+    group = group if group in GROUPS else ""
+    who = request.query.get("kim", "").strip()[:60]
+    raw_before = request.query.get("once", "")
+    before = int(raw_before) if raw_before.isdigit() else None
+    page, names = await hub.db.run(_audit, hub, group or None, who or None, before)
+    return render(request, "audit.html", page_title="Denetim kaydı", page=page, groups=GROUPS, group=group,
+                  who=who, actor_names=names)  # fmt: skip

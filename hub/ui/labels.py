@@ -61,7 +61,13 @@ EVENT = {
     "message.received": "Yeni mesaj geldi", "sla.at_risk": "Süre dolmak üzere", "sla.breached": "Süre aşıldı",
     "sla.paused": "Süre durduruldu", "sla.resumed": "Süre yeniden başladı", "outbox.gave_up": "Gönderim başarısız",
     "outbox.requeued": "Gönderim yeniden sıraya alındı", "contact.merged": "Kişi kayıtları birleştirildi",
-    "privacy.erased": "Kişisel veriler silindi (KVKK)",
+    "privacy.erased": "Kişisel veriler silindi (KVKK)", "privacy.contact_erased": "Kişinin verileri silindi (KVKK)",
+    "privacy.exported": "Kişinin verileri döküldü (KVKK)", "privacy.retention_purge": "Saklama süresi doldu, silindi",
+    "auth.login": "Giriş", "auth.login_failed": "Başarısız giriş", "user.created": "Kullanıcı eklendi",
+    "user.password_changed": "Parola değişti", "user.updated": "Kullanıcı değişti", "user.activated": "Kullanıcı etkinleştirildi",
+    "user.deactivated": "Kullanıcı devre dışı", "user.sessions_ended": "Oturumlar kapatıldı",
+    "apikey.created": "API anahtarı oluşturuldu", "apikey.revoked": "API anahtarı iptal edildi",
+    "rules.activated": "Kurallar etkinleştirildi", "contact.created": "Kişi kaydı oluşturuldu",
     "forward": "Birime iletildi", "reply": "Cevap gönderildi", "notify": "Vatandaş bilgilendirildi",
 }  # fmt: skip
 ACTION = {

@@ -54,6 +54,7 @@ routes.post("/ui/karantina/{id}/yeniden")(staff_page(admin_pages.quarantine_retr
 routes.get("/ui/raporlar")(staff_page(admin_pages.reports_page))
 routes.get("/ui/raporlar/muhtar.xlsx")(staff_page(admin_pages.reports_xlsx))
 routes.get("/ui/kullanicilar")(staff_page(_users))
+routes.get("/ui/denetim")(staff_page(admin_pages.audit_page))
 routes.post("/ui/kullanicilar")(staff_page(users_page.add_user))
 routes.post("/ui/kullanicilar/{id}/{islem}")(staff_page(users_page.change_user))
 routes.get("/ui/{tail:.*}")(_not_found)  # last: a Turkish page for mistyped addresses
