@@ -122,12 +122,13 @@ class CalibratedLinear:
         z *= neg[0]
         z += neg[1]
         sig = expit(z).reshape(self.n_folds, -1)
-        denom = sig.sum(axis=1, keepdims=True)
-        if not denom.all():  # every sigmoid of a fold underflowed: that fold says "uniform"
-            sig = np.where(denom > 0, sig, 1.0)
-            denom = sig.sum(axis=1, keepdims=True)
+        # np.add.reduce is what ndarray.sum() and mean() run, without their Python-level wrappers
+        denom = np.add.reduce(sig, axis=1, keepdims=True)
+        if not np.logical_and.reduce(denom, axis=None):  # a fold's sigmoids all underflowed:
+            sig = np.where(denom > 0, sig, 1.0)  # that fold says "uniform"
+            denom = np.add.reduce(sig, axis=1, keepdims=True)
         sig /= denom
-        return sig.sum(axis=0) / self.n_folds  # what mean() computes, without its Python layer
+        return np.add.reduce(sig, axis=0) / self.n_folds
 
     def _proba(self, scores: np.ndarray) -> np.ndarray:
         n_classes = len(self.classes_)

@@ -194,7 +194,7 @@ class WordScorer:
         if feat.n_char:
             norm2 = float((c * c) @ np.ascontiguousarray(g[:, 2 * k]))
             if norm2 > 0:
-                out = (c @ g[:, :k]) / np.float32(math.sqrt(norm2))
+                out = (c @ g[:, :k]) / math.sqrt(norm2)  # a Python float divides as float32
         # word block: unigrams from the table (rows without one hold zeros), bigrams by lookup
         lc = 1.0 + np.log(c)
         word = lc @ g[:, k : 2 * k]
@@ -215,7 +215,7 @@ class WordScorer:
                 word += vals @ self.WT[cols]
                 norm2 += float(vals @ vals)
         if norm2 > 0:
-            word /= np.float32(math.sqrt(norm2))
+            word /= math.sqrt(norm2)
             if out is None:
                 return word
             out += word

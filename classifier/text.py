@@ -128,11 +128,10 @@ _EMOJI_RE = re.compile(
 _MAY_HAVE_EMOJI = re.compile("[\u200d-\U0010ffff]").search
 _LETTER_RUN_RE = re.compile(r"([^\W\d_])\1{2,}")
 # Cheap necessary conditions for the substitutions below (most messages need none of them):
-# any letter run contains some character three times in a row; a punctuation run contains one
-# of the doubled marks; the space pattern changes nothing without a tab, NBSP or double space.
+# any letter run contains some character three times in a row; a punctuation run contains a
+# doubled mark or four dots; the space pattern changes nothing without a tab, NBSP or double space.
 _TRIPLE_CHAR = re.compile(r"(.)\1\1", re.DOTALL).search
 _PUNCT_RUN_RE = re.compile(r"([!?,;:])\1+|\.{4,}")
-_PUNCT_RUN_MARKS = ("!!", "??", ",,", ";;", "::", "....")
 _SPACES_RE = re.compile(r"[ \t\u00a0]+")
 _BLANK_LINES_RE = re.compile(r"\n\s*\n\s*\n+")
 
@@ -189,7 +188,7 @@ def clean(text: str) -> str:
         text = _EMOJI_RE.sub(" ", text)
     if _TRIPLE_CHAR(text):
         text = _LETTER_RUN_RE.sub(r"\1\1", text)
-    if any(mark in text for mark in _PUNCT_RUN_MARKS):
+    if "!!" in text or "??" in text or ",," in text or ";;" in text or "::" in text or "...." in text:
         text = _PUNCT_RUN_RE.sub(_punct_run, text)
     if "  " in text or "\t" in text or "\u00a0" in text:
         text = _SPACES_RE.sub(" ", text)
