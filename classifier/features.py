@@ -22,11 +22,14 @@ import scipy.sparse as sp
 from classifier.textview import ascii_view
 
 _WORD_RE = re.compile(r"\w+", re.UNICODE)
+# Same words on ASCII text (\w agrees below U+0080) without Unicode category lookups; most
+# folded views are ASCII.
+_ASCII_WORD_RE = re.compile(r"\w+", re.ASCII)
 
 
 def tokenize(view: str) -> list[str]:
     """Words of an already folded view (see classifier.textview.ascii_view)."""
-    return _WORD_RE.findall(view)
+    return (_ASCII_WORD_RE if view.isascii() else _WORD_RE).findall(view)
 
 
 def _char_ngrams(word: str, lo: int, hi: int) -> list[str]:

@@ -115,14 +115,18 @@ _CUE_WORDS: dict[str, tuple[str, ...]] = {
 }
 
 
-# (code, pattern, words); a cue without listed words is always searched
-_CUE_CHECKS = [(code, rx, _CUE_WORDS.get(code)) for code, rx in TYPE_CUES.items()]
+# (code, pattern, its ASCII-only twin, words); a cue without listed words is always searched. Views
+# are mostly ASCII, where \b and \w mean the same with re.ASCII and skip Unicode category lookups.
+_CUE_CHECKS = [
+    (code, rx, re.compile(rx.pattern, (rx.flags & ~re.UNICODE) | re.ASCII), _CUE_WORDS.get(code)) for code, rx in TYPE_CUES.items()
+]
 
 
 def type_cues(view: str, classes: Sequence[str] | None = None) -> list[str]:
     """Codes of the TYPE_CUES that match the folded view (only those in classes, if given)."""
     out = []
-    for code, rx, words in _CUE_CHECKS:
+    is_ascii = view.isascii()
+    for code, rx, rx_ascii, words in _CUE_CHECKS:
         if classes is not None and code not in classes:
             continue
         if words is not None:
@@ -131,7 +135,7 @@ def type_cues(view: str, classes: Sequence[str] | None = None) -> list[str]:
                     break
             else:
                 continue  # none of its words occurs: the pattern cannot match
-        if rx.search(view):
+        if (rx_ascii if is_ascii else rx).search(view):
             out.append(code)
     return out
 

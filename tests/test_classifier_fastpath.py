@@ -174,3 +174,11 @@ def test_emoji_pattern_starts_at_the_prefilter_bound() -> None:
     """clean() runs the emoji substitution only when a character >= U+200D occurs."""
     assert not any(textmod._EMOJI_RE.match(chr(c)) for c in range(0x200D))
     assert textmod._EMOJI_RE.match("\u200d") and textmod._MAY_HAVE_EMOJI("\u200d")
+
+
+def test_tokenize_on_ascii_views_equals_the_unicode_pattern(real_texts: list[str]) -> None:
+    unicode_words = re.compile(r"\w+").findall
+    views = [ascii_view(t) for t in EDGE_TEXTS + real_texts] + ["a_b 12x ß ı", "".join(map(chr, range(128)))]
+    assert any(v.isascii() for v in views) and not all(v.isascii() for v in views)
+    for view in views:
+        assert tokenize(view) == unicode_words(view), view[:80]
