@@ -2,18 +2,38 @@
 
 from __future__ import annotations
 
-from sqlalchemy import insert, tuple_
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import tuple_
 from sqlmodel import Session, select
 
 from classifier.text import normalize_phone_tr
 from connectors.base import Sender
 from hub.actions import events
+from hub.actions.bulk import bulk_insert
 from hub.actions.errors import ActionError, NotFound
 from hub.auth import Actor
 from hub.models import Contact, ContactIdentity, Event, Request, utcnow
 
 # Channels whose sender.external_id is itself a stable identity of the person.
 _EXTERNAL_KINDS = {"whatsapp", "facebook", "instagram", "x"}
+
+
+@dataclass(slots=True)
+class NewContact:
+    """A contact created by intake, inserted with one multi-row statement. It carries what
+    the pipeline reads (id, name, kind, phone, e-mail); building ORM objects for thousands of
+    new citizens per import cost more than inserting them."""
+
+    name: str | None = None
+    kind: str = "citizen"
+    id: int | None = None
+    phone: str | None = None
+    email: str | None = None
+    telegram_id: str | None = None
+    x_handle: str | None = None
+    created_at: datetime | None = None
 
 
 def identities_for(sender: Sender, channel: str) -> list[tuple[str, str]]:
@@ -43,7 +63,7 @@ def _live(session: Session, contact: Contact) -> Contact:
     return contact
 
 
-def resolve_contact(session: Session, actor: Actor, sender: Sender, channel: str) -> Contact | None:
+def resolve_contact(session: Session, actor: Actor, sender: Sender, channel: str) -> Contact | NewContact | None:
     """Find the contact behind any of the sender's identities, or create one.
 
     Returns None when the sender carries no identity at all (an anonymous form).
@@ -51,7 +71,9 @@ def resolve_contact(session: Session, actor: Actor, sender: Sender, channel: str
     return resolve_contacts(session, actor, [(sender, channel)])[0]
 
 
-def resolve_contacts(session: Session, actor: Actor, senders: list[tuple[Sender, str]]) -> list[Contact | None]:
+def resolve_contacts(
+    session: Session, actor: Actor, senders: list[tuple[Sender, str]]
+) -> list[Contact | NewContact | None]:
     """Resolve a batch of senders: one lookup for every identity, one insert for
     the new contacts, one for their identities."""
     idents = [identities_for(sender, channel) for sender, channel in senders]
@@ -65,10 +87,10 @@ def resolve_contacts(session: Session, actor: Actor, senders: list[tuple[Sender,
         ).all()
         known = {(k, v): cid for k, v, cid in rows}
     loaded = {c.id: c for c in session.exec(select(Contact).where(Contact.id.in_(set(known.values()))))} if known else {}
-    out: list[Contact | None] = []
-    fresh: dict[tuple[str, str], Contact] = {}  # identities of contacts created in this batch
-    new_idents: list[tuple[Contact, str, str]] = []
-    created: list[Contact] = []
+    out: list[Contact | NewContact | None] = []
+    fresh: dict[tuple[str, str], NewContact] = {}  # identities of contacts created in this batch
+    new_idents: list[tuple[Contact | NewContact, str, str]] = []
+    created: list[NewContact] = []
     for (sender, _channel), pairs in zip(senders, idents, strict=True):
         if not pairs and not sender.name:
             out.append(None)
@@ -78,7 +100,7 @@ def resolve_contacts(session: Session, actor: Actor, senders: list[tuple[Sender,
             cid = next((known[p] for p in pairs if p in known), None)
             contact = _live(session, loaded[cid]) if cid is not None and cid in loaded else None
         if contact is None:
-            contact = Contact(name=sender.name, kind=sender.kind or "citizen")
+            contact = NewContact(name=sender.name, kind=sender.kind or "citizen")
             created.append(contact)
         _fill(contact, sender, pairs)
         for p in pairs:
@@ -88,35 +110,36 @@ def resolve_contacts(session: Session, actor: Actor, senders: list[tuple[Sender,
         out.append(contact)
     if created:
         # Plain multi-row inserts: on the intake's hot path the ORM's unit of work costs
-        # more than the database. The Contact objects stay transient, carrying their ids.
+        # more than the database.
         from hub.actions.create import allocate_ids  # create imports the request actions
 
         now = utcnow()
         for c, cid in zip(created, allocate_ids(session, Contact, len(created)), strict=True):
             c.id, c.created_at = cid, now
-        session.execute(insert(Contact.__table__), [
+        bulk_insert(session, Contact, [
             {"id": c.id, "name": c.name, "phone": c.phone, "email": c.email, "telegram_id": c.telegram_id,
              "x_handle": c.x_handle, "kind": c.kind, "created_at": now}
             for c in created
         ])  # fmt: skip
-        session.execute(insert(Event.__table__), [
+        bulk_insert(session, Event, [
             {"request_id": None, "actor": actor.id, "kind": "contact.created", "data": {"contact_id": c.id},
              "created_at": now}
             for c in created
         ])  # fmt: skip
     if new_idents:
-        session.execute(insert(ContactIdentity.__table__), [{"contact_id": c.id, "kind": k, "value": v} for c, k, v in new_idents])
+        bulk_insert(session, ContactIdentity, [{"contact_id": c.id, "kind": k, "value": v} for c, k, v in new_idents])
     return out
 
 
-def _fill(contact: Contact, sender: Sender, idents: list[tuple[str, str]]) -> None:
+def _fill(contact: Contact | NewContact, sender: Sender, idents: list[tuple[str, str]]) -> None:
+    """Fill what the contact lacks. Only real changes are assigned: on a loaded ORM row
+    every assignment is tracked (and costs), even of the same value."""
     values = dict(idents)
-    contact.name = contact.name or sender.name
-    contact.phone = contact.phone or values.get("phone")
-    contact.email = contact.email or values.get("email")
-    contact.telegram_id = contact.telegram_id or values.get("telegram")
-    contact.x_handle = contact.x_handle or values.get("x")
-    if sender.kind and sender.kind != "citizen":
+    for attr, value in (("name", sender.name), ("phone", values.get("phone")), ("email", values.get("email")),
+                        ("telegram_id", values.get("telegram")), ("x_handle", values.get("x"))):  # fmt: skip
+        if value and not getattr(contact, attr):
+            setattr(contact, attr, value)
+    if sender.kind and sender.kind != "citizen" and contact.kind != sender.kind:
         contact.kind = sender.kind
 
 

@@ -11,10 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, text
+from sqlalchemy import text
 from sqlmodel import Session, select
 
 from hub.actions import notify
+from hub.actions.bulk import bulk_insert
 from hub.actions.errors import ActionError
 from hub.actions.events import jsonable
 from hub.actions.outbox import forward_rows, outbox_row
@@ -158,13 +159,11 @@ def create_requests(
             if notifying:
                 ob.append(outbox_row("notify", f"notify:{rid}:forwarded", {"stage": "forwarded", "route": route}, rid, now))
         req_rows.append({**request_row(new, final), "id": rid, "tracking_code": code})
-    session.execute(insert(Request.__table__), req_rows)  # Core: one multi-row INSERT
-    session.execute(insert(Message.__table__), [{**message_row(rid, n, actor), "id": mid}
-                                      for n, rid, mid in zip(news, ids, msg_ids, strict=True)])  # fmt: skip
-    if ev:
-        session.execute(insert(Event.__table__), ev)
-    if ob:
-        session.execute(insert(Outbox.__table__), ob)
+    bulk_insert(session, Request, req_rows)
+    bulk_insert(session, Message, [{**message_row(rid, n, actor), "id": mid}
+                                   for n, rid, mid in zip(news, ids, msg_ids, strict=True)])  # fmt: skip
+    bulk_insert(session, Event, ev)
+    bulk_insert(session, Outbox, ob)
     return [Created(rid, mid, code) for rid, mid, code in zip(ids, msg_ids, codes, strict=True)]
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from hub.actions import outbox
+from hub.actions.contacts import NewContact
 from hub.models import Contact, Request
 
 # Channels that can carry a message back to the citizen themselves.
@@ -18,7 +19,7 @@ def route_for(session: Session, req: Request) -> dict | None:
     return route_for_contact(req.channel, req.reply_to, contact)
 
 
-def route_for_contact(channel: str, reply_to: dict | None, contact: Contact | None) -> dict | None:
+def route_for_contact(channel: str, reply_to: dict | None, contact: Contact | NewContact | None) -> dict | None:
     """The citizen's own channel if it can answer, else SMS, else e-mail, else none."""
     if channel in ANSWERABLE and reply_to:
         return {"via": "channel", "channel": channel, "reply_to": reply_to}

@@ -12,6 +12,7 @@ from sqlalchemy import insert
 from sqlmodel import Session, select
 
 from hub.actions import events, outbox
+from hub.actions.contacts import NewContact
 from hub.actions.errors import ActionError, Conflict, NotFound
 from hub.auth import Actor, PermissionDenied, require
 from hub.models import (
@@ -63,7 +64,7 @@ class NewRequest:
     received_at: datetime
     subject: str | None = None
     request_type: str | None = None
-    contact: Contact | None = None
+    contact: Contact | NewContact | None = None
     sender: dict[str, Any] = field(default_factory=dict)
     location: dict[str, Any] = field(default_factory=dict)  # il, ilce, mahalle, address, lat, lon, source
     classification: dict[str, Any] = field(default_factory=dict)

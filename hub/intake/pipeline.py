@@ -26,6 +26,7 @@ from sqlmodel import Session, select
 from connectors.base import RawMessage
 from hub.actions import contacts
 from hub.actions import requests as req_actions
+from hub.actions.contacts import NewContact
 from hub.actions.create import allocate_ids, create_requests
 from hub.actions.requests import tracking_code
 from hub.attachments import AttachmentStore
@@ -303,7 +304,7 @@ class Intake:
         return {id(r): cls for r, cls in zip(raws, found, strict=True)}
 
     def _prepare(
-        self, session: Session, raw: RawMessage, contact: Contact | None, code: str,
+        self, session: Session, raw: RawMessage, contact: Contact | NewContact | None, code: str,
         pre: dict[int, dict[str, Any]] | None = None, pending: Sequence[Pending] = (),
     ) -> req_actions.NewRequest:
         """Classification, location, duplicates and routing for a new request.

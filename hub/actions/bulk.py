@@ -1,0 +1,56 @@
+"""Multi-row inserts for the intake's hot path.
+
+On PostgreSQL a batch goes as ONE statement with ONE parameter: the rows as a JSON array,
+expanded by ``json_populate_recordset``. psycopg's executemany sends a statement per row
+and converts each value in Python; for the ~9 rows a request writes that was a third of
+batch intake time. Elsewhere (SQLite) and for tiny batches, SQLAlchemy Core's executemany.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import insert, text
+from sqlmodel import Session
+
+_MIN_ROWS = 4  # below this the plain path is as fast
+
+
+def _plain(value: Any) -> Any:
+    # Timestamps are stored as naive UTC (hub.models.UTCDateTime does the same).
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    raise TypeError(f"cannot store {type(value).__name__} in a bulk insert")
+
+
+def bulk_insert(session: Session, model: Any, rows: list[dict[str, Any]]) -> None:
+    """Insert ``rows`` (dicts with the same keys) into ``model``'s table."""
+    if not rows:
+        return
+    table = model.__table__
+    keys = list(rows[0])
+    missing = [c for c in table.columns if c.name not in rows[0] and c.default is not None]
+    if (
+        session.get_bind().dialect.name != "postgresql"
+        or len(rows) < _MIN_ROWS
+        or any(not c.default.is_scalar for c in missing)  # a Python default to compute: let Core do it
+    ):
+        session.execute(insert(table), rows)
+        return
+    constants = {c.name: c.default.arg for c in missing}
+    cols = keys + list(constants)
+    payload = json.dumps([{**r, **constants} for r in rows], default=_plain, ensure_ascii=False)
+    names = ", ".join(f'"{c}"' for c in cols)
+    session.execute(
+        text(f'INSERT INTO "{table.name}" ({names}) SELECT {names} FROM json_populate_recordset(NULL::"{table.name}", :rows)'),
+        {"rows": payload},
+    )
