@@ -18,7 +18,7 @@ from hub.actions import notify
 from hub.actions.bulk import bulk_insert
 from hub.actions.errors import ActionError
 from hub.actions.events import jsonable
-from hub.actions.outbox import forward_rows, outbox_row
+from hub.actions.outbox import alert_rows, forward_rows, outbox_row
 from hub.actions.requests import NewRequest, tracking_code
 from hub.auth import Actor, require
 from hub.models import REQUEST_TYPES, Contact, Department, Event, Message, Outbox, Request, Status, utcnow
@@ -138,6 +138,8 @@ def create_requests(
         if dec.get("escalate_to"):  # a rule asked for someone's attention at once
             ev.append(event_row(actor, "request.escalated", rid, now, to=dec["escalate_to"],
                                 reason="rule", rules=dec.get("matched_rules")))  # fmt: skip
+            ob.extend(alert_rows(departments, rid, dec["escalate_to"], role="acil bildirim", base_url=base_url, now=now,
+                                 note="Uyan kurallar: " + ", ".join(dec.get("matched_rules") or [])))  # fmt: skip
         # Citizens are told at each stage. On a channel that can answer, the rules'
         # auto-reply (which quotes the tracking code) is the "received" notice.
         route = notify.route_for_contact(new.channel, new.reply_to, new.contact)

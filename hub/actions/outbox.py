@@ -78,6 +78,28 @@ def forward_rows(
     return rows, keys
 
 
+_ALERT_SLUG = {"acil bildirim": "acil", "süre aşıldı": "sure-asimi"}
+
+
+def alert_rows(
+    departments: dict[str, Department], request_id: int, department: str,
+    *, role: str, note: str | None, base_url: str, now: Any,
+) -> list[dict[str, Any]]:
+    """Outbox rows alerting ``department``'s e-mail/webhook targets (a rule's escalate_to, a
+    passed deadline). Keyed by reason, so each alert goes once per request and department.
+    A department with only the hub's queue gets none: it sees the request there, tagged."""
+    dept = departments.get(department)
+    rows = []
+    for i, target in enumerate((dept.targets if dept else None) or []):
+        if target.get("queue_only"):
+            continue
+        # The key's last part ends up in the e-mail's Message-ID: ASCII, no spaces.
+        key = f"alert:{request_id}:{department}:{i}:{_ALERT_SLUG.get(role, 'uyari')}"
+        payload = {"department": department, "target": target, "role": role, "note": note, "base_url": base_url}
+        rows.append(outbox_row("forward", key, payload, request_id, now))
+    return rows
+
+
 _CLAIM_PG = """
 UPDATE outbox SET status = 'sending', claimed_by = :worker, claimed_until = :until, attempts = attempts + 1
 WHERE id IN (

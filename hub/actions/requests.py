@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert
 from sqlmodel import Session, select
@@ -393,3 +394,11 @@ def mark_sla(session: Session, actor: Actor, req: Request, state: str) -> None:
         req.priority = order[min(order.index(req.priority) + 1, len(order) - 1)] if req.priority in order else "high"
         events.record(session, actor, "sla.breached", req.id, due_at=req.due_at, priority_before=before, priority_after=req.priority)
         events.record(session, actor, "request.escalated", req.id, to="supervisor", reason="sla_breached")
+        # The department that must act is told by its own channel (e-mail / webhook), once.
+        dept = session.get(Department, req.department) if req.department else None
+        if dept is not None:
+            due = req.due_at.astimezone(ZoneInfo("Europe/Istanbul")).strftime("%d.%m.%Y") if req.due_at else "-"
+            for row in outbox.alert_rows({dept.code: dept}, req.id, dept.code, role="süre aşıldı",
+                                         note=f"Son cevap tarihi {due} idi.", base_url="", now=now):  # fmt: skip
+                outbox.enqueue(session, kind=row["kind"], idempotency_key=row["idempotency_key"],
+                               payload=row["payload"], request_id=req.id)  # fmt: skip

@@ -25,7 +25,7 @@ from connectors.email.smtp import SmtpConfig, SmtpSendError
 from connectors.email.smtp import send_email as smtp_send_email
 from hub.delivery.backoff import DeliveryError, PermanentDeliveryError
 from hub.delivery.redact import mask_email
-from hub.delivery.request_fields import department_emails, one_line, read_request
+from hub.delivery.request_fields import SUBJECT, department_emails, one_line, read_request
 from hub.delivery.templating import render
 
 if TYPE_CHECKING:
@@ -125,7 +125,8 @@ def build_forward_email(
     }
     msg = EmailMessage()
     msg["Subject"] = (
-        f"[{view.tracking_code}] Yönlendirilen talep: {one_line(view.subject or view.topic or 'Konusuz talep', 110)}"
+        f"[{view.tracking_code}] {SUBJECT.get(view.role or '', 'Yönlendirilen talep')}: "
+        f"{one_line(view.subject or view.topic or 'Konusuz talep', 110)}"
     )
     msg["From"] = _address(settings.from_name, settings.from_address)
     msg["To"] = [_address(department_name, addr) for addr in recipients]

@@ -92,6 +92,16 @@ def one_line(value: str | None, limit: int = 120) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+PURPOSE = {
+    "gereği için": "Aşağıdaki talep, gereği yapılmak üzere biriminize yönlendirilmiştir.",
+    "bilgi için": "Aşağıdaki talep bilginize sunulmuştur; gereğini sorumlu birim yapacaktır.",
+    "acil bildirim": "ACİL: Aşağıdaki talep, kural gereği hemen ilgilenilmesi için biriminize bildirilmiştir.",
+    "süre aşıldı": "Aşağıdaki talebin yasal cevap süresi dolmuştur; lütfen öncelikle sonuçlandırın.",
+}
+SUBJECT = {"bilgi için": "Bilgi için iletilen talep", "acil bildirim": "ACİL talep",
+           "süre aşıldı": "Süresi dolan talep"}  # fmt: skip
+
+
 @dataclass
 class RequestView:
     id: str
@@ -116,7 +126,14 @@ class RequestView:
     citizen_email: str | None
     received_at_iso: str | None = None
     due_iso: str | None = None
+    role: str | None = None  # why this department gets it: gereği için | bilgi için | acil bildirim | süre aşıldı
+    note: str | None = None  # the forwarding agent's or the rule's note to the department
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def purpose(self) -> str:
+        """The opening sentence: a copy for information must not read like a work order."""
+        return PURPOSE.get(self.role or "", PURPOSE["gereği için"])
 
     @property
     def has_location(self) -> bool:
@@ -190,6 +207,8 @@ def read_request(request: dict[str, Any]) -> RequestView:
         citizen_email=_text(citizen.get("email")) if share else None,
         received_at_iso=_iso(request.get("received_at")),
         due_iso=_iso(due_raw),
+        role=_text(request.get("role")),
+        note=_text(request.get("note")),
     )
 
 

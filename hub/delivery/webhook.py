@@ -114,6 +114,9 @@ def build_forward_payload(
             "attachments": attachments,
         },
         "department": {k: department.get(k) for k in ("id", "code", "name") if k in department},
+        # why this department receives it: "gereği için" (act on it), "bilgi için" (a copy),
+        # "acil bildirim" (a rule's alert), "süre aşıldı" (the deadline passed); and the note
+        "forward": {"role": view.role or "gereği için", "note": view.note},
     }
     if base_url:
         payload["request"]["url"] = f"{base_url.rstrip('/')}/requests/{view.id}"
