@@ -224,3 +224,38 @@ async def test_admin_erases_from_the_request_page(ui, hub) -> None:  # noqa: ANN
     assert status == 200 and "Başvuranın kişisel verileri silindi." in html and 'id="kvkk-silindi"' in html
     assert NAME not in html and "Mevlana Mahallesi Gül Sokak" not in html and ERASED in html
     assert "Kişisel veriler silindi (KVKK)" in html, "the request's history shows the erasure"
+
+
+async def test_the_hub_purges_by_itself_when_a_retention_period_is_set(settings_factory) -> None:  # noqa: ANN001
+    import asyncio
+
+    from hub.context import Hub
+    from hub.workers.runner import start_workers
+
+    plain = Hub(settings_factory())
+    tasks = start_workers(plain)
+    assert "retention-purge" not in {t.get_name() for t in tasks}, "no period set: nothing is erased"
+    for t in tasks:
+        t.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    plain.db.dispose()
+
+    hub = Hub(settings_factory(retention_days=730, retention_check_seconds=0.2))
+    rid = _ingest(hub, "auto1", channel="phone")
+    with hub.db.session() as s:
+        req = s.get(Request, rid)
+        req.status, req.outcome, req.closed_at = "closed", "olumlu", utcnow() - timedelta(days=731)
+    tasks = start_workers(hub)
+    try:
+        for _ in range(100):
+            await asyncio.sleep(0.1)
+            with hub.db.reader() as s:
+                if s.get(Request, rid).erased_at is not None:
+                    break
+        with hub.db.reader() as s:
+            assert s.get(Request, rid).text == ERASED
+    finally:
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        hub.db.dispose()

@@ -55,6 +55,22 @@ def outbox_row(kind: str, key: str, payload: dict[str, Any], request_id: int | N
     }  # fmt: skip
 
 
+def _target_rows(
+    departments: dict[str, Department], request_id: int, code: str, *, key: str, role: str,
+    note: str | None, base_url: str, now: Any,
+) -> list[dict[str, Any]]:
+    """One "forward" row per e-mail/webhook target of department ``code``; the hub's own
+    queue (queue_only) needs none. ``key`` gets the target's index inserted."""
+    dept = departments.get(code)
+    rows = []
+    for i, target in enumerate((dept.targets if dept else None) or []):
+        if target.get("queue_only"):
+            continue
+        payload = {"department": code, "target": target, "role": role, "note": note, "base_url": base_url}
+        rows.append(outbox_row("forward", key.format(i=i), payload, request_id, now))
+    return rows
+
+
 def forward_rows(
     departments: dict[str, Department], request_id: int, department: str, co_departments: list[str],
     *, note: str | None, base_url: str, now: Any,
@@ -65,19 +81,14 @@ def forward_rows(
     while retries of the same one share the key.
     """
     generation = uuid.uuid4().hex[:12]
-    rows, keys = [], []
+    rows: list[dict[str, Any]] = []
     for role, code in [("gereği için", department)] + [("bilgi için", c) for c in co_departments]:
-        dept = departments.get(code)
-        for i, target in enumerate((dept.targets if dept else None) or []):
-            if target.get("queue_only"):
-                continue
-            key = f"fwd:{request_id}:{code}:{i}:{generation}"
-            payload = {"department": code, "target": target, "role": role, "note": note, "base_url": base_url}
-            rows.append(outbox_row("forward", key, payload, request_id, now))
-            keys.append(key)
-    return rows, keys
+        rows += _target_rows(departments, request_id, code, key=f"fwd:{request_id}:{code}:{{i}}:{generation}",
+                             role=role, note=note, base_url=base_url, now=now)  # fmt: skip
+    return rows, [r["idempotency_key"] for r in rows]
 
 
+# The key's last part ends up in the e-mail's Message-ID: ASCII, no spaces.
 _ALERT_SLUG = {"acil bildirim": "acil", "süre aşıldı": "sure-asimi"}
 
 
@@ -88,16 +99,8 @@ def alert_rows(
     """Outbox rows alerting ``department``'s e-mail/webhook targets (a rule's escalate_to, a
     passed deadline). Keyed by reason, so each alert goes once per request and department.
     A department with only the hub's queue gets none: it sees the request there, tagged."""
-    dept = departments.get(department)
-    rows = []
-    for i, target in enumerate((dept.targets if dept else None) or []):
-        if target.get("queue_only"):
-            continue
-        # The key's last part ends up in the e-mail's Message-ID: ASCII, no spaces.
-        key = f"alert:{request_id}:{department}:{i}:{_ALERT_SLUG.get(role, 'uyari')}"
-        payload = {"department": department, "target": target, "role": role, "note": note, "base_url": base_url}
-        rows.append(outbox_row("forward", key, payload, request_id, now))
-    return rows
+    key = f"alert:{request_id}:{department}:{{i}}:{_ALERT_SLUG.get(role, 'uyari')}"
+    return _target_rows(departments, request_id, department, key=key, role=role, note=note, base_url=base_url, now=now)
 
 
 _CLAIM_PG = """

@@ -3,14 +3,11 @@
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from typing import Any
 
 from hub.actions import privacy
 from hub.auth import Actor
-
-log = logging.getLogger(__name__)
+from hub.workers.periodic import every
 
 SYSTEM_RETENTION = Actor("system:retention", "system")
 
@@ -33,13 +30,4 @@ def purge_once(hub: Any, *, retention_days: int | None = None, limit: int = 200,
 
 
 async def run(hub: Any) -> None:
-    while True:
-        try:
-            counts = await hub.db.run(purge_once, hub)
-            if any(counts.values()):
-                log.info("retention purge: %s", counts)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("retention purge failed; will retry")
-        await asyncio.sleep(hub.settings.retention_check_seconds)
+    await every(hub, purge_once, hub.settings.retention_check_seconds, "retention purge")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from typing import Any
 
 from sqlalchemy import or_
@@ -13,8 +11,7 @@ from hub.actions import requests as ra
 from hub.api.views import sla_state
 from hub.auth import SYSTEM_SLA
 from hub.models import OPEN_STATUSES, Request, utcnow
-
-log = logging.getLogger(__name__)
+from hub.workers.periodic import every
 
 
 def check_once(hub: Any, *, batch: int = 500) -> dict[str, int]:
@@ -43,13 +40,4 @@ def check_once(hub: Any, *, batch: int = 500) -> dict[str, int]:
 
 
 async def run(hub: Any) -> None:
-    while True:
-        try:
-            counts = await hub.db.run(check_once, hub)
-            if any(counts.values()):
-                log.info("SLA check: %s", counts)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("SLA check failed; will retry")
-        await asyncio.sleep(hub.settings.sla_check_seconds)
+    await every(hub, check_once, hub.settings.sla_check_seconds, "SLA check")
