@@ -23,7 +23,8 @@ def training_examples(hub: Any, *, limit: int = 50_000) -> list[tuple[str, str]]
                 out.append((c.new_value, c.text))
         rows = session.exec(
             select(Request.topic, Request.text)
-            .where(Request.status == "closed", Request.topic.is_not(None))
+            # Erased requests (KVKK) hold a placeholder, not the citizen's words.
+            .where(Request.status == "closed", Request.topic.is_not(None), Request.erased_at.is_(None))
             .order_by(Request.id.desc())
             .limit(limit)
         )

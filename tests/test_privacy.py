@@ -169,6 +169,10 @@ def test_retention_purge_erases_only_what_finished_long_ago(hub, run) -> None:  
         assert s.get(Request, old).topic and s.get(Request, old).outcome == "olumlu"
     code, out, _ = run("privacy", "purge", "--older-than", "730")
     assert json.loads(out)["erased"]["requests"] == 0, "a second run finds nothing more"
+    from hub.learning import training_examples
+
+    texts = [t for _, t in training_examples(hub)]
+    assert ERASED not in texts and any("Fatma Demir" in t for t in texts), "retraining never learns the placeholder"
 
 
 def test_cli_export_and_erase_by_phone(hub, run) -> None:  # noqa: ANN001
