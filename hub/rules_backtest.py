@@ -20,7 +20,8 @@ def load_records(hub: Any, *, since_days: int | None = None, limit: int = 200_00
         Request.parent_id, Request.tags, Request.priority, Request.status, Request.department, Contact.kind,
         Request.classification,
     )  # fmt: skip
-    stmt = select(*cols).outerjoin(Contact, Contact.id == Request.contact_id)
+    # Erased requests (KVKK) lost their text: text rules would misjudge them.
+    stmt = select(*cols).outerjoin(Contact, Contact.id == Request.contact_id).where(Request.erased_at.is_(None))
     if since_days:
         stmt = stmt.where(Request.received_at >= utcnow() - timedelta(days=since_days))
     stmt = stmt.order_by(Request.id.desc()).limit(limit)
