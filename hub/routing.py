@@ -178,6 +178,8 @@ def department_dicts(ruleset: RuleSet) -> dict[str, dict[str, Any]]:
                 targets.append({"email": t.get("address")})
             elif kind == "webhook":
                 targets.append({"webhook": {k: v for k, v in (("url", t.get("url")), ("secret_env", t.get("secret_env"))) if v}})
+            elif kind == "sms":
+                targets.append({"sms": t.get("phone")})
             elif kind == "queue_only":
                 targets.append({"queue_only": True})
         out[code] = {"name": d.name, "targets": targets}

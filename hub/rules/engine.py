@@ -150,10 +150,11 @@ class Decision:
 
 @dataclass(frozen=True)
 class Target:
-    kind: str  # email | webhook | queue_only
+    kind: str  # email | webhook | sms | queue_only
     address: str | None = None
     url: str | None = None
     secret_env: str | None = None
+    phone: str | None = None  # sms: one E.164 number ("+905321234567") per target
 
     def to_dict(self) -> dict:
         return {k: v for k, v in self.__dict__.items() if v is not None}

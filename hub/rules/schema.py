@@ -38,7 +38,7 @@ DEPARTMENT = {
     "calendar": "any",
 }
 REQUIRED_DEPARTMENT = {"name", "targets"}
-TARGET_KINDS = {"email", "webhook", "queue_only"}
+TARGET_KINDS = {"email", "webhook", "sms", "queue_only"}
 WEBHOOK = {"url": "str", "secret_env": "str"}
 CALENDAR = {"kind": "str", "arife": "str"}
 CALENDAR_SHORTHANDS = {"resmi": ("business", "work"), "7x24": ("all_days", "work")}

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from classifier.pii import normalize_phone_tr
 from hub.sla import SlaPolicy, WorkCalendar
 
 from . import schema
@@ -102,12 +103,13 @@ def _calendar(value: Any, path: Path, ctx: CompileContext) -> WorkCalendar:
 def _targets(value: list, path: Path, ctx: CompileContext) -> list[Target]:
     out: list[Target] = []
     if not value:
-        ctx.issue(path, "a department needs at least one target (email, webhook or queue_only: true)")
+        ctx.issue(path, "a department needs at least one target (email, webhook, sms or queue_only: true)")
     for i, t in enumerate(value):
         p = (*path, i)
         if not isinstance(t, Mapping) or len(t) != 1:
             ctx.issue(
-                p, "each target is one of 'email: ...', 'webhook: {url, secret_env}', 'queue_only: true'"
+                p,
+                "each target is one of 'email: ...', 'webhook: {url, secret_env}', 'sms: ...', 'queue_only: true'",
             )
             continue
         ((kind, arg),) = t.items()
@@ -141,11 +143,44 @@ def _targets(value: list, path: Path, ctx: CompileContext) -> list[Target]:
                 continue
             if url:
                 out.append(Target("webhook", url=url, secret_env=env))
+        elif kind == "sms":
+            out += _sms_targets(arg, (*p, kind), ctx)
         else:
             if arg is not True:
                 ctx.issue((*p, kind), "write 'queue_only: true' (or remove the target)")
                 continue
             out.append(Target("queue_only"))
+    return out
+
+
+def _sms_targets(arg: Any, path: Path, ctx: CompileContext) -> list[Target]:
+    """``sms: "+90 532 123 45 67"`` or a list of numbers: one target (so one outbox row, one
+    gateway idempotency key) per number, stored in E.164."""
+    numbers = arg if isinstance(arg, list) else [arg]
+    if not numbers:
+        ctx.issue(path, "sms needs a phone number, e.g. sms: \"+90 532 123 45 67\"")
+        return []
+    out: list[Target] = []
+    seen: set[str] = set()
+    for j, number in enumerate(numbers):
+        p = (*path, j) if isinstance(arg, list) else path
+        if not isinstance(number, str):  # YAML reads an unquoted 05321234567 as a number
+            ctx.issue(p, f"write the sms number in quotes, e.g. sms: \"0532 123 45 67\" (got {number!r})")
+            continue
+        e164 = normalize_phone_tr(number)
+        if e164 is None:
+            ctx.issue(
+                p,
+                f"bad phone number {number!r} for sms: write a Turkish mobile number such as "
+                "\"+90 532 123 45 67\" or \"0532 123 45 67\"",
+            )
+            continue
+        if not e164.startswith("+905"):  # a landline (0352 ...) cannot receive an SMS
+            ctx.issue(p, f"{number!r} is not a mobile number: sms needs a 05xx number")
+            continue
+        if e164 not in seen:  # the same phone written twice would get the SMS twice
+            seen.add(e164)
+            out.append(Target("sms", phone=e164))
     return out
 
 

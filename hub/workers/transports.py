@@ -1,5 +1,5 @@
-"""How each kind of outbox row is delivered: forwarding to a department (e-mail or
-signed webhook), an answer on the citizen's channel (or export file, or call-back
+"""How each kind of outbox row is delivered: forwarding to a department (e-mail,
+signed webhook or a short SMS to an on-call phone), an answer on the citizen's channel (or export file, or call-back
 task), and stage notices (channel, SMS or e-mail). The worker loop is in
 ``hub.workers.outbox``; this module knows the transports."""
 
@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlmodel import select
 
+from classifier.pii import normalize_phone_tr
 from connectors.base import OutboundMessage
 from connectors.email.smtp import SmtpConfig
 from hub.actions import events
@@ -29,6 +30,8 @@ from hub.delivery import (
     send_email,
     smtp_config,
 )
+from hub.delivery.redact import mask_phone
+from hub.delivery.staff_sms import staff_sms_text
 from hub.models import Contact, Department, Message, Outbox, Request
 from hub.web.pages import private_status_path
 
@@ -107,6 +110,8 @@ class Transports:
             # example.invalid can never resolve (RFC 2606): the shipped rules file uses it
             # until the municipality fills in real endpoints. Record it, don't retry it.
             raise Skip("placeholder webhook (.invalid): set the department's real endpoint in routing_rules.yaml")
+        if target.get("sms"):
+            return await self._forward_sms(row, target["sms"], view, base_url)
         if target.get("email"):
             dept_for_mail = {**dept, "email": target["email"]}
             attachments = []
@@ -134,6 +139,17 @@ class Transports:
             )
             return {"via": "webhook", "status": status}
         raise Skip("queue-only target")
+
+    async def _forward_sms(self, row: Outbox, number: str, view: dict, base_url: str) -> dict[str, Any]:
+        """A short notice to an on-call phone. Built from the request's code, role, topic,
+        mahalle and staff link only: the citizen's data never goes to the SMS gateway."""
+        phone = normalize_phone_tr(number) if isinstance(number, str) else None
+        if phone is None:
+            raise PermanentDeliveryError(f"department SMS target is not a Turkish number: {mask_phone(str(number))}")
+        gateway = self.sms_gateway()  # Skip with a reason when HUB_SMS_URL is not set
+        text = staff_sms_text(view, role=view.get("role"), base_url=base_url)
+        ref = await gateway.send(phone, text, idempotency_key=row.idempotency_key)
+        return {"via": "sms", "to": mask_phone(phone), "external_id": str(ref)[:200]}
 
     def _remember_mail_id(self, row: Outbox, message_id: str) -> None:
         # The department's answer carries In-Reply-To: this id, which threads it back.
