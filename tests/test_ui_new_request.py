@@ -96,3 +96,24 @@ async def test_department_users_cannot_register_requests(ui) -> None:  # noqa: A
     ui.session.cookie_jar.clear()
     r = await ui.get("/ui/yeni", headers=API, allow_redirects=False)
     assert r.status == 303 and r.headers["Location"].startswith("/ui/giris"), "an API key is not a UI login"
+
+
+async def test_a_failure_keeps_what_the_agent_typed(ui, hub, monkeypatch) -> None:  # noqa: ANN001
+    await login(ui, "agent")
+    page = await (await ui.get("/ui/yeni")).text()
+    form = {"csrf": csrf_of(page), "token": token_of(page), "kanal": "beyaz_masa", "telefon": "", "ad": "Fatma",
+            "eposta": "", "kisi_turu": "citizen", "tur": "", "ilce": "", "mahalle": "", "adres": "",
+            "metin": "Melikgazi Esentepe mahallesinde çöpler üç gündür alınmıyor."}  # fmt: skip
+    real = hub.intake.ingest
+
+    def broken(raw):  # noqa: ANN001, ANN202
+        raise RuntimeError("database went away; phone 0532 123 45 67")
+
+    monkeypatch.setattr(hub.intake, "ingest", broken)
+    r = await ui.post("/ui/yeni", data=form)
+    html = await r.text()
+    assert r.status == 503 and "yazdıklarınız duruyor" in html and "Traceback" not in html
+    assert "çöpler üç gündür alınmıyor" in html, "the text is still in the form"
+    monkeypatch.setattr(hub.intake, "ingest", real)
+    r = await ui.post("/ui/yeni", data=form, allow_redirects=False)
+    assert r.status == 303 and r.headers["Location"].endswith("?tamam=yeni"), "sending again works"

@@ -9,6 +9,7 @@ form is one request.
 
 from __future__ import annotations
 
+import logging
 import re
 import secrets
 from typing import Any
@@ -23,6 +24,9 @@ from hub.auth import Actor, require
 from hub.models import REQUEST_TYPES, Request
 from hub.queries.contacts import find_contact
 from hub.ui.render import render
+from hub.web.pages import log_failure
+
+log = logging.getLogger(__name__)
 
 CHANNELS = {"phone": "Alo 153 (telefon)", "beyaz_masa": "Beyaz Masa"}
 KINDS = {"citizen": "Vatandaş", "muhtar": "Muhtar", "institution": "Kurum"}
@@ -59,7 +63,7 @@ def _page(request: web.Request, values: dict[str, str], *, errors: dict[str, str
         request, "new_request.html", status=status, page_title="Yeni talep", values=values,
         errors=errors or {}, caller=caller, looked_up=looked_up, channels=CHANNELS, kinds=KINDS,
         request_types=REQUEST_TYPES, ilceler=locator().ilceler(),
-        error="Talep kaydedilmedi; işaretli alanları düzeltin." if errors else None,
+        error="Talep kaydedilmedi; aşağıdaki uyarılara bakın." if errors else None,
     )  # fmt: skip
 
 
@@ -144,7 +148,12 @@ async def submit(request: web.Request) -> web.StreamResponse:
         reply_to={"phone": phone} if phone else ({"email": email} if email else {}),
         metadata={"created_by": actor.id},
     )  # fmt: skip
-    result = await hub.db.run(hub.intake.ingest, raw)
+    try:
+        result = await hub.db.run(hub.intake.ingest, raw)
+    except Exception as exc:  # the agent keeps what they typed; the log has the details
+        log_failure(log, "new request from the staff form failed", exc)
+        return _page(request, values, errors={"token": "Talep şu anda kaydedilemedi; yazdıklarınız duruyor, "
+                                              "birazdan tekrar deneyin."}, status=503)  # fmt: skip
     # A resent form finds its own request; a text naming a tracking code joins that request.
     done = "tekrar" if result.duplicate_delivery else ("yeni" if result.created else "eklendi")
     raise web.HTTPSeeOther(f"/ui/talep/{result.request_id}?tamam={done}")
