@@ -59,7 +59,7 @@ def _target_rows(
     departments: dict[str, Department], request_id: int, code: str, *, key: str, role: str,
     note: str | None, base_url: str, now: Any,
 ) -> list[dict[str, Any]]:
-    """One "forward" row per e-mail/webhook target of department ``code``; the hub's own
+    """One "forward" row per e-mail/webhook/SMS target of department ``code``; the hub's own
     queue (queue_only) needs none. ``key`` gets the target's index inserted."""
     dept = departments.get(code)
     rows = []
@@ -96,7 +96,7 @@ def alert_rows(
     departments: dict[str, Department], request_id: int, department: str,
     *, role: str, note: str | None, base_url: str, now: Any,
 ) -> list[dict[str, Any]]:
-    """Outbox rows alerting ``department``'s e-mail/webhook targets (a rule's escalate_to, a
+    """Outbox rows alerting ``department``'s e-mail/webhook/SMS targets (a rule's escalate_to, a
     passed deadline). Keyed by reason, so each alert goes once per request and department.
     A department with only the hub's queue gets none: it sees the request there, tagged."""
     key = f"alert:{request_id}:{department}:{{i}}:{_ALERT_SLUG.get(role, 'uyari')}"
