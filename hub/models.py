@@ -283,6 +283,18 @@ class SavedFilter(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+class RateHit(SQLModel, table=True):
+    """One counted hit of a rate limit shared by all hub processes (PostgreSQL deployments):
+    web-form submissions and status-page lookups per client. The address is kept only as a
+    keyed hash, and rows older than the window are deleted as new hits come in."""
+
+    __table_args__ = (Index("ix_ratehit_bucket_key_at", "bucket", "key", "at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    bucket: str
+    key: str
+    at: datetime = Field(default_factory=utcnow)
+
+
 class CallStat(SQLModel, table=True):
     """Calls that did not become requests, counted for reports only."""
 

@@ -409,3 +409,35 @@ async def test_text_naming_an_existing_code_is_added_to_that_request(client, hub
     assert "Mesajınız açıkta olan başvurunuza eklendi" in page
     assert tracking_code(page) == code
     assert count_requests(hub) == 1
+
+
+async def test_rate_limits_are_shared_by_hub_processes_on_postgresql(hub, settings) -> None:  # noqa: ANN001
+    """Two hubs on one PostgreSQL database (as behind a load balancer) count one citizen's
+    submissions and status lookups together; the address is stored only as a keyed hash."""
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from hub.context import Hub
+    from hub.models import RateHit
+    from tests.conftest import using_postgres
+
+    if not using_postgres():
+        pytest.skip("SQLite is the one-process default; its limits are kept in the process")
+    other = Hub(settings)
+    a = TestClient(TestServer(hub.app(), host="127.0.0.1"))
+    b = TestClient(TestServer(other.app(), host="127.0.0.1"))
+    await a.start_server()
+    await b.start_server()
+    try:
+        hub.settings.webform_rate_per_hour = other.settings.webform_rate_per_hour = 2
+        assert (await post(a, valid_fields(await form_token(a)))).status == 200
+        assert (await post(b, valid_fields(await form_token(b)))).status == 200
+        third = await post(a, valid_fields(await form_token(a)))
+        assert third.status == 429 and "Çok fazla başvuru" in await third.text()
+        assert (await post(b, valid_fields(await form_token(b)))).status == 429
+        with hub.db.reader() as s:
+            keys = {r.key for r in s.exec(select(RateHit)).all()}
+        assert keys and not any("127.0.0.1" in k for k in keys), "no address in clear"
+    finally:
+        await a.close()
+        await b.close()
+        other.db.dispose()

@@ -17,9 +17,10 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from hub.web.ratelimit import SlidingWindowLimiter
+from hub.web.ratelimit import SharedWindowLimiter, SlidingWindowLimiter
 from hub.web.tokens import FormSigner, load_key
 
+Limiter = SlidingWindowLimiter | SharedWindowLimiter
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "web"
 STATIC = Path(__file__).resolve().parent.parent / "static"
 STATIC_PREFIX = "/static/web"
@@ -65,9 +66,9 @@ class WebState:
     signer: FormSigner
     # Stored submissions count against webform_rate_per_hour; every POST (including ones
     # refused for a typo) against a looser cap, so fixing mistakes never locks a citizen out.
-    form_limiter: SlidingWindowLimiter = field(default_factory=SlidingWindowLimiter)
-    attempt_limiter: SlidingWindowLimiter = field(default_factory=SlidingWindowLimiter)
-    status_limiter: SlidingWindowLimiter = field(default_factory=SlidingWindowLimiter)
+    form_limiter: Limiter = field(default_factory=SlidingWindowLimiter)
+    attempt_limiter: Limiter = field(default_factory=SlidingWindowLimiter)
+    status_limiter: Limiter = field(default_factory=SlidingWindowLimiter)
 
 
 _states: weakref.WeakKeyDictionary[Any, WebState] = weakref.WeakKeyDictionary()
@@ -77,6 +78,14 @@ def state(hub: Any) -> WebState:
     st = _states.get(hub)
     if st is None:
         st = WebState(signer=FormSigner(load_key(hub.settings.data_dir / "webform.key")))
+        if not hub.settings.is_sqlite:
+            # Several processes serve the same citizens: count in the database, together.
+            from hub.ui.session import ui_state
+
+            secret = ui_state(hub).key
+            st.form_limiter = SharedWindowLimiter(hub.db, "webform", secret)
+            st.attempt_limiter = SharedWindowLimiter(hub.db, "webform-attempt", secret)
+            st.status_limiter = SharedWindowLimiter(hub.db, "status", secret)
         _states[hub] = st
     return st
 

@@ -1,14 +1,19 @@
-"""In-memory sliding-window rate limits per client address.
+"""Sliding-window rate limits per client address.
 
-State lives in the process: a restart forgets it and several hub processes each count on
-their own. That is enough to stop a script hammering the form; it is not an accounting tool.
+``SlidingWindowLimiter`` keeps its state in the process: a restart forgets it. That is the
+embedded (SQLite, one process) default. With PostgreSQL several hub processes serve the same
+citizens, so ``SharedWindowLimiter`` counts in the database, where they all see the same hits.
+Either way it stops a script hammering the form; it is not an accounting tool.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import time
 from collections import deque
 from collections.abc import Callable
+from typing import Any
 
 WINDOW_SECONDS = 3600.0
 MAX_KEYS = 100_000  # beyond this the oldest-idle keys are dropped, so memory stays bounded
@@ -65,3 +70,38 @@ class SlidingWindowLimiter:
             by_last = sorted(self._hits, key=lambda k: self._hits[k][-1])
             for key in by_last[: len(by_last) // 2]:
                 del self._hits[key]
+
+
+class SharedWindowLimiter:
+    """The same rule, counted in the ``ratehit`` table so all hub processes share it. Client
+    addresses are stored as a keyed hash (the UI key every process shares), never in clear."""
+
+    def __init__(self, db: Any, bucket: str, secret: bytes, window: float = WINDOW_SECONDS) -> None:
+        self.db = db
+        self.bucket = bucket
+        self.secret = secret
+        self.window = window
+
+    def _key(self, key: str) -> str:
+        return hmac.new(self.secret, key.encode(), hashlib.sha256).hexdigest()[:32]
+
+    def _run(self, key: str, limit: int, count: bool) -> float | None:
+        from hub.actions import ratelimit
+
+        with self.db.session() as session:
+            return ratelimit.hit(session, self.bucket, self._key(key), limit, self.window, count=count)
+
+    async def ahit(self, key: str, limit: int) -> float | None:
+        return await self.db.run(self._run, key, limit, True)
+
+    async def acheck(self, key: str, limit: int) -> float | None:
+        return await self.db.run(self._run, key, limit, False)
+
+
+async def ahit(limiter: Any, key: str, limit: int) -> float | None:
+    """Count a hit on either kind of limiter (the shared one needs the database)."""
+    return await limiter.ahit(key, limit) if hasattr(limiter, "ahit") else limiter.hit(key, limit)
+
+
+async def acheck(limiter: Any, key: str, limit: int) -> float | None:
+    return await limiter.acheck(key, limit) if hasattr(limiter, "acheck") else limiter.check(key, limit)

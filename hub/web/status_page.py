@@ -19,6 +19,7 @@ from sqlmodel import select
 
 from hub.models import Contact, Department, Message, Request
 from hub.web import pages
+from hub.web.ratelimit import ahit
 from hub.web.webform import TYPE_LABELS
 
 log = logging.getLogger(__name__)
@@ -161,9 +162,9 @@ def load_view(hub: Any, code: str, *, with_answers: bool) -> StatusView | None:
         )
 
 
-def _limited(request: web.Request) -> web.Response | None:
+async def _limited(request: web.Request) -> web.Response | None:
     st = pages.state(request.app["hub"])
-    wait = st.status_limiter.hit(pages.client_ip(request), STATUS_RATE_PER_HOUR)
+    wait = await ahit(st.status_limiter, pages.client_ip(request), STATUS_RATE_PER_HOUR)
     if wait is None:
         return None
     return pages.error_page(
@@ -197,7 +198,7 @@ async def lookup(request: web.Request) -> web.Response:
 
 
 async def status(request: web.Request) -> web.Response:
-    limited = _limited(request)
+    limited = await _limited(request)
     if limited is not None:
         return limited
     hub = request.app["hub"]
