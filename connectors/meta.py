@@ -326,26 +326,26 @@ class MetaWebhookSource:
         if age is not None and age > STANDARD_WINDOW:
             # Free-form text would be refused (131047): only an approved template may go out.
             return await self._send_template(url, token, str(to), message, age)
-        bodies = [
-            {
+        chunks = _split(message.text, _TEXT_LIMITS["whatsapp"])
+        first_id: str | None = None
+        for i, chunk in enumerate(chunks):
+            body = {
                 "messaging_product": "whatsapp",
                 "recipient_type": "individual",
                 "to": str(to),
                 "type": "text",
                 "text": {"preview_url": False, "body": chunk},
             }
-            for chunk in _split(message.text, _TEXT_LIMITS["whatsapp"])
-        ]
-        first_id: str | None = None
-        for body in bodies:
             try:
                 result = await self._post(url, token, body)
             except GraphSendError as exc:
                 if exc.code != REENGAGEMENT_CODE:
                     raise
                 # Graph says the window is closed (our clock or last_inbound_at disagreed):
-                # send the whole answer once as the template instead.
-                return await self._send_template(url, token, str(to), message, age, refused=exc)
+                # what has not gone out yet goes once as the template, not the parts sent again.
+                sent = await self._send_template(url, token, str(to), message, age, refused=exc,
+                                                 text=" ".join(chunks[i:]))  # fmt: skip
+                return SendResult(external_id=first_id or sent.external_id)
             first_id = first_id or _sent_id(result)
         return SendResult(external_id=first_id)
 
@@ -357,6 +357,7 @@ class MetaWebhookSource:
         message: OutboundMessage,
         age: timedelta | None,
         refused: GraphSendError | None = None,
+        text: str | None = None,
     ) -> SendResult:
         if not self.whatsapp_template_name:
             why = (
@@ -375,7 +376,7 @@ class MetaWebhookSource:
             self.whatsapp_template_name,
             self.whatsapp_template_language,
             message.tracking_code,
-            message.text,
+            message.text if text is None else text,
         )
         result = await self._post(url, token, body)
         return SendResult(external_id=_sent_id(result))

@@ -208,6 +208,23 @@ async def test_reengagement_error_falls_back_to_the_template_once(templated, gra
     assert graph.sent == []
 
 
+async def test_window_closing_inside_a_split_answer_sends_only_the_rest(templated, graph):
+    first = "Birinci bölüm " * 330  # ~4,600 characters: two WhatsApp texts
+    second = "İKİNCİ BÖLÜM sonu."
+    graph.close_window_after[WA_ID] = 1  # the first part gets through, then the window shuts
+    await templated.send(wa_message(text=first + second, last=ago(hours=2)))
+    kinds = [s["body"]["type"] for s in graph.sent]
+    assert kinds == ["text", "template"]
+    param = graph.templates[0]["template"]["components"][0]["parameters"][1]["text"]
+    from connectors.meta import _split
+
+    delivered, rest = _split(first + second, 4096)
+    assert "İKİNCİ BÖLÜM sonu." in param
+    assert param.count("Birinci bölüm") == rest.count("Birinci bölüm") < delivered.count("Birinci bölüm"), \
+        "only what was not delivered goes in the template"
+    assert len(param) < 900
+
+
 async def test_reengagement_error_without_a_template_names_the_setting(plain, graph):
     graph.window_closed.add(WA_ID)
     with pytest.raises(PermanentSendError) as info:

@@ -38,6 +38,9 @@ class FakeGraph(LoopbackServer):
         # WhatsApp users whose 24-hour window is closed: text to them gets error 131047,
         # only template messages pass (as on the real Cloud API).
         self.window_closed: set[str] = set()
+        # Close a user's window after this many more text messages reach them (a window that
+        # ends in the middle of a long, split answer).
+        self.close_window_after: dict[str, int] = {}
         self._ids = itertools.count(1)
         self.app = web.Application()
         self.app.router.add_post("/{version}/me/messages", self._send_messenger)
@@ -94,6 +97,12 @@ class FakeGraph(LoopbackServer):
                 "Re-engagement message: more than 24 hours have passed since the recipient last replied.",
             )
         self.sent.append({"path": request.path, "token": self._token(request), "body": body})
+        to = body.get("to")
+        if body.get("type") == "text" and to in self.close_window_after:
+            self.close_window_after[to] -= 1
+            if self.close_window_after[to] <= 0:
+                del self.close_window_after[to]
+                self.window_closed.add(to)
         wamid = f"wamid.OUT{next(self._ids)}"
         return web.json_response(
             {
