@@ -1,6 +1,6 @@
 """What a department's mailbox receives (real SMTP on loopback): a forward says whether it is
 for action or a copy for information and carries the agent's note; a rule's escalate_to and a
-passed deadline alert the department once."""
+passed deadline alert the department once, as does the 80 % reminder."""
 
 from __future__ import annotations
 
@@ -104,6 +104,15 @@ async def test_rule_escalation_and_passed_deadline_alert_once(settings_factory, 
         assert "ACİL:" in body and "mesai-disi-acil" in body and "göçük" in body
 
         inbox.messages.clear()
+        with hub.db.session() as s:  # 80 % of the time gone: a reminder
+            req = s.get(Request, res.request_id)
+            req.received_at, req.due_at = utcnow() - timedelta(days=8), utcnow() + timedelta(days=1)
+        assert sla.check_once(hub)["at_risk"] == 1
+        await _deliver(hub)
+        reminders = [m for m in _mails(inbox).values() if "Süresi dolmak üzere olan talep" in m["Subject"]]
+        assert reminders and "Hatırlatma" in reminders[0].get_body(("plain",)).get_content()
+
+        inbox.messages.clear()
         with hub.db.session() as s:
             s.get(Request, res.request_id).due_at = utcnow() - timedelta(minutes=1)
         assert sla.check_once(hub)["breached"] == 1
@@ -113,7 +122,8 @@ async def test_rule_escalation_and_passed_deadline_alert_once(settings_factory, 
         ctl.stop()
     with hub.db.reader() as s:
         dept = s.get(Request, res.request_id).department
-        alerts = s.exec(select(Outbox).where(Outbox.idempotency_key.startswith(f"alert:{res.request_id}:{dept}"))).all()
+        alerts = s.exec(select(Outbox).where(Outbox.idempotency_key.startswith(f"alert:{res.request_id}:{dept}"),
+                                             Outbox.idempotency_key.endswith("sure-asimi"))).all()
     assert len(alerts) >= 1 and all(a.payload["role"] == "süre aşıldı" for a in alerts)
     overdue = [m for m in _mails(inbox).values() if "Süresi dolan talep" in m["Subject"]]
     assert len(overdue) == len([a for a in alerts if "email" in a.payload["target"]]) >= 1, "told once"

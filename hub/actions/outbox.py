@@ -89,7 +89,7 @@ def forward_rows(
 
 
 # The key's last part ends up in the e-mail's Message-ID: ASCII, no spaces.
-_ALERT_SLUG = {"acil bildirim": "acil", "süre aşıldı": "sure-asimi"}
+_ALERT_SLUG = {"acil bildirim": "acil", "süre aşıldı": "sure-asimi", "süre dolmak üzere": "sure-uyari"}
 
 
 def alert_rows(

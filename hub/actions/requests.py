@@ -387,6 +387,7 @@ def mark_sla(session: Session, actor: Actor, req: Request, state: str) -> None:
     if state == "at_risk" and req.sla_warned_at is None:
         req.sla_warned_at = now
         events.record(session, actor, "sla.at_risk", req.id, due_at=req.due_at)
+        _alert_department(session, req, "süre dolmak üzere", now)
     elif state == "breached" and req.sla_breached_at is None:
         req.sla_breached_at = now
         before = req.priority
@@ -394,11 +395,17 @@ def mark_sla(session: Session, actor: Actor, req: Request, state: str) -> None:
         req.priority = order[min(order.index(req.priority) + 1, len(order) - 1)] if req.priority in order else "high"
         events.record(session, actor, "sla.breached", req.id, due_at=req.due_at, priority_before=before, priority_after=req.priority)
         events.record(session, actor, "request.escalated", req.id, to="supervisor", reason="sla_breached")
-        # The department that must act is told by its own channel (e-mail / webhook), once.
-        dept = session.get(Department, req.department) if req.department else None
-        if dept is not None:
-            due = req.due_at.astimezone(ZoneInfo("Europe/Istanbul")).strftime("%d.%m.%Y") if req.due_at else "-"
-            for row in outbox.alert_rows({dept.code: dept}, req.id, dept.code, role="süre aşıldı",
-                                         note=f"Son cevap tarihi {due} idi.", base_url="", now=now):  # fmt: skip
-                outbox.enqueue(session, kind=row["kind"], idempotency_key=row["idempotency_key"],
-                               payload=row["payload"], request_id=req.id)  # fmt: skip
+        _alert_department(session, req, "süre aşıldı", now)
+
+
+def _alert_department(session: Session, req: Request, role: str, now: datetime) -> None:
+    """Tell the department that must act, by its own e-mail / webhook / SMS targets, once per
+    reason: a reminder when 80 % of the time has gone, an alert when the deadline has passed."""
+    dept = session.get(Department, req.department) if req.department else None
+    if dept is None:
+        return
+    due = req.due_at.astimezone(ZoneInfo("Europe/Istanbul")).strftime("%d.%m.%Y") if req.due_at else "-"
+    note = f"Son cevap tarihi {due} idi." if role == "süre aşıldı" else f"Son cevap tarihi {due}."
+    for row in outbox.alert_rows({dept.code: dept}, req.id, dept.code, role=role, note=note, base_url="", now=now):
+        outbox.enqueue(session, kind=row["kind"], idempotency_key=row["idempotency_key"],
+                       payload=row["payload"], request_id=req.id)  # fmt: skip

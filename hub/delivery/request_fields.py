@@ -97,9 +97,10 @@ PURPOSE = {
     "bilgi için": "Aşağıdaki talep bilginize sunulmuştur; gereğini sorumlu birim yapacaktır.",
     "acil bildirim": "ACİL: Aşağıdaki talep, kural gereği hemen ilgilenilmesi için biriminize bildirilmiştir.",
     "süre aşıldı": "Aşağıdaki talebin yasal cevap süresi dolmuştur; lütfen öncelikle sonuçlandırın.",
+    "süre dolmak üzere": "Hatırlatma: aşağıdaki talebin cevap süresinin büyük bölümü geçti; son tarihten önce sonuçlandırın.",
 }
 SUBJECT = {"bilgi için": "Bilgi için iletilen talep", "acil bildirim": "ACİL talep",
-           "süre aşıldı": "Süresi dolan talep"}  # fmt: skip
+           "süre aşıldı": "Süresi dolan talep", "süre dolmak üzere": "Süresi dolmak üzere olan talep"}  # fmt: skip
 
 
 @dataclass

@@ -18,6 +18,7 @@ ROLE_LABEL = {
     "bilgi için": "Bilgi için talep",
     "acil bildirim": "ACİL talep",
     "süre aşıldı": "Süresi dolan talep",
+    "süre dolmak üzere": "Süresi dolmak üzere",
 }
 
 
