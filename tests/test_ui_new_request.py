@@ -55,6 +55,7 @@ async def test_agent_registers_a_call_that_is_routed(ui, hub) -> None:  # noqa: 
     rid = int(location.split("/")[3].split("?")[0])
     html = await (await ui.get(location)).text()
     assert "Talep kaydedildi" in html and "Hasan Çelik" in html
+    assert 'href="/ui/yeni?telefon=%2B905327654321"' in html, "the request page leads to the caller's history"
     with hub.db.reader() as s:
         req = s.get(Request, rid)
         contact = s.get(Contact, req.contact_id)
