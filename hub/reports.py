@@ -1,4 +1,5 @@
-"""Reports: which neighbourhood needs what, and the Ministry's quarterly muhtar figures."""
+"""Reports: which neighbourhood needs what, the Ministry's quarterly muhtar figures, and
+which departments are behind on their deadlines."""
 
 from __future__ import annotations
 
@@ -7,11 +8,11 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_
+from sqlalchemy import case, or_
 from sqlmodel import func, select
 
 from hub.actions.errors import ActionError
-from hub.models import Contact, Request
+from hub.models import OPEN_STATUSES, Contact, Request
 
 TZ = ZoneInfo("Europe/Istanbul")
 
@@ -59,6 +60,38 @@ def muhtar_quarter(db: Any, quarter: str) -> dict[str, Any]:
                     bucket["bekleyen"] += n
     return {"quarter": quarter.upper(), "from": start.isoformat(), "to": end.isoformat(), "totals": totals,
             "by_type": by_type, "by_ilce": by_ilce}  # fmt: skip
+
+
+def deadlines_by_department(db: Any, *, now: datetime | None = None) -> list[dict[str, Any]]:
+    """Open requests per department by deadline state, for supervisors: overdue first.
+    ``gecikmis`` the deadline passed, ``riskli`` warned at 80 %, ``bekletilen`` the clock is
+    paused (waiting on the citizen), ``suresiz`` no deadline."""
+    now = now or datetime.now(UTC)
+    open_ = [s.value for s in OPEN_STATUSES]
+    state = case(
+        (Request.sla_paused_since.is_not(None), "bekletilen"),
+        (Request.due_at.is_(None), "suresiz"),
+        (Request.due_at < now, "gecikmis"),
+        (Request.sla_warned_at.is_not(None), "riskli"),
+        else_="zamaninda",
+    )
+    stmt = (
+        select(Request.department, state, func.count(), func.min(Request.due_at))
+        .where(Request.status.in_(open_), Request.parent_id.is_(None))
+        .group_by(Request.department, state)
+    )
+    rows: dict[str, dict[str, Any]] = {}
+    with db.reader() as session:
+        for dept, st, n, oldest in session.exec(stmt):
+            row = rows.setdefault(dept or "", {
+                "department": dept, "acik": 0, "gecikmis": 0, "riskli": 0, "zamaninda": 0, "bekletilen": 0,
+                "suresiz": 0, "en_eski_gecikme": None,
+            })  # fmt: skip
+            row[st] += n
+            row["acik"] += n
+            if st == "gecikmis":
+                row["en_eski_gecikme"] = oldest
+    return sorted(rows.values(), key=lambda r: (-r["gecikmis"], -r["riskli"], -r["acik"]))
 
 
 def mahalle_needs(db: Any, *, since: datetime | None = None, ilce: str | None = None, limit: int = 500) -> list[dict]:

@@ -273,6 +273,27 @@ async def test_reports_page_and_xlsx(ui) -> None:  # noqa: ANN001
     assert r.status == 400 and "2026Q3" in await r.text()
 
 
+async def test_reports_show_which_departments_are_behind(ui, hub) -> None:  # noqa: ANN001
+    from datetime import timedelta
+
+    from hub.models import utcnow
+    from hub.reports import deadlines_by_department
+
+    ids = [(await create(ui, {**SU, "text": SU["text"] + f" ({i})"}))["id"] for i in range(4)]
+    with hub.db.session() as s:
+        late, warned, paused = (s.get(Request, i) for i in ids[:3])
+        late.due_at = utcnow() - timedelta(days=2)
+        warned.sla_warned_at, warned.due_at = utcnow(), utcnow() + timedelta(days=1)
+        paused.sla_paused_since = utcnow()
+        dept = late.department
+    [row] = [r for r in deadlines_by_department(hub.db) if r["department"] == dept]
+    assert (row["acik"], row["gecikmis"], row["riskli"], row["bekletilen"], row["zamaninda"]) == (4, 1, 1, 1, 1)
+    await login(ui, "supervisor")
+    html = await (await ui.get("/ui/raporlar")).text()
+    section = html.split('id="sureler"')[1].split("</section>")[0]
+    assert "KASKİ" in section and f'href="/ui/?department={dept}&amp;geciken=1"' in section
+
+
 async def test_saved_filter_is_listed_and_applied(ui) -> None:  # noqa: ANN001
     su, park = await create(ui, SU), await create(ui, PARK)
     await login(ui, "agent")

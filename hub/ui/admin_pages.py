@@ -172,8 +172,18 @@ async def reports_page(request: web.Request) -> web.StreamResponse:
         muhtar, error = None, "Dönem 2026Q3 biçiminde olmalıdır."
     since = datetime.now(UTC) - timedelta(days=days)
     needs = await hub.db.run(reports.mahalle_needs, hub.db, since=since, limit=200)
+    deadlines = await hub.db.run(reports.deadlines_by_department, hub.db)
+    names = await hub.db.run(_department_names, hub)
     return render(request, "reports.html", status=400 if error else 200, page_title="Raporlar", quarter=quarter,
-                  muhtar=muhtar, needs=needs, days=days, error=error, type_label=labels.REQUEST_TYPE)  # fmt: skip
+                  muhtar=muhtar, needs=needs, days=days, error=error, type_label=labels.REQUEST_TYPE,
+                  deadlines=deadlines, dept_names=names)  # fmt: skip
+
+
+def _department_names(hub: Any) -> dict[str, str]:
+    from hub.models import Department
+
+    with hub.db.reader() as session:
+        return dict(session.exec(select(Department.code, Department.name)).all())
 
 
 async def reports_xlsx(request: web.Request) -> web.StreamResponse:
