@@ -214,8 +214,9 @@ class Intake:
     def _may_follow_up(self, session: Session, raw: RawMessage, req: Request) -> bool:
         """Tracking codes are sequential and guessable, so a code alone must not let
         a stranger write into someone's request: it threads when the sender is the
-        request's own contact, or by e-mail (a department answering a forward)."""
-        if raw.channel == "email" or raw.thread.tracking_code:
+        request's own contact, or a department's mailbox (an answer to a forward whose
+        headers got lost). Anyone else opens a request of their own, which an agent can merge."""
+        if raw.channel == "email" and raw.sender.email and self._department_mailbox(session, raw.sender.email):
             return True
         if req.contact_id is None:
             return False
@@ -231,6 +232,16 @@ class Intake:
             )
         ).first()
         return hit is not None
+
+    @staticmethod
+    def _department_mailbox(session: Session, address: str) -> bool:
+        from hub.delivery.request_fields import department_emails
+
+        address = address.strip().lower()
+        rows = session.exec(select(Department.targets).where(Department.active == True))  # noqa: E712
+        return any(
+            address in (m.lower() for m in department_emails(t)) for targets in rows for t in targets or [] if isinstance(t, dict)
+        )
 
     def _thread(self, session: Session, raw: RawMessage) -> tuple[Request | None, str | None]:
         hints = raw.thread
