@@ -175,6 +175,25 @@ def test_retention_purge_erases_only_what_finished_long_ago(hub, run) -> None:  
     assert ERASED not in texts and any("Fatma Demir" in t for t in texts), "retraining never learns the placeholder"
 
 
+def test_erasing_a_merged_away_record_erases_the_person(hub) -> None:  # noqa: ANN001
+    from hub.actions import contacts, privacy
+    from hub.auth import SYSTEM_CLI
+
+    a = _ingest(hub, "m1", channel="phone")
+    b = _ingest(hub, "m2", channel="email", phone="0533 111 22 33", name="Ayşe Y.")
+    with hub.db.session() as s:
+        ca, cb = s.get(Request, a).contact_id, s.get(Request, b).contact_id
+        contacts.merge_contacts(s, SYSTEM_CLI, cb, ca)  # the same person reached us twice
+        for rid in (a, b):
+            req = s.get(Request, rid)
+            req.status, req.outcome, req.closed_at = "closed", "olumlu", utcnow()
+    with hub.db.session() as s:
+        done = privacy.erase_contact(s, SYSTEM_CLI, cb, reason="KVKK 9")  # the old, merged-away id
+    assert done.requests == 2 and done.contacts == 2
+    with hub.db.reader() as s:
+        assert s.get(Contact, ca).name is None and s.get(Contact, cb).name is None
+
+
 def test_cli_export_and_erase_by_phone(hub, run) -> None:  # noqa: ANN001
     rid = _ingest(hub, "c1")
     code, out, err = run("privacy", "export", "--phone", "+90 (532) 123-45-67")

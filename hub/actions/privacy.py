@@ -119,6 +119,10 @@ def erase_contact(
     contact = session.get(Contact, contact_id)
     if contact is None:
         raise NotFound(f"contact {contact_id} not found")
+    for _ in range(20):  # a merged-away record: the person is the contact it was merged into
+        if contact.merged_into_id is None or (up := session.get(Contact, contact.merged_into_id)) is None:
+            break
+        contact = up
     family = _family(session, contact)
     ids = [c.id for c in family]
     stmt = select(Request).where(col(Request.contact_id).in_(ids)).order_by(Request.id)

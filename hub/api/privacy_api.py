@@ -9,7 +9,7 @@ from hub.actions.errors import NotFound
 from hub.api.auth import actor_of
 from hub.api.errors import path_id, read_json
 from hub.auth import require
-from hub.models import Contact
+from hub.queries.contacts import find_contact
 from hub.queries.privacy import contact_record
 
 routes = web.RouteTableDef()
@@ -25,7 +25,7 @@ async def export_contact(request: web.Request) -> web.Response:
 
     def work() -> dict:
         with hub.db.session() as session:
-            contact = session.get(Contact, cid)
+            contact = find_contact(session, contact_id=cid)  # follows merges to the person
             if contact is None:
                 raise NotFound("contact not found")
             privacy.record_export(session, actor, contact.id, via="api")
