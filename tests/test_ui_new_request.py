@@ -68,6 +68,17 @@ async def test_agent_registers_a_call_that_is_routed(ui, hub) -> None:  # noqa: 
     assert r.status == 303 and r.headers["Location"] == f"/ui/talep/{rid}?tamam=tekrar", "a resent form is one request"
     assert count(hub) == before
 
+    # The mahalle list offers "Mahalle (İlçe)" labels; a picked label is enough without the ilçe box.
+    page = await (await ui.get("/ui/yeni")).text()
+    assert '<option value="Mevlana (Talas)">' in page
+    picked = {**form, "csrf": csrf_of(page), "token": token_of(page), "ilce": "", "mahalle": "Mevlana (Talas)",
+              "metin": "Parktaki salıncak kırık."}  # fmt: skip
+    r = await ui.post("/ui/yeni", data=picked, allow_redirects=False)
+    assert r.status == 303, await r.text()
+    with hub.db.reader() as s:
+        new = s.get(Request, int(r.headers["Location"].split("/")[3].split("?")[0]))
+        assert (new.mahalle, new.ilce) == ("Mevlana", "Talas")
+
 
 async def test_bad_input_is_refused_in_turkish_and_kept(ui, hub) -> None:  # noqa: ANN001
     await login(ui, "agent")

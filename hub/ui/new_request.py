@@ -62,7 +62,7 @@ def _page(request: web.Request, values: dict[str, str], *, errors: dict[str, str
     return render(
         request, "new_request.html", status=status, page_title="Yeni talep", values=values,
         errors=errors or {}, caller=caller, looked_up=looked_up, channels=CHANNELS, kinds=KINDS,
-        request_types=REQUEST_TYPES, ilceler=locator().ilceler(),
+        request_types=REQUEST_TYPES, ilceler=locator().ilceler(), mahalleler=locator().entries(),
         error="Talep kaydedilmedi; aşağıdaki uyarılara bakın." if errors else None,
     )  # fmt: skip
 
