@@ -288,6 +288,9 @@ async def test_reports_show_which_departments_are_behind(ui, hub) -> None:  # no
         dept = late.department
     [row] = [r for r in deadlines_by_department(hub.db) if r["department"] == dept]
     assert (row["acik"], row["gecikmis"], row["riskli"], row["bekletilen"], row["zamaninda"]) == (4, 1, 1, 1, 1)
+    api = await (await ui.get("/api/v1/reports/deadlines", headers=API)).json()
+    [same] = [r for r in api["items"] if r["department"] == dept]
+    assert same["gecikmis"] == 1 and same["en_eski_gecikme"].startswith(str(late.due_at.year))
     await login(ui, "supervisor")
     html = await (await ui.get("/ui/raporlar")).text()
     section = html.split('id="sureler"')[1].split("</section>")[0]

@@ -51,6 +51,7 @@ _PATHS: list[tuple[str, str, str, type | None, str]] = [
     ("get", "/api/v1/reports/muhtar", "Quarterly muhtar figures: total, answered olumlu / olumsuz", None, "reports"),
     ("get", "/api/v1/reports/mahalle", "Which neighbourhood needs what", None, "reports"),
     ("get", "/api/v1/reports/calls", "Call-centre calls per day and disposition (requests or not)", None, "reports"),
+    ("get", "/api/v1/reports/deadlines", "Open requests per department by deadline state (gecikmis, riskli, zamaninda, bekletilen, suresiz)", None, "reports"),
     ("get", "/api/v1/users", "Staff accounts (admin); never password hashes", None, "users"),
     ("post", "/api/v1/users", "Add a staff account (admin)", u.UserCreateIn, "users"),
     ("patch", "/api/v1/users/{id}", "Change role, department, display name or active (deactivation ends sessions)", u.UserUpdateIn, "users"),

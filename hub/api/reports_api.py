@@ -1,4 +1,4 @@
-"""/api/v1/reports: neighbourhood needs and quarterly muhtar figures."""
+"""/api/v1/reports: neighbourhood needs, quarterly muhtar figures, calls and deadlines."""
 
 from __future__ import annotations
 
@@ -40,3 +40,15 @@ async def calls(request: web.Request) -> web.Response:
     require(actor_of(request), "request.read")
     hub = request.app["hub"]
     return web.json_response(await hub.db.run(reports.call_volume, hub.db, since_day=request.query.get("since")))
+
+
+@routes.get("/api/v1/reports/deadlines")
+async def deadlines(request: web.Request) -> web.Response:
+    """Open requests per department by deadline state (overdue first), for dashboards."""
+    require(actor_of(request), "request.read")
+    hub = request.app["hub"]
+    items = await hub.db.run(reports.deadlines_by_department, hub.db)
+    for row in items:
+        oldest = row["en_eski_gecikme"]
+        row["en_eski_gecikme"] = oldest.isoformat() if oldest else None
+    return web.json_response({"items": items})
