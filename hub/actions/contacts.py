@@ -15,6 +15,7 @@ from hub.actions.bulk import bulk_insert
 from hub.actions.errors import ActionError, NotFound
 from hub.auth import Actor
 from hub.models import Contact, ContactIdentity, Event, Request, utcnow
+from hub.queries.contacts import live_contact
 
 # Channels whose sender.external_id is itself a stable identity of the person.
 _EXTERNAL_KINDS = {"whatsapp", "facebook", "instagram", "x"}
@@ -53,16 +54,6 @@ def identities_for(sender: Sender, channel: str) -> list[tuple[str, str]]:
     return out
 
 
-def _live(session: Session, contact: Contact) -> Contact:
-    seen = 0
-    while contact.merged_into_id is not None and seen < 20:
-        nxt = session.get(Contact, contact.merged_into_id)
-        if nxt is None:
-            break
-        contact, seen = nxt, seen + 1
-    return contact
-
-
 def resolve_contact(session: Session, actor: Actor, sender: Sender, channel: str) -> Contact | NewContact | None:
     """Find the contact behind any of the sender's identities, or create one.
 
@@ -98,7 +89,7 @@ def resolve_contacts(
         contact = next((fresh[p] for p in pairs if p in fresh), None)
         if contact is None:
             cid = next((known[p] for p in pairs if p in known), None)
-            contact = _live(session, loaded[cid]) if cid is not None and cid in loaded else None
+            contact = live_contact(session, loaded[cid]) if cid is not None and cid in loaded else None
         if contact is None:
             contact = NewContact(name=sender.name, kind=sender.kind or "citizen")
             created.append(contact)
@@ -150,7 +141,7 @@ def merge_contacts(session: Session, actor: Actor, source_id: int, target_id: in
     source, target = session.get(Contact, source_id), session.get(Contact, target_id)
     if source is None or target is None:
         raise NotFound("contact not found")
-    target = _live(session, target)
+    target = live_contact(session, target)
     for ident in session.exec(select(ContactIdentity).where(ContactIdentity.contact_id == source.id)):
         ident.contact_id = target.id
     for req in session.exec(select(Request).where(Request.contact_id == source.id)):

@@ -37,6 +37,7 @@ from hub.models import (
     Request,
     utcnow,
 )
+from hub.queries.contacts import live_contact, merged_family
 
 ERASED = "[KVKK kapsamında silindi]"
 
@@ -92,17 +93,6 @@ def record_export(session: Session, actor: Actor, contact_id: int, *, via: str) 
     events.record(session, actor, "privacy.exported", None, contact_id=contact_id, via=via)
 
 
-def _family(session: Session, contact: Contact) -> list[Contact]:
-    """The contact and every contact merged into it (at any depth)."""
-    found = {contact.id: contact}
-    frontier = [contact.id]
-    while frontier:
-        rows = session.exec(select(Contact).where(col(Contact.merged_into_id).in_(frontier))).all()
-        frontier = [c.id for c in rows if c.id not in found]
-        found.update({c.id: c for c in rows})
-    return list(found.values())
-
-
 def erase_contact(
     session: Session, actor: Actor, contact_id: int, *, reason: str,
     delete_file: Callable[[str], None] | None = None,
@@ -119,11 +109,8 @@ def erase_contact(
     contact = session.get(Contact, contact_id)
     if contact is None:
         raise NotFound(f"contact {contact_id} not found")
-    for _ in range(20):  # a merged-away record: the person is the contact it was merged into
-        if contact.merged_into_id is None or (up := session.get(Contact, contact.merged_into_id)) is None:
-            break
-        contact = up
-    family = _family(session, contact)
+    contact = live_contact(session, contact)  # a merged-away record: the person is its target
+    family = merged_family(session, contact)
     ids = [c.id for c in family]
     stmt = select(Request).where(col(Request.contact_id).in_(ids)).order_by(Request.id)
     if session.get_bind().dialect.name != "sqlite":
@@ -197,7 +184,7 @@ def purge_expired(
 
 
 def _family_has_live(session: Session, contact: Contact) -> bool:
-    ids = [c.id for c in _family(session, contact)]
+    ids = [c.id for c in merged_family(session, contact)]
     return session.exec(
         select(func.count()).select_from(Request).where(col(Request.contact_id).in_(ids), col(Request.erased_at).is_(None))
     ).one() > 0  # fmt: skip

@@ -233,15 +233,14 @@ class Intake:
         ).first()
         return hit is not None
 
-    @staticmethod
-    def _department_mailbox(session: Session, address: str) -> bool:
+    def _department_mailbox(self, session: Session, address: str) -> bool:
         from hub.delivery.request_fields import department_emails
 
         address = address.strip().lower()
-        rows = session.exec(select(Department.targets).where(Department.active == True))  # noqa: E712
         return any(
-            address in (m.lower() for m in department_emails(t)) for targets in rows for t in targets or [] if isinstance(t, dict)
-        )
+            address in (m.lower() for m in department_emails(t))
+            for dept in self._departments(session).values() for t in dept.targets or [] if isinstance(t, dict)
+        )  # fmt: skip
 
     def _thread(self, session: Session, raw: RawMessage) -> tuple[Request | None, str | None]:
         hints = raw.thread

@@ -9,15 +9,12 @@ from sqlmodel import Session, col, select
 
 from hub.actions.events import jsonable
 from hub.models import Contact, ContactIdentity, Message, Request
+from hub.queries.contacts import merged_family
 
 
 def contact_record(session: Session, contact: Contact) -> dict[str, Any]:
     """Everything the hub holds about one person, as JSON-ready data."""
-    family = [contact.id]
-    frontier = [contact.id]
-    while frontier:
-        frontier = [c for c in session.exec(select(Contact.id).where(col(Contact.merged_into_id).in_(frontier)))]
-        family += frontier
+    family = [c.id for c in merged_family(session, contact)]  # the contact itself comes first
     idents = session.exec(select(ContactIdentity).where(col(ContactIdentity.contact_id).in_(family))).all()
     reqs = session.exec(select(Request).where(col(Request.contact_id).in_(family)).order_by(Request.id)).all()
     msgs = session.exec(

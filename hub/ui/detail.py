@@ -36,6 +36,7 @@ FLASH = {
 SYSTEM_NAMES = {
     "system:intake": "Sistem (karşılama)", "system:worker": "Sistem (gönderim)",
     "system:sla": "Sistem (süre takibi)", "system:cli": "Sistem (komut satırı)",
+    "system:retention": "Sistem (saklama süresi)",
 }  # fmt: skip
 
 

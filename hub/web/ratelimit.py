@@ -57,6 +57,13 @@ class SlidingWindowLimiter:
             return max(1.0, recent[0] + self.window - now)
         return None
 
+    # The same awaitable interface as SharedWindowLimiter, so callers need not know which.
+    async def ahit(self, key: str, limit: int) -> float | None:
+        return self.hit(key, limit)
+
+    async def acheck(self, key: str, limit: int) -> float | None:
+        return self.check(key, limit)
+
     def remaining(self, key: str, limit: int) -> int:
         now = self.clock()
         q = self._hits.get(key) or deque()
@@ -97,11 +104,3 @@ class SharedWindowLimiter:
     async def acheck(self, key: str, limit: int) -> float | None:
         return await self.db.run(self._run, key, limit, False)
 
-
-async def ahit(limiter: Any, key: str, limit: int) -> float | None:
-    """Count a hit on either kind of limiter (the shared one needs the database)."""
-    return await limiter.ahit(key, limit) if hasattr(limiter, "ahit") else limiter.hit(key, limit)
-
-
-async def acheck(limiter: Any, key: str, limit: int) -> float | None:
-    return await limiter.acheck(key, limit) if hasattr(limiter, "acheck") else limiter.check(key, limit)

@@ -19,7 +19,6 @@ from sqlmodel import select
 
 from hub.models import Contact, Department, Message, Request
 from hub.web import pages
-from hub.web.ratelimit import ahit
 from hub.web.webform import TYPE_LABELS
 
 log = logging.getLogger(__name__)
@@ -164,7 +163,7 @@ def load_view(hub: Any, code: str, *, with_answers: bool) -> StatusView | None:
 
 async def _limited(request: web.Request) -> web.Response | None:
     st = pages.state(request.app["hub"])
-    wait = await ahit(st.status_limiter, pages.client_ip(request), STATUS_RATE_PER_HOUR)
+    wait = await st.status_limiter.ahit(pages.client_ip(request), STATUS_RATE_PER_HOUR)
     if wait is None:
         return None
     return pages.error_page(

@@ -18,7 +18,6 @@ from aiohttp import web
 
 from connectors.base import Attachment, Location, RawMessage, Sender
 from hub.web import pages
-from hub.web.ratelimit import acheck, ahit
 from hub.web.tokens import FormToken, TokenError
 from hub.web.upload import BodyTooLarge, FormBody, Photo, read_form
 
@@ -308,7 +307,7 @@ async def submit(request: web.Request) -> web.Response:
         )  # fmt: skip
     ip = pages.client_ip(request)
     limit = settings.webform_rate_per_hour
-    wait = await ahit(st.attempt_limiter, ip, attempt_limit(limit)) or await acheck(st.form_limiter, ip, limit)
+    wait = await st.attempt_limiter.ahit(ip, attempt_limit(limit)) or await st.form_limiter.acheck(ip, limit)
     if wait is not None:
         minutes = max(1, round(wait / 60))
         return pages.error_page(
@@ -335,7 +334,7 @@ async def submit(request: web.Request) -> web.Response:
     if body.fields.get(HONEYPOT, "").strip():
         # Bots fill every field. Pretend all went well and store nothing.
         log.info("webform: honeypot filled, submission dropped")
-        await ahit(st.form_limiter, ip, limit)
+        await st.form_limiter.ahit(ip, limit)
         return pages.render(
             request, "success.html", page_title="Başvurunuz alındı", code=None, appended=False, photo=False
         )
@@ -369,7 +368,7 @@ async def submit(request: web.Request) -> web.Response:
             "tekrar gönderin ya da Alo 153'ü arayın.",
         )  # fmt: skip
     if not result.duplicate_delivery:
-        await ahit(st.form_limiter, ip, limit)
+        await st.form_limiter.ahit(ip, limit)
     log.info(
         "webform: form %s -> %s (created=%s)",
         checked.submission.form_id,
