@@ -90,7 +90,7 @@ def deadlines_by_department(db: Any, *, now: datetime | None = None) -> list[dic
             row[st] += n
             row["acik"] += n
             if st == "gecikmis":
-                row["en_eski_gecikme"] = oldest
+                row["en_eski_gecikme"] = oldest.isoformat() if oldest else None
     return sorted(rows.values(), key=lambda r: (-r["gecikmis"], -r["riskli"], -r["acik"]))
 
 

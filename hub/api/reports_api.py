@@ -47,8 +47,4 @@ async def deadlines(request: web.Request) -> web.Response:
     """Open requests per department by deadline state (overdue first), for dashboards."""
     require(actor_of(request), "request.read")
     hub = request.app["hub"]
-    items = await hub.db.run(reports.deadlines_by_department, hub.db)
-    for row in items:
-        oldest = row["en_eski_gecikme"]
-        row["en_eski_gecikme"] = oldest.isoformat() if oldest else None
-    return web.json_response({"items": items})
+    return web.json_response({"items": await hub.db.run(reports.deadlines_by_department, hub.db)})

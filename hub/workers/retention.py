@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from hub.actions import privacy
@@ -15,18 +16,17 @@ SYSTEM_RETENTION = Actor("system:retention", "system")
 def purge_once(hub: Any, *, retention_days: int | None = None, limit: int = 200, max_rounds: int = 1000) -> dict[str, int]:
     """Purge in short transactions until nothing expired is left."""
     days = retention_days or hub.settings.retention_days
-    total = privacy.Erasure()
+    total: Counter[str] = Counter()
     for _ in range(max_rounds):
         with hub.db.session() as session:
             got = privacy.purge_expired(
                 session, SYSTEM_RETENTION, retention_days=days, limit=limit,
                 delete_file=hub.attachments.delete,
             )  # fmt: skip
-        for k, v in got.as_dict().items():
-            setattr(total, k, getattr(total, k) + v)
+        total.update(got.as_dict())
         if got.requests < limit and got.quarantined < limit:
             break
-    return total.as_dict()
+    return dict(total)
 
 
 async def run(hub: Any) -> None:
