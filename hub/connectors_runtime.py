@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,10 +20,50 @@ from hub.actions import quarantine as qa
 from hub.auth import SYSTEM_INTAKE
 from hub.intake.quarantine import raw_to_bytes
 from hub.models import Checkpoint, utcnow
+from hub.workers.leader import run_singleton
 from hub.workers.outbox import cancel_requested
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = 300.0
+
+
+def connector_job(name: str) -> str:
+    """The singleton job name of a polled connector (hub.workers.leader)."""
+    return f"connector:{name}"
+
+
+@dataclass
+class PollHealth:
+    """A polled connector's health as this process saw it. Kept in memory because the
+    database may be the thing that failed; written to its Checkpoint row when it can be."""
+
+    last_success_at: datetime | None = None
+    last_error: str | None = None
+    last_error_at: datetime | None = None
+    failing_since: datetime | None = None
+    consecutive_failures: int = 0
+    backlog: int | None = None
+    error_saved: bool = True  # the last error is in the Checkpoint row
+
+    def ok(self, backlog: int | None) -> None:
+        self.last_success_at, self.backlog = datetime.now(UTC), backlog
+        self.consecutive_failures, self.failing_since = 0, None
+
+    def failed(self, error: str) -> None:
+        now = datetime.now(UTC)
+        self.last_error, self.last_error_at, self.error_saved = error, now, False
+        self.consecutive_failures += 1
+        self.failing_since = self.failing_since or now
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    # SQLite hands datetimes back without a zone; they are stored in UTC.
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
+def _latest(a: datetime | None, b: datetime | None) -> datetime | None:
+    a, b = _aware(a), _aware(b)
+    return max(a, b) if a and b else a or b
 
 
 def _secret(value: Any) -> str | None:
@@ -38,6 +79,7 @@ class ConnectorRuntime:
         self.disabled: dict[str, str] = {}
         self.poll_intervals: dict[str, float] = {}
         self._wake: dict[str, asyncio.Event] = {}
+        self.poll_health: dict[str, PollHealth] = {}
 
     # -- building from settings ---------------------------------------------------------
     @classmethod
@@ -76,7 +118,10 @@ class ConnectorRuntime:
 
         async def sink(raw: RawMessage) -> Any:
             result = await self.hub.db.run(self.hub.intake.ingest, raw)
-            await self.hub.db.run(self._touch, name, None, None)
+            try:  # the message is stored: a failed health note must not fail the webhook
+                await self.hub.db.run(self._touch, name, None, None)
+            except Exception as exc:
+                log.warning("connector %s: health not saved: %s: %s", name, type(exc).__name__, exc)
             return result
 
         return sink
@@ -93,8 +138,13 @@ class ConnectorRuntime:
 
     # -- polling -----------------------------------------------------------------------------
     def start(self) -> list[asyncio.Task]:
+        """One poll loop per source, each run by one hub process at a time (a singleton job)."""
         return [
-            asyncio.create_task(self._poll_loop(src), name=f"connector-{src.name}") for src in self.polled
+            asyncio.create_task(
+                run_singleton(self.hub.leadership, connector_job(src.name), lambda src=src: self._poll_loop(src)),
+                name=f"connector-{src.name}",
+            )
+            for src in self.polled
         ]
 
     def wake(self, name: str) -> None:
@@ -105,20 +155,28 @@ class ConnectorRuntime:
     async def poll_once(self, source: Any) -> FetchResult:
         checkpoint = await self.hub.db.run(self._checkpoint, source.name)
         result = await source.fetch(checkpoint)
-        await self.hub.db.run(self._store, source.name, result)
+        await self.hub.db.run(self._store, source.name, result, self._unsaved_error(source.name))
         confirm = getattr(source, "confirm", None)
         if confirm is not None:
             await asyncio.to_thread(confirm, result.checkpoint)
         return result
 
     async def _poll_loop(self, source: Any) -> None:
+        """Poll until cancelled. Nothing may end this loop: a failure (the source's, the
+        database's, or one while recording the failure) is kept in memory, and the loop
+        backs off and tries again, so it resumes by itself when the cause goes away."""
         backoff = 1.0
         self._wake[source.name] = asyncio.Event()
+        health = self.poll_health.setdefault(source.name, PollHealth())
         while True:
             if cancel_requested():  # a swallowed cancellation must still stop the loop
                 raise asyncio.CancelledError
             try:
                 result = await self.poll_once(source)
+                if health.consecutive_failures:
+                    log.warning("connector %s works again after %d failures", source.name, health.consecutive_failures)
+                health.ok(result.backlog)
+                health.error_saved = True  # _store wrote it with the checkpoint
                 backoff = 1.0
                 if result.messages:
                     continue  # there may be more right away
@@ -126,15 +184,37 @@ class ConnectorRuntime:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                retry_after = exc.retry_after if isinstance(exc, ConnectorError) else None
-                if not isinstance(exc, ConnectorError):
-                    log.exception("connector %s failed", source.name)
-                else:
-                    log.warning("connector %s: %s", source.name, exc)
-                await self.hub.db.run(self._touch, source.name, None, f"{type(exc).__name__}: {exc}"[:500])
-                delay = max(retry_after or 0.0, backoff) * (1 + random.random() * 0.2)
+                delay = backoff
+                try:
+                    delay = await self._failed(source, health, exc, backoff)
+                except asyncio.CancelledError:
+                    raise
+                except Exception:  # never let the error handling end the loop
+                    log.exception("connector %s: recording a failure failed", source.name)
                 backoff = min(backoff * 2, MAX_BACKOFF)
                 await asyncio.sleep(delay)
+
+    async def _failed(self, source: Any, health: PollHealth, exc: Exception, backoff: float) -> float:
+        """Log and remember a failed poll; save it to the Checkpoint row if the database answers."""
+        retry_after = exc.retry_after if isinstance(exc, ConnectorError) else None
+        error = f"{type(exc).__name__}: {exc}"[:500]
+        health.failed(error)
+        if isinstance(exc, ConnectorError) or health.consecutive_failures > 1:
+            log.warning("connector %s (%d failures in a row): %s", source.name, health.consecutive_failures, error)
+        else:
+            log.exception("connector %s failed", source.name)
+        try:
+            await self.hub.db.run(self._touch, source.name, None, error)
+            health.error_saved = True
+        except Exception as db_exc:  # the database may be what failed: health stays in memory
+            log.warning("connector %s: health not saved (%s); kept in memory", source.name, type(db_exc).__name__)
+        return max(retry_after or 0.0, backoff) * (1 + random.random() * 0.2)
+
+    def _unsaved_error(self, name: str) -> tuple[str, datetime] | None:
+        h = self.poll_health.get(name)
+        if h is None or h.error_saved or h.last_error is None or h.last_error_at is None:
+            return None
+        return h.last_error, h.last_error_at
 
     async def _idle(self, source: Any) -> None:
         interval = self.poll_intervals.get(source.name, 30.0)
@@ -155,8 +235,9 @@ class ConnectorRuntime:
             row = session.get(Checkpoint, name)
             return row.value if row else None
 
-    def _store(self, name: str, result: FetchResult) -> None:
-        """Ingest a fetch and move the checkpoint in one transaction: all or nothing."""
+    def _store(self, name: str, result: FetchResult, unsaved_error: tuple[str, datetime] | None = None) -> None:
+        """Ingest a fetch and move the checkpoint in one transaction: all or nothing.
+        An error seen while the database was away is written along with it."""
         with self.hub.db.session() as session:
             for raw in result.messages:
                 try:
@@ -172,6 +253,8 @@ class ConnectorRuntime:
             row = session.get(Checkpoint, name) or Checkpoint(connector=name)
             if result.checkpoint is not None:
                 row.value = result.checkpoint
+            if unsaved_error is not None:
+                row.last_error, row.last_error_at = unsaved_error
             row.last_success_at = utcnow()
             row.backlog = result.backlog
             row.updated_at = utcnow()
@@ -190,28 +273,58 @@ class ConnectorRuntime:
             row.updated_at = now
             session.add(row)
 
+    def _rows(self, names: list[str]) -> tuple[dict[str, Checkpoint], str | None]:
+        try:
+            with self.hub.db.reader() as session:
+                return {n: row for n in names if (row := session.get(Checkpoint, n)) is not None}, None
+        except Exception as exc:  # the database is away: report what this process knows
+            log.warning("connector health: database unavailable (%s); serving memory", type(exc).__name__)
+            return {}, f"{type(exc).__name__}"
+
     def health(self) -> list[dict[str, Any]]:
+        """Each connector's health: the Checkpoint row merged with this process's memory
+        (newer wins). Works with the database away, from memory alone."""
         names = [s.name for s in self.polled] + [w.name for w in self.webhooks]
-        with self.hub.db.reader() as session:
-            rows = {n: session.get(Checkpoint, n) for n in names}
+        rows, db_error = self._rows(names)
+        leadership = getattr(self.hub, "leadership", None)
+        leases = leadership.leases if leadership is not None else {}
         out = []
         # Senders that are also a listed source (Telegram, X, Meta) are reported once, with it.
         listed = {id(s) for s in [*self.polled, *self.webhooks]}
         for kind, items in (("polled", self.polled), ("webhook", self.webhooks)):
             for src in items:
                 row = rows.get(src.name)
-                last_ok = row.last_success_at if row else None
-                last_err_at = row.last_error_at if row else None
-                healthy = last_err_at is None or (last_ok is not None and last_ok > last_err_at)
+                mem = self.poll_health.get(src.name) or PollHealth()
+                last_ok = _latest(row.last_success_at if row else None, mem.last_success_at)
+                row_err_at = _aware(row.last_error_at) if row else None
+                if mem.last_error_at is not None and (row_err_at is None or mem.last_error_at >= row_err_at):
+                    last_error, last_err_at = mem.last_error, mem.last_error_at
+                else:
+                    last_error, last_err_at = (row.last_error if row else None), row_err_at
+                healthy = mem.consecutive_failures == 0 and (
+                    last_err_at is None or (last_ok is not None and last_ok > last_err_at)
+                )
                 can_reply = src.channel in self.senders or any(s is src for s in self.senders.values())
-                out.append({
+                item = {
                     "name": src.name, "channel": src.channel, "kind": kind, "enabled": True,
                     "can_reply": can_reply, "healthy": healthy,
                     "last_success_at": last_ok.isoformat() if last_ok else None,
-                    "last_error": row.last_error if row else None,
+                    "last_error": last_error,
                     "last_error_at": last_err_at.isoformat() if last_err_at else None,
-                    "backlog": row.backlog if row else None,
-                })  # fmt: skip
+                    "backlog": mem.backlog if mem.last_success_at and mem.last_success_at == last_ok
+                    else (row.backlog if row else None),
+                }  # fmt: skip
+                if kind == "polled":
+                    lease = leases.get(connector_job(src.name))
+                    item.update({
+                        "failing_since": mem.failing_since.isoformat() if mem.failing_since else None,
+                        "consecutive_failures": mem.consecutive_failures,
+                        "runs_here": bool(lease and lease.held),
+                        "leader": lease.holder if lease else None,
+                    })  # fmt: skip
+                if db_error:
+                    item["database"] = f"unavailable ({db_error}); health from this process's memory"
+                out.append(item)
         for channel, sender in self.senders.items():
             if id(sender) not in listed and not any(o["channel"] == channel for o in out):
                 out.append({"name": getattr(sender, "name", channel), "channel": channel, "kind": "sender",

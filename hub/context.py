@@ -14,6 +14,7 @@ from hub.db import Database, migrate
 from hub.intake.pipeline import Intake
 from hub.intake.ports import ClassifierPort, NoopClassifier, RouterPort
 from hub.settings import Settings
+from hub.workers.leader import leadership_for
 
 log = logging.getLogger(__name__)
 SHUTDOWN_GRACE_SECONDS = 15.0
@@ -48,6 +49,7 @@ class Hub:
         )
         self.key_cache: dict[str, Any] = {}
         self.connectors: Any = None  # hub.connectors_runtime.ConnectorRuntime, set in start()
+        self.leadership = leadership_for(settings)  # which singleton jobs this process runs
         self._tasks: list[asyncio.Task] = []
 
     # -- parts -------------------------------------------------------------------
@@ -108,7 +110,10 @@ class Hub:
         if self.settings.workers_enabled:
             self._tasks += start_workers(self)
         self._tasks += self.connectors.start()
-        self._tasks.append(asyncio.create_task(self._follow_changes(), name="follow-changes"))
+        from hub.workers.periodic import keep_running
+
+        self._tasks.append(asyncio.create_task(keep_running("following changes", self._follow_changes),
+                                               name="follow-changes"))  # fmt: skip
 
     async def _follow_changes(self) -> None:
         """Pick up what changed outside this process: the rules file, a rules version
@@ -133,6 +138,7 @@ class Hub:
             for task in stuck:  # a task that swallowed its cancellation must not hang the stop
                 log.warning("task %s did not stop within %ss; leaving it", task.get_name(), SHUTDOWN_GRACE_SECONDS)
         self._tasks.clear()
+        await self.leadership.close()  # after the jobs stopped: another process may take them now
         if self.connectors is not None:
             await self.connectors.close()
         self.db.dispose()

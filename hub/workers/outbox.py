@@ -45,18 +45,22 @@ class OutboxWorker:
     # -- loop ----------------------------------------------------------------------
     async def run(self) -> None:
         st = self.hub.settings
+        failures = 0
         while True:
             if cancel_requested():
                 raise asyncio.CancelledError
             try:
                 n = await self.run_once()
+                failures = 0
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.exception("outbox worker %s failed; retrying", self.name)
+            except Exception as exc:  # e.g. the database is away: back off, keep going
+                failures += 1
+                log.error("outbox worker %s failed (%d in a row): %s: %s; retrying", self.name, failures,
+                          type(exc).__name__, exc, exc_info=failures == 1)  # fmt: skip
                 n = 0
             if n == 0:
-                await asyncio.sleep(st.worker_poll_seconds)
+                await asyncio.sleep(max(st.worker_poll_seconds, min(0.5 * 2**failures, 10.0) if failures else 0))
 
     async def run_once(self) -> int:
         st = self.hub.settings
