@@ -59,13 +59,13 @@ class Settings(BaseSettings):
     outbox_max_attempts: int = 8
     outbox_base_delay_seconds: float = 5.0
     sla_check_seconds: float = 60.0
-    # KVKK: finished requests older than this lose their personal data (texts, contact
-    # details, attachments); counts and report fields stay. Unset: nothing is erased
     # Singleton jobs (SLA watcher, retention purge, polled connectors) run in one process;
     # the others retry taking them this often, which bounds a takeover after a crash.
     leader_check_seconds: float = Field(
         2.0, gt=0, description="How often a standing-by process tries to take over a singleton job."
     )
+    # KVKK: finished requests older than this lose their personal data (texts, contact
+    # details, attachments); counts and report fields stay. Unset: nothing is erased
     # automatically; the municipality's retention policy decides the number.
     retention_days: int | None = Field(
         None, ge=1, description="Erase personal data of requests finished this many days ago (KVKK retention)."
