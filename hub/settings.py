@@ -10,10 +10,12 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import (
     BaseSettings,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
@@ -168,6 +170,32 @@ class Settings(BaseSettings):
     ui_secret: SecretStr | None = Field(
         None, description="Key signing UI session cookies; default: generated once into data_dir/ui_secret."
     )
+
+    # --- behind a proxy, and who may read /metrics ----------------------------------
+    # Forwarded / X-Forwarded-For / X-Forwarded-Proto are believed only from these peers.
+    # Loopback by default: a proxy on the same machine (what the hub trusted before this
+    # setting existed); "" trusts nobody. Comma-separated addresses or CIDR networks.
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        ["127.0.0.1", "::1"], description="Proxies whose forwarded headers are believed, e.g. 10.0.0.5,10.1.0.0/16."
+    )
+    hsts_seconds: int = Field(
+        31_536_000, ge=0, description="Strict-Transport-Security max-age on HTTPS responses; 0 sends none."
+    )
+    metrics_token: SecretStr | None = Field(
+        None, description="If set, /metrics needs 'Authorization: Bearer <token>'."
+    )
+    metrics_loopback_only: bool = Field(False, description="Serve /metrics only to loopback clients.")
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [v for v in value.replace(" ", ",").split(",") if v]
+        if isinstance(value, list):
+            from hub.forwarded import parse_networks
+
+            parse_networks(str(v) for v in value)  # a typo fails at start, naming the entry
+        return value
 
     @property
     def resolved_database_url(self) -> str:

@@ -9,10 +9,11 @@ from aiohttp import web
 from sqlalchemy import text
 from sqlmodel import select
 
-from hub.api import openapi, requests_api, users_api
+from hub.api import metrics_access, openapi, requests_api, users_api
 from hub.api.auth import anonymous_actor, key_from
 from hub.api.errors import Handler, error_middleware
 from hub.auth import Actor, hash_key
+from hub.forwarded import ProxyTrust, forwarded_middleware
 from hub.models import ApiKey, Outbox, User
 from hub.observability import metrics, render
 
@@ -24,6 +25,8 @@ _KEY_TTL = 30.0
 async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Attach the caller's Actor. API keys are looked up by hash and cached briefly."""
     hub = request.app["hub"]
+    if request.path == "/metrics":  # its own check (metrics_access): a scraper's token is no API key
+        return await handler(request)
     key = key_from(request)
     if key:
         actor = await _actor_for_key(hub, key)
@@ -87,6 +90,9 @@ async def healthz(request: web.Request) -> web.Response:
 @system.get("/metrics")
 async def metrics_endpoint(request: web.Request) -> web.Response:
     hub = request.app["hub"]
+    refusal = metrics_access.refusal(request, hub.settings)
+    if refusal is not None:
+        return refusal
 
     def backlog() -> dict[str, int]:
         from sqlmodel import func
@@ -110,7 +116,12 @@ async def openapi_doc(request: web.Request) -> web.Response:
 
 def create_app(hub: Any) -> web.Application:
     app = web.Application(
-        middlewares=[error_middleware, auth_middleware],
+        middlewares=[
+            # first: every later step sees the real client address and scheme
+            forwarded_middleware(ProxyTrust(hub.settings.trusted_proxies), hub.settings.hsts_seconds),
+            error_middleware,
+            auth_middleware,
+        ],
         client_max_size=hub.settings.max_body_bytes,
     )
     app["hub"] = hub

@@ -3,7 +3,6 @@ headers, per-hub state (form signer, rate limiters), client address and Turkish 
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import traceback
 import weakref
@@ -97,21 +96,9 @@ def private_status_path(hub: Any, code: str) -> str:
 
 
 def client_ip(request: web.Request) -> str:
-    """The caller's address. X-Forwarded-For is believed only from a loopback proxy, and
-    only its last entry (the one our own proxy added), so clients cannot pick their key."""
-    remote = request.remote or "unknown"
-    try:
-        loopback = ipaddress.ip_address(remote).is_loopback
-    except ValueError:
-        loopback = False
-    forwarded = request.headers.get("X-Forwarded-For", "")
-    if loopback and forwarded:
-        last = forwarded.split(",")[-1].strip()
-        try:
-            return str(ipaddress.ip_address(last))
-        except ValueError:
-            return remote
-    return remote
+    """The caller's address: ``request.remote`` as ``hub.forwarded`` set it (the client named by
+    a trusted proxy, else the peer itself), so clients cannot pick their own key."""
+    return request.remote or "unknown"
 
 
 def render(
