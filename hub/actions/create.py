@@ -8,11 +8,12 @@ go at database speed. A single request is a batch of one.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import text
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from hub.actions import notify
 from hub.actions.bulk import bulk_insert
@@ -21,7 +22,8 @@ from hub.actions.events import jsonable
 from hub.actions.outbox import alert_rows, forward_rows, outbox_row
 from hub.actions.requests import NewRequest, tracking_code
 from hub.auth import Actor, require
-from hub.models import REQUEST_TYPES, Contact, Department, Event, Message, Outbox, Request, Status, utcnow
+from hub.models import REQUEST_TYPES, Contact, Event, Message, Outbox, Request, Status, utcnow
+from hub.queries.departments import DepartmentInfo, active_departments
 
 
 @dataclass(slots=True)
@@ -102,7 +104,7 @@ def create_requests(
     *,
     prefix: str,
     base_url: str = "",
-    departments: dict[str, Department] | None = None,
+    departments: Mapping[str, DepartmentInfo] | None = None,
     ids: list[int] | None = None,
 ) -> list[Created]:
     """Open a request for each NewRequest, with its first message, its events and
@@ -120,7 +122,7 @@ def create_requests(
     msg_ids = allocate_ids(session, Message, len(news))
     codes = [tracking_code(prefix, n.received_at, rid) for n, rid in zip(news, ids, strict=True)]
     if departments is None:
-        departments = {d.code: d for d in session.exec(select(Department).where(Department.active == True))}  # noqa: E712
+        departments = active_departments(session)
     req_rows, ev, ob = [], [], []
     for new, rid, code, status in zip(news, ids, codes, statuses, strict=True):
         cls, dec = new.classification or {}, new.decision or {}

@@ -5,6 +5,7 @@ idempotency."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -14,6 +15,10 @@ from sqlmodel import Session, select
 from hub.actions import events
 from hub.auth import SYSTEM_WORKER, Actor
 from hub.models import Delivery, Department, Outbox, utcnow
+from hub.queries.departments import DepartmentInfo
+
+# a department's targets, from the current session's row or from a cache's plain copy
+Departments = Mapping[str, Department | DepartmentInfo]
 
 
 def enqueue(
@@ -56,7 +61,7 @@ def outbox_row(kind: str, key: str, payload: dict[str, Any], request_id: int | N
 
 
 def _target_rows(
-    departments: dict[str, Department], request_id: int, code: str, *, key: str, role: str,
+    departments: Departments, request_id: int, code: str, *, key: str, role: str,
     note: str | None, base_url: str, now: Any,
 ) -> list[dict[str, Any]]:
     """One "forward" row per e-mail/webhook/SMS target of department ``code``; the hub's own
@@ -72,7 +77,7 @@ def _target_rows(
 
 
 def forward_rows(
-    departments: dict[str, Department], request_id: int, department: str, co_departments: list[str],
+    departments: Departments, request_id: int, department: str, co_departments: list[str],
     *, note: str | None, base_url: str, now: Any,
 ) -> tuple[list[dict[str, Any]], list[str]]:
     """Outbox rows for forwarding to ``department`` and informing co-departments.
@@ -93,7 +98,7 @@ _ALERT_SLUG = {"acil bildirim": "acil", "süre aşıldı": "sure-asimi", "süre 
 
 
 def alert_rows(
-    departments: dict[str, Department], request_id: int, department: str,
+    departments: Departments, request_id: int, department: str,
     *, role: str, note: str | None, base_url: str, now: Any,
 ) -> list[dict[str, Any]]:
     """Outbox rows alerting ``department``'s e-mail/webhook/SMS targets (a rule's escalate_to, a

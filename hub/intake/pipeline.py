@@ -34,8 +34,9 @@ from hub.auth import SYSTEM_INTAKE
 from hub.db import Database
 from hub.intake.duplicates import DuplicateFinder, Pending
 from hub.intake.ports import ClassifierPort, RouterPort
-from hub.models import OPEN_STATUSES, Contact, ContactIdentity, Department, Message, Request, Status, utcnow
+from hub.models import OPEN_STATUSES, Contact, ContactIdentity, Message, Request, Status, utcnow
 from hub.observability import metrics
+from hub.queries.departments import DepartmentInfo, active_departments
 
 log = logging.getLogger(__name__)
 FOLLOW_UP_DAYS = 7  # how long after an answer a chat message still belongs to that request
@@ -76,7 +77,8 @@ class Intake:
         self.il = il
         self.duplicates = duplicates
         self.base_url = base_url
-        self._dept_cache: tuple[str | None, dict[str, Department]] | None = None
+        # plain values, never ORM rows: a row dies with the session (and rollback) that loaded it
+        self._dept_cache: tuple[str | None, dict[str, DepartmentInfo]] | None = None
 
     # -- entry points ------------------------------------------------------------
     def ingest(self, raw: RawMessage) -> IntakeResult:
@@ -163,13 +165,13 @@ class Intake:
         metrics.intake_latency.observe(time.perf_counter() - started)
         return result
 
-    def _departments(self, session: Session) -> dict[str, Department]:
+    def _departments(self, session: Session) -> dict[str, DepartmentInfo]:
         """Departments change only when rules are activated: cache per rules version."""
         version = self.router.version
-        if self._dept_cache is None or self._dept_cache[0] != version:
-            rows = session.exec(select(Department).where(Department.active == True)).all()  # noqa: E712
-            self._dept_cache = (version, {d.code: d for d in rows})
-        return self._dept_cache[1]
+        cached = self._dept_cache
+        if cached is None or cached[0] != version:
+            cached = self._dept_cache = (version, active_departments(session))
+        return cached[1]
 
     # -- steps ---------------------------------------------------------------------
     def _seen(self, session: Session, raw: RawMessage) -> IntakeResult | None:
