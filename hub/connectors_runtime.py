@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
+from sqlalchemy.exc import SQLAlchemyError
 
 from connectors.base import ConnectorError, FetchResult, Quarantined, RawMessage
 from hub.actions import quarantine as qa
@@ -25,6 +26,7 @@ from hub.workers.outbox import cancel_requested
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = 300.0
+DB_MAX_BACKOFF = 5.0
 
 
 def connector_job(name: str) -> str:
@@ -191,7 +193,11 @@ class ConnectorRuntime:
                     raise
                 except Exception:  # never let the error handling end the loop
                     log.exception("connector %s: recording a failure failed", source.name)
-                backoff = min(backoff * 2, MAX_BACKOFF)
+                # A database outage is usually over in seconds: retry it soon, whatever the source's cap.
+                if isinstance(exc, SQLAlchemyError):
+                    backoff, delay = min(backoff * 2, DB_MAX_BACKOFF), min(delay, DB_MAX_BACKOFF * 1.2)
+                else:
+                    backoff = min(backoff * 2, MAX_BACKOFF)
                 await asyncio.sleep(delay)
 
     async def _failed(self, source: Any, health: PollHealth, exc: Exception, backoff: float) -> float:
