@@ -113,18 +113,20 @@ def mahalle_needs(db: Any, *, since: datetime | None = None, ilce: str | None = 
 def muhtar_xlsx(report: dict[str, Any], path: Any) -> None:
     from openpyxl import Workbook
 
+    from connectors.imports.cells import append_row
+
     wb = Workbook()
     ws = wb.active
     ws.title = "Özet"
-    ws.append(["Dönem", report["quarter"]])
-    ws.append(["Toplam talep", report["totals"]["toplam"]])
-    ws.append(["Cevaplanan (olumlu)", report["totals"]["olumlu"]])
-    ws.append(["Cevaplanan (olumsuz)", report["totals"]["olumsuz"]])
-    ws.append(["Bekleyen", report["totals"]["bekleyen"]])
+    append_row(ws, ["Dönem", report["quarter"]])
+    append_row(ws, ["Toplam talep", report["totals"]["toplam"]])
+    append_row(ws, ["Cevaplanan (olumlu)", report["totals"]["olumlu"]])
+    append_row(ws, ["Cevaplanan (olumsuz)", report["totals"]["olumsuz"]])
+    append_row(ws, ["Bekleyen", report["totals"]["bekleyen"]])
     ws2 = wb.create_sheet("İlçe")
-    ws2.append(["İlçe", "Toplam", "Olumlu", "Olumsuz", "Bekleyen"])
+    append_row(ws2, ["İlçe", "Toplam", "Olumlu", "Olumsuz", "Bekleyen"])
     for ilce, b in sorted(report["by_ilce"].items()):
-        ws2.append([ilce, b["toplam"], b["olumlu"], b["olumsuz"], b["bekleyen"]])
+        append_row(ws2, [ilce, b["toplam"], b["olumlu"], b["olumsuz"], b["bekleyen"]])
     wb.save(path)
 
 

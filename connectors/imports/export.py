@@ -22,6 +22,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from connectors.base import ConnectorError, OutboundMessage, PermanentSendError, SendResult
+from connectors.imports.cells import append_row, csv_writer, restore_cell
 
 ExportKind = Literal["cimer", "mbs"]
 ExportFormat = Literal["xlsx", "csv"]
@@ -79,7 +80,7 @@ def write_answers(
 
 def _csv_bytes(rows: list[Answer]) -> bytes:
     buf = io.StringIO(newline="")
-    writer = csv.writer(buf, delimiter=CSV_DELIMITER, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+    writer = csv_writer(buf, delimiter=CSV_DELIMITER, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
     writer.writerow(HEADERS)
     for a in rows:
         writer.writerow([a.basvuru_no, _local(a.answered_at).strftime(_DATE_FMT), a.text, a.outcome or ""])
@@ -93,12 +94,13 @@ def _xlsx_bytes(rows: list[Answer], kind: str) -> bytes:
     wb = Workbook(write_only=False)
     ws = wb.active
     ws.title = _SHEET_TITLE[kind]
-    ws.append(HEADERS)
+    append_row(ws, HEADERS)
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for a in rows:
         # Excel has no time zones: store Istanbul wall-clock time.
-        ws.append([str(a.basvuru_no), _local(a.answered_at).replace(tzinfo=None), a.text, a.outcome or ""])
+        wall_clock = _local(a.answered_at).replace(tzinfo=None)
+        append_row(ws, [str(a.basvuru_no), wall_clock, a.text, a.outcome or ""])
         ws.cell(ws.max_row, 2).number_format = "dd.mm.yyyy hh:mm"
         ws.cell(ws.max_row, 1).number_format = "@"  # keep long numbers as text
         ws.cell(ws.max_row, 3).alignment = Alignment(wrap_text=True, vertical="top")
@@ -119,7 +121,12 @@ def read_answers(path: Path) -> list[Answer]:
         text = path.read_bytes().decode("utf-8-sig")
         rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=CSV_DELIMITER))[1:]
         return [
-            Answer(r[0], r[2], datetime.strptime(r[1], _DATE_FMT).replace(tzinfo=_TZ), r[3] or None)  # type: ignore[arg-type]
+            Answer(
+                restore_cell(r[0]),
+                restore_cell(r[2]),
+                datetime.strptime(r[1], _DATE_FMT).replace(tzinfo=_TZ),
+                r[3] or None,  # type: ignore[arg-type]
+            )
             for r in rows
             if r
         ]
@@ -132,7 +139,8 @@ def read_answers(path: Path) -> list[Answer]:
             if not r or r[0] is None:
                 continue
             when = r[1] if isinstance(r[1], datetime) else datetime.strptime(str(r[1]), _DATE_FMT)
-            out.append(Answer(str(r[0]), r[2] or "", when.replace(tzinfo=_TZ), r[3] or None))
+            no, text = restore_cell(str(r[0])), restore_cell(r[2] or "")
+            out.append(Answer(no, text, when.replace(tzinfo=_TZ), r[3] or None))
         return out
     finally:
         wb.close()
