@@ -14,6 +14,8 @@ MAX_NAME_TOKENS = 6
 # is a plain noun, so the bare case forms (mahallede, mahalleye, mahalleler...) are not cues.
 MAH_CUES = frozenset("mahalle mah mh mhl mahal mahalesi mahalesinde mahlesi mahallesinde".split())
 MAH_CUE_PREFIXES = ("mahallesi", "mahallemiz", "mahalesi")
+# Cue words that also serve as form labels ("Mahalle: Mevlana", "Mah.: Sahabiye").
+LABEL_WORDS = frozenset("mahalle mahallesi mah mh mhl".split())
 KOY_CUES = frozenset("koyu koyunde koyumuz koyumuzde koyune koyunun koyumuzun koyundeki koyden".split())
 # Words that make the preceding name a street, park, school...: not a mahalle mention.
 STREET_PREFIXES = (

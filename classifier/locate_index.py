@@ -7,13 +7,25 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from rapidfuzz import process
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA, Levenshtein
 
 from classifier.gazetteer import Place, name_key
 from classifier.locate_cues import GLUED_SUFFIXES, ILCE_CUES, TOKEN_RE, compact
-from classifier.locate_names import COMMON_NAMES, OTHER_IL
+from classifier.locate_names import (
+    ABBREVIATIONS,
+    COMMON_NAMES,
+    LOCATIVE_OK_NAMES,
+    NUMBER_WORDS,
+    OTHER_IL,
+    SPELLING_VARIANTS,
+)
 from classifier.locate_result import LocateResult
+from classifier.locate_suffixes import LOCATIVE_CASES, glued_forms
 from classifier.text import ascii_fold, fold
+
+
+# A name carried by this many mahalle in Türkiye or more is a common village name ("Karaköy").
+WIDESPREAD = 5
 
 
 class PlaceIndex:
@@ -42,6 +54,11 @@ class PlaceIndex:
             if key and idxs and key not in self._by_key:
                 self._by_key[key] = idxs
                 self._alias_keys.add(key)
+        # Official abbreviations and number words written in full: "Eski Camiikebir" = E.camiikebir.
+        for i, toks in enumerate(self._tokens):
+            for key in _spelled_out(toks):
+                if key not in self._by_key:
+                    self._by_key[key] = [i]
         self._keys = list(self._by_key)
         self._key_of = [compact(list(t)) for t in self._tokens]
         self._keys_by_ntok: dict[int, list[str]] = defaultdict(list)
@@ -83,6 +100,39 @@ class PlaceIndex:
             )
             self._weak_ok[key] = not common
             self._bare_ok[key] = not common and len(key) >= 6 and places[idxs[0]].tr_ad_sayisi <= 2
+        # Per name key: which case endings alone make it a place ("Hunatta", "Gümüşsu'daki").
+        # Distinctive names (one place in Kayseri, not an everyday word, 5+ letters): any ending.
+        # People's and famous names: only locative-type endings. Everyday words, shared names,
+        # district names and numbered names: none ("yenide" is a word, not Yeni Mahallesi).
+        self._suffix_cases: dict[str, frozenset[str]] = {}
+        all_cases = frozenset({"loc", "locrel", "abl", "gen", "dat", "acc", "from"})
+        self._widespread: set[str] = set()  # 5+ namesakes in Türkiye: an ending alone is not confident
+        for key, idxs in self._by_key.items():
+            one = len({places[i].ilce for i in idxs}) == 1 and len(idxs) == 1
+            if not one or key in self._ilce_by_key or len(key) < 5:
+                continue
+            if any(ch.isdigit() for i in idxs for ch in places[i].mahalle):
+                continue
+            if any(places[i].unit_kind != "mahalle" for i in idxs):
+                continue
+            if key in LOCATIVE_OK_NAMES:
+                self._suffix_cases[key] = LOCATIVE_CASES
+            elif key not in COMMON_NAMES:
+                self._suffix_cases[key] = all_cases
+                if places[idxs[0]].tr_ad_sayisi >= WIDESPREAD:
+                    self._widespread.add(key)
+        self._suffix_keys = list(self._suffix_cases)
+        self._typo_keys = [k for k in self._suffix_keys if k not in self._widespread]
+        # Glued spellings of every name with its harmonic endings: form -> (name key, ending, case).
+        self._glued: dict[str, tuple[str, str, str]] = {}
+        for key, idxs in self._by_key.items():
+            if len(key) < 4:
+                continue
+            name_fold = "".join(self._fold_tokens[idxs[0]]) if key == self._key_of[idxs[0]] else key
+            for form, (ending, case) in glued_forms(name_fold, key).items():
+                if form not in self._by_key and form not in self._glued:
+                    self._glued[form] = (key, ending, case)
+        self._starts = self._prefixes | frozenset(self._glued)
 
     # --- lookups --------------------------------------------------------------------------------------
 
@@ -134,9 +184,8 @@ class PlaceIndex:
         else:
             choices = list({self._key_of[i] for i in within})
         out: list[tuple[int, int]] = []
-        for cand, dist, _ in process.extract(
-            key, choices, scorer=Levenshtein.distance, score_cutoff=max_d, limit=8
-        ):
+        # OSA counts a swap of two neighbouring letters as one edit ("Hisracık" for Hisarcık).
+        for cand, dist, _ in process.extract(key, choices, scorer=OSA.distance, score_cutoff=max_d, limit=8):
             for i in self._by_key[cand]:
                 if (within is None or i in within) and (n_tokens is None or len(self._tokens[i]) == n_tokens):
                     out.append((i, int(dist)))
@@ -145,7 +194,30 @@ class PlaceIndex:
             out = [(i, d) for i, d in out if d == best]
         return out
 
+    def _fuzzy_distinct(self, tok: str) -> str | None:
+        """The one distinctive name key within one edit of `tok` (None when none or a tie)."""
+        found = process.extract(tok, self._typo_keys, scorer=OSA.distance, score_cutoff=1, limit=2)
+        if len(found) == 1 or (len(found) == 2 and found[0][1] < found[1][1]):
+            return found[0][0] if found[0][1] == 1 else None
+        return None
+
     def _ilce_only(self, ilce: str | None, conf: float, cands: list[dict[str, Any]]) -> LocateResult:
         if not ilce:
             return LocateResult()
         return LocateResult(None, ilce, conf, False, cands)
+
+
+def _spelled_out(toks: tuple[str, ...]) -> set[str]:
+    """Name keys with the registry's abbreviations and numbers written in full."""
+    options: list[tuple[str, ...]] = []
+    changed = False
+    for t in toks:
+        alts = (t, *ABBREVIATIONS.get(t, ()), *SPELLING_VARIANTS.get(t, ()), *NUMBER_WORDS.get(t, ()))
+        changed = changed or len(alts) > 1
+        options.append(alts)
+    if not changed:
+        return set()
+    keys = {""}
+    for alts in options:
+        keys = {k + a for k in keys for a in alts}
+    return keys

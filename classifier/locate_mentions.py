@@ -1,11 +1,22 @@
-"""Finding place-name mentions in a text: exact names with their cue, and typos before a mahalle cue."""
+"""Finding place-name mentions in a text: exact names with their cue or case ending, and typos.
+
+A name counts when something makes it an address (see `_cue`); without a cue word or a district
+beside it, a case ending ("Hunatta", "Gümüşsu'daki") is enough on a distinctive name.
+"""
 
 from __future__ import annotations
 
-from classifier.locate_cues import MAX_NAME_TOKENS, compact, is_street_word
+from classifier.locate_cues import ILCE_CUES, MAX_NAME_TOKENS, compact, is_street_word
 from classifier.locate_index import PlaceIndex
 from classifier.locate_result import CUE_DISTRICT, CUE_NONE, CUE_STRONG, CUE_WEAK, Mention
+from classifier.locate_suffixes import apostrophe_case
 from classifier.locate_tokens import TokenView
+
+# Endings tried when a typo'd name beside a district is glued to its ending ("şirzadaki").
+_TYPO_ENDINGS = sorted(
+    "da de ta te daki deki taki teki dan den tan ten nin nun in un a e ya ye i u yi yu".split(), key=len, reverse=True
+)
+_DISTRICT_AFTER_SEPS = frozenset(",(/-–")
 
 
 class MentionFinder(PlaceIndex):
@@ -20,58 +31,42 @@ class MentionFinder(PlaceIndex):
         foreign: bool,
         within: list[int] | None,
         label_before: set[int],
+        apos: dict[int, str],
+        elsewhere: bool = False,
     ) -> list[Mention]:
+        """Mentions in the text; `elsewhere`: the text names another city or its utilities."""
         toks = view.toks
         n = len(toks)
         found: list[Mention] = []
         exact_len_at: dict[int, int] = {}  # end index (exclusive) -> longest exact span ending there
+        covered: set[int] = set()
         prefixes = self._prefixes
-        for i in [i for i, t in enumerate(toks) if t in prefixes]:
+        for i in [i for i, t in enumerate(toks) if t in self._starts]:
             if mah_cue_at[i]:
                 continue
             key = ""
             for j in range(i, min(n, i + MAX_NAME_TOKENS)):
                 key += toks[j]
-                if key not in self._prefixes:
-                    break
                 idxs = self._by_key.get(key)
-                if not idxs:
-                    continue
-                cue = self._cue(i, j + 1, toks, mah_cue_at, districts, has_address_cue, label_before)
-                if cue is None:
-                    continue
-                if cue in (CUE_WEAK, CUE_NONE) and (
-                    not self._weak_ok[key]
-                    or (cue == CUE_NONE and (foreign or not self._bare_ok[key]))
-                    or not view.written_as(i, j + 1, [" ".join(self._fold_tokens[k]) for k in idxs])
-                ):
-                    continue
-                if key in self._ilce_by_key and cue != CUE_STRONG:
-                    continue  # a district name is only a mahalle when "mahallesi" follows
-                found.append(Mention(i, j + 1, [(k, 0) for k in idxs], cue, False))
-                exact_len_at[j + 1] = max(exact_len_at.get(j + 1, 0), j + 1 - i)
-        # Typos, only right before a mahalle cue; a longer near-match beats a shorter exact one
-        # ("Kayapınar Cumhuriyt mah." is not plain "Cumhuriyet").
-        for c in range(1, n):
-            if not mah_cue_at[c] or mah_cue_at[c - 1]:
-                continue
-            best: Mention | None = None
-            exact_len = exact_len_at.get(c, 0)
-            for length in range(exact_len + 1, 5):
-                start = c - length
-                if start < 0 or mah_cue_at[start]:
+                name = key
+                ending = apos.get(j)
+                glued = False
+                if not idxs and key in self._glued:
+                    name, ending, _ = self._glued[key]
+                    idxs, glued = self._by_key[name], True
+                if idxs:
+                    m = self._accept(view, i, j + 1, name, idxs, ending, glued, mah_cue_at, districts,
+                                     has_address_cue, foreign, label_before, elsewhere)  # fmt: skip
+                    if m is not None:
+                        found.append(m)
+                        covered.update(range(i, j + 1))
+                        if not glued:
+                            exact_len_at[j + 1] = max(exact_len_at.get(j + 1, 0), j + 1 - i)
+                if key not in prefixes:
                     break
-                key = compact(toks[start:c])
-                # Around an exact shorter name, only word-for-word near matches of longer names count,
-                # so "İyi günler. Yukarı mah." does not become "Güneyyukarı".
-                ntok = length if exact_len else None
-                places = self._fuzzy(key, within, ntok) if within else []
-                if not places:
-                    places = self._fuzzy(key, None, ntok)
-                if places and (best is None or places[0][1] <= best.places[0][1]):
-                    best = Mention(start, c, places, CUE_STRONG, True)
-            if best is not None:
-                found.append(best)
+        found += self._cue_typos(toks, mah_cue_at, within, exact_len_at)
+        if apos or districts:
+            found += self._suffix_typos(view, districts, apos, covered, foreign, elsewhere)
         # Keep the strongest, longest, closest non-overlapping mentions.
         found.sort(key=lambda m: (-m.cue, -(m.end - m.start), min(d for _, d in m.places), m.start))
         chosen: list[Mention] = []
@@ -85,6 +80,126 @@ class MentionFinder(PlaceIndex):
         chosen.sort(key=lambda m: m.start)
         return chosen
 
+    def _accept(
+        self,
+        view: TokenView,
+        start: int,
+        end: int,
+        key: str,
+        idxs: list[int],
+        ending: str | None,
+        glued: bool,
+        mah_cue_at: list[bool],
+        districts: dict[int, str],
+        has_address_cue: bool,
+        foreign: bool,
+        label_before: set[int],
+        elsewhere: bool,
+    ) -> Mention | None:
+        """A mention of `key` over toks[start:end] if its cue or ending makes it an address, else None."""
+        toks = view.toks
+        cue, why = self._cue(start, end, toks, mah_cue_at, districts, has_address_cue, label_before, view, ending)
+        if cue is None:
+            return None
+        cap = None
+        if cue in (CUE_WEAK, CUE_NONE):
+            case = apostrophe_case(ending) if ending and not glued else self._glued.get(compact(toks[start:end]), ("", "", ""))[2]
+            if ending and case in self._suffix_cases.get(key, ()) and not foreign:
+                # The ending marks a place; glued ASCII spellings are fine, "talaş"-like Turkish letters are not.
+                if not view.written_loosely(start, end, [" ".join(self._fold_tokens[k]) for k in idxs]):
+                    return None
+                why = f"suffix -{ending} on a distinctive name"
+                if key in self._widespread:
+                    # Many villages in Türkiye share it: a guess, and none at all in an İstanbul text.
+                    if elsewhere:
+                        return None
+                    cap, why = 0.7, f"suffix -{ending} on a name unique in the province"
+            elif glued and not (cue == CUE_WEAK and self._weak_ok[key]):
+                return None
+            elif (
+                not self._weak_ok[key]
+                or (cue == CUE_NONE and (foreign or not self._bare_ok[key]))
+                or not view.written_as(start, end, [" ".join(self._fold_tokens[k]) for k in idxs], prefix=glued)
+            ):
+                return None
+        if key in self._ilce_by_key and cue != CUE_STRONG:
+            return None  # a district name is only a mahalle when "mahallesi" follows
+        return Mention(start, end, [(k, 0) for k in idxs], cue, False, ending, why, cap)
+
+    def _cue_typos(
+        self, toks: list[str], mah_cue_at: list[bool], within: list[int] | None, exact_len_at: dict[int, int]
+    ) -> list[Mention]:
+        """Typos right before a mahalle cue; a longer near-match beats a shorter exact one
+        ("Kayapınar Cumhuriyt mah." is not plain "Cumhuriyet")."""
+        out: list[Mention] = []
+        n = len(toks)
+        for c in range(1, n):
+            if not mah_cue_at[c] or mah_cue_at[c - 1]:
+                continue
+            best: Mention | None = None
+            exact_len = exact_len_at.get(c, 0)
+            for length in range(exact_len + 1, 5):
+                start = c - length
+                if start < 0 or mah_cue_at[start] or toks[start] in self._ilce_keyset:
+                    break
+                key = compact(toks[start:c])
+                # Around an exact shorter name, only word-for-word near matches of longer names count,
+                # so "İyi günler. Yukarı mah." does not become "Güneyyukarı".
+                ntok = length if exact_len else None
+                places = self._fuzzy(key, within, ntok) if within else []
+                if not places:
+                    places = self._fuzzy(key, None, ntok)
+                if places and (best is None or places[0][1] <= best.places[0][1]):
+                    best = Mention(start, c, places, CUE_STRONG, True, None, "cue word")
+            if best is not None:
+                out.append(best)
+        return out
+
+    def _suffix_typos(
+        self,
+        view: TokenView,
+        districts: dict[int, str],
+        apos: dict[int, str],
+        covered: set[int],
+        foreign: bool,
+        elsewhere: bool,
+    ) -> list[Mention]:
+        """One-typo names without a cue word: beside a district (any ending, checked inside that
+        district), or marked as a proper noun by an apostrophe ending (distinctive names only)."""
+        toks = view.toks
+        n = len(toks)
+        out: list[Mention] = []
+        for j, tok in enumerate(toks):
+            if j in covered or j in districts or len(tok) < 5 or tok in self._foreign or tok in self._home:
+                continue
+            if tok in self._by_key or tok in self._glued:
+                continue  # an exact name (or its ending) that its cue did not allow: not a typo
+            beside = districts.get(j - 1) or districts.get(j + 1)
+            if beside is None and j >= 2 and toks[j - 1] in ILCE_CUES:
+                beside = districts.get(j - 2)
+            if beside is not None:
+                within = self._places_by_ilce.get(beside, [])
+                stems = [(tok, apos.get(j))] + [
+                    (tok[: -len(e)], e) for e in _TYPO_ENDINGS if tok.endswith(e) and len(tok) - len(e) >= 4
+                ]
+                for stem, ending in stems:
+                    places = self._fuzzy(stem, within)
+                    if places and places[0][1] == 1:
+                        name = self.places[places[0][0]].mahalle
+                        out.append(Mention(j, j + 1, places, CUE_DISTRICT, True, ending,
+                                           f"typo of {name} confirmed by district"))  # fmt: skip
+                        break
+                continue
+            if j not in apos or foreign or elsewhere or len(tok) < 6 or (j + 1 < n and is_street_word(toks[j + 1])):
+                continue
+            case = apostrophe_case(apos[j])
+            best = self._fuzzy_distinct(tok)
+            if best is not None and case in self._suffix_cases[best]:
+                name = self.places[self._by_key[best][0]].mahalle
+                out.append(Mention(j, j + 1, [(i, 1) for i in self._by_key[best]], CUE_NONE, True, apos[j],
+                                   f"typo of {name} with suffix -{apos[j]}"))  # fmt: skip
+        return out
+
     def _cue(
         self,
         start: int,
@@ -94,15 +209,32 @@ class MentionFinder(PlaceIndex):
         districts: dict[int, str],
         has_address_cue: bool,
         label_before: set[int],
-    ) -> int | None:
+        view: TokenView,
+        ending: str | None,
+    ) -> tuple[int | None, str]:
         n = len(toks)
         if end < n:
             if mah_cue_at[end]:
-                return CUE_STRONG
-            if is_street_word(toks[end]) and toks[end] not in self._by_key:
-                return None
+                return CUE_STRONG, "cue word"
+            # "Cumhuriyet Caddesi" is a street; "Gümüşsu'daki park" is a park in the mahalle.
+            if is_street_word(toks[end]) and toks[end] not in self._by_key and not ending:
+                return None, ""
         if start in label_before:
-            return CUE_STRONG
+            return CUE_STRONG, "form label"
         if start > 0 and (start - 1) in districts:
-            return CUE_DISTRICT
-        return CUE_WEAK if has_address_cue else CUE_NONE
+            return CUE_DISTRICT, "district in text"
+        if start > 1 and toks[start - 1] in ILCE_CUES and (start - 2) in districts:
+            return CUE_DISTRICT, "district in text"  # "Talas ilçesi Mevlana'da"
+        if end in districts and (ending or not _DISTRICT_AFTER_SEPS.isdisjoint(view.sep(end))):
+            return CUE_DISTRICT, "district in text"  # "himmetdede'de, Kocasinan", "Abdulbaki (Develi)"
+        return (CUE_WEAK, "address words in text") if has_address_cue else (CUE_NONE, "distinctive name")
+
+    def _adjacent_name_in(self, i: int, toks: list[str], ilce: str) -> bool:
+        """Is there a mahalle of `ilce` right after or right before token i ("hacılar yukarı")?"""
+        n = len(toks)
+        for a, b in [(i + 1, k) for k in range(i + 2, min(n, i + 5) + 1)] + [(k, i) for k in range(max(0, i - 4), i)]:
+            key = compact(toks[a:b])
+            name = key if key in self._by_key else self._glued.get(key, (None,))[0]
+            if name and any(self.places[p].ilce == ilce for p in self._by_key[name]):
+                return True
+        return False

@@ -22,6 +22,8 @@ COMMON_NAMES = frozenset(
     karapinar guzelce guzelsu kavakli bahceli kemerli tahtakemer emmiler toklar yaylaci yaylacik
     aydinlikevler erciyesevler ugurevler hasanarpa karamustafapasa musaseyh melikgazi incesu yahyali
     develi talas kocasinan pinarbasi hacilar tatili yeniocak dervisaga kaleköy kalekoy harman
+    artmak beyler boyaci isiklar keler obruk sarica cavdar taslik comlekci ugurlu yenihayat guzelyazi
+    golcuk erdemli mentese mahmudiye yesilova alsancak yusuflar koseler doganlar solaklar ekinciler
     """.split()
 )
 
@@ -62,3 +64,29 @@ OTHER_IL = frozenset(
     karsiyaka bornova bayrakli karabaglar nilufer meram seyhan cukurova yuregir
     """.split()
 )
+
+# Names of people and famous places (unique in Kayseri) that a locative ending makes a place:
+# "Yunus Emre'de su yok" is the mahalle, "Yunus Emre'nin şiirleri" is the poet.
+LOCATIVE_OK_NAMES = frozenset(
+    """
+    yunusemre asikseyrani seyrani ahievran ertugrulgazi fevzicakmak hocaahmetyesevi saraybosna turgutreis
+    mehmetakifersoy osmankavuncu talatpasa mithatpasa ziyagokalp orucreis kazimkarabekir keykubat kilicaslan
+    mimarsinan gevhernesibe yildirimbeyazit generalemir valiihsanaras karamustafapasa hunat musaseyh
+    anafartalar hasanarpa alparslan alpaslan kocatepe tinaztepe gultepe dervisaga ismet
+    """.split()
+)
+
+# Abbreviations in the registry's official names, as people write them in full (ASCII-folded).
+ABBREVIATIONS: dict[str, tuple[str, ...]] = {
+    "e": ("eski",),
+    "sht": ("sehit",),
+    "ustgm": ("ustegmen",),
+}
+# Spellings of one word inside official names ("Camiikebir" is also written "Camikebir").
+SPELLING_VARIANTS: dict[str, tuple[str, ...]] = {"camiikebir": ("camikebir",), "camii": ("cami",)}
+# Numbers written out ("yüzüncü yıl" for 100.yıl).
+NUMBER_WORDS: dict[str, tuple[str, ...]] = {"100": ("yuzuncu",), "75": ("yetmisbesinci",)}
+
+# Words that place a text in İstanbul (its utilities and transport): a widespread village name with
+# a case ending ("Kavacık'ta") is then probably İstanbul's, not Kayseri's.
+ELSEWHERE_WORDS = frozenset("iett iski igdas ibb metrobus marmaray istanbulkart akbil".split())

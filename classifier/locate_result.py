@@ -18,6 +18,8 @@ class LocateResult:
     confidence: float = 0.0
     ambiguous: bool = False
     candidates: list[dict[str, Any]] = field(default_factory=list)
+    # Why this answer, in a few English words ("suffix -da on a distinctive name", "district in text").
+    reason: str | None = None
 
     @property
     def confident(self) -> bool:
@@ -34,3 +36,6 @@ class Mention:
     places: list[tuple[int, int]]  # (place index, edit distance)
     cue: int  # CUE_STRONG, CUE_DISTRICT, CUE_WEAK or CUE_NONE
     fuzzy: bool
+    ending: str | None = None  # case ending after the name ("da" in "Hunatta" / "Hunat'ta")
+    why: str = ""  # what made it a mention: "cue word", "district in text", "form label"...
+    cap: float | None = None  # highest confidence this mention may give

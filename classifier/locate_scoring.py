@@ -38,19 +38,28 @@ class MentionScorer(PlaceIndex):
         else:
             conf = 0.75 if dist == 1 else 0.6
         rank = m.cue + (0.5 if confirmed else 0.0) - 0.3 * dist
+        why = m.why
+        if m.fuzzy and dist and "typo" not in why:
+            why = f"typo of {self.places[places[0][0]].mahalle} before a {why}"
+        if confirmed and "district" not in why:
+            why += "; district " + ("given" if ilce_given else "in text")
         if conflict and ilce_given:
             known = next(iter(filter_ilce))
             cands = [self._candidate(i, 0.2) for i, _ in places]
-            return rank - 1, LocateResult(None, known, 0.5, True, cands)
+            why += "; not in the given district"
+            return rank - 1, LocateResult(None, known, 0.5, True, cands, why)
         if len(places) == 1:
             i = places[0][0]
             p = self.places[i]
             if conflict:
                 conf = min(conf, 0.6)
-                return rank - 1, LocateResult(p.mahalle, p.ilce, conf, True, [self._candidate(i, conf)])
+                why += "; the district in text does not have it"
+                return rank - 1, LocateResult(p.mahalle, p.ilce, conf, True, [self._candidate(i, conf)], why)
             if confirmed and dist == 0:
                 conf = min(0.99, conf + 0.03)
-            return rank, LocateResult(p.mahalle, p.ilce, round(conf, 3), False, [self._candidate(i, conf)])
+            if m.cap is not None and not confirmed:
+                conf = min(conf, m.cap)
+            return rank, LocateResult(p.mahalle, p.ilce, round(conf, 3), False, [self._candidate(i, conf)], why)
         # Several places share the name: rank them by population, never answer confidently.
         total = sum(max(self.places[i].population, 1) for i, _ in places)
         scored = sorted(
@@ -60,11 +69,14 @@ class MentionScorer(PlaceIndex):
         same_ilce = {self.places[i].ilce for i, _ in places}
         if conflict and len(filter_ilce) == 1:
             ilce_out, mahalle_out = next(iter(filter_ilce)), None
+            why += "; the district in text has none of these"
         elif len(same_ilce) == 1:  # e.g. "Süksün" covers three mahalle of İncesu
             ilce_out, mahalle_out = next(iter(same_ilce)), None
+            why += "; several mahalle of one district carry the name"
         else:
             ilce_out, mahalle_out = None, top.mahalle
+            why += "; name in several districts, no district in text"
         conf = round(min(0.5, max(scored[0][1], 0.2)), 3)
         return rank - 1, LocateResult(
-            mahalle_out, ilce_out, conf, True, [self._candidate(i, s) for i, s in scored]
+            mahalle_out, ilce_out, conf, True, [self._candidate(i, s) for i, s in scored], why
         )

@@ -2,25 +2,31 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import Any
 
-from classifier.locate_cues import SUFFIX_RE, TOKEN_RE, TR_LETTERS
+from classifier.locate_cues import SUFFIX_RE, TOKEN_RE
+from classifier.locate_suffixes import SOFTENED
+
+TR_TEXT_LETTERS = re.compile("[çğıöşüÇĞİÖŞÜ]")
 from classifier.text import ascii_of_folded
 
 
 class TokenView:
     """Tokens of one text in the ASCII-folded and Turkish-folded views."""
 
-    __slots__ = ("toks", "folded", "text", "_ftoks", "_text_ascii", "_upper")
+    __slots__ = ("toks", "folded", "text", "asc", "_ftoks", "_text_ascii", "_upper", "_seps")
 
-    def __init__(self, toks: list[str], folded: str, text: str) -> None:
+    def __init__(self, toks: list[str], folded: str, text: str, asc: str = "") -> None:
         self.toks = toks
         self.folded = folded
         self.text = text
+        self.asc = asc
         self._ftoks: list[str] | None = None
         self._text_ascii: bool | None = None
         self._upper: list[bool] | None = None
+        self._seps: list[str] | None = None
 
     # The Turkish-folded tokens and flags are only needed once a name matched, so build them lazily.
     @property
@@ -35,8 +41,32 @@ class TokenView:
     def text_ascii(self) -> bool:
         """The writer used no Turkish letters anywhere."""
         if self._text_ascii is None:
-            self._text_ascii = not TR_LETTERS.search(self.folded)
+            # On the original text: folding turns an ASCII "I" into "ı" ("Incesu'ya").
+            self._text_ascii = self.text.isascii() or not TR_TEXT_LETTERS.search(self.text)
         return self._text_ascii
+
+    def sep(self, i: int) -> str:
+        """The characters between token i and the token before it ("" past the end)."""
+        if self._seps is None:
+            self._seps = separators(self.asc) if self.asc else []
+        return self._seps[i] if i < len(self._seps) else ""
+
+    def written_loosely(self, start: int, end: int, fold_names: Any) -> bool:
+        """Like `written_as`, but an ASCII spelling of these words is fine in any text
+        ("gumussudaki" in a text with Turkish letters elsewhere); "talaş" is still not "talas"."""
+        span = "".join(self.ftoks[start:end])
+        if span.isascii():
+            return True
+        upper = self.upper(start, end)
+        for name in fold_names:
+            name = name.replace(" ", "")
+            # A glued vowel ending softens a final stop: "sazak" + "ı" -> "sazağı".
+            stems = (name, name[:-1] + SOFTENED[name[-1]]) if name[-1:] in SOFTENED else (name,)
+            for stem in stems:
+                head = span[: len(stem)]
+                if head == stem or (upper and head.replace("ı", "i") == stem.replace("ı", "i")):
+                    return True
+        return False
 
     def upper(self, start: int, end: int) -> bool:
         """Were these tokens written in upper case? (Upper case loses the i/ı distinction: "ERKILET".)"""
@@ -59,7 +89,7 @@ class TokenView:
                 span = span[: len(name)]
             if span == name:
                 return True
-            if self.text_ascii and span == ascii_of_folded(name):
+            if self.text_ascii and ascii_of_folded(span) == ascii_of_folded(name):
                 return True
             if span.replace("ı", "i") == name.replace("ı", "i") and self.upper(start, end):
                 return True

@@ -41,18 +41,21 @@ from classifier.locate_cues import (
     MAH_CUE_HINTS,
     NAMED_STREET_WORDS,
     SUFFIX_RE,
+    LABEL_WORDS,
     TOKEN_RE,
     is_mah_cue,
 )
 from classifier.locate_lookup import FormLookup
 from classifier.locate_mentions import MentionFinder
-from classifier.locate_names import COMMON_ILCE, KAYSERI_ALIASES
+from classifier.locate_names import COMMON_ILCE, ELSEWHERE_WORDS, KAYSERI_ALIASES
 from classifier.locate_result import CONFIDENT, LocateResult
 from classifier.locate_scoring import MentionScorer
 from classifier.locate_tokens import TokenView, separators
 from classifier.text import ascii_of_folded, fold
 
 __all__ = ["CONFIDENT", "LocateResult", "Locator", "run_locate_cli"]
+
+_LABEL_SEPS = frozenset(",.;:\n()")
 
 
 class Locator(MentionFinder, MentionScorer, FormLookup):
@@ -93,16 +96,19 @@ class Locator(MentionFinder, MentionScorer, FormLookup):
         # Drop Turkish case suffixes written after an apostrophe ("Talas'ta", "mahallesi'nde"); the
         # folded and ASCII views stay character-aligned, so their tokens pair up one to one.
         apos_words: set[str] = set()
+        cut_at: dict[int, str] = {}  # position in the stripped text -> the ending cut there
         if "'" in folded or "’" in folded:
             folded = folded.replace("’", "'")
             # A word with an apostrophe ending is a proper noun in Turkish spelling ("Hacılar'da").
             apos_words = {ascii_of_folded(w) for w in APOS_WORD_RE.findall(folded)}
-            folded = SUFFIX_RE.sub("", folded)
+            folded, cut_at = _cut_endings(folded)
         asc = ascii_of_folded(folded)
         toks = TOKEN_RE.findall(asc)
         if not toks:
             return self._ilce_only(known_ilce, 1.0, [])
         n = len(toks)
+        # Token index -> its apostrophe ending ("Hunat'ta" -> "ta").
+        apos = {i: cut_at[m.end()] for i, m in enumerate(TOKEN_RE.finditer(asc)) if m.end() in cut_at} if cut_at else {}
         has_address_cue = not ADDRESS_WORDSET.isdisjoint(toks) or ADDRESS_PREFIX_RE.search(asc) is not None
         if any(h in asc for h in MAH_CUE_HINTS):
             mah_cue_at = [is_mah_cue(t) for t in toks]
@@ -111,13 +117,16 @@ class Locator(MentionFinder, MentionScorer, FormLookup):
         seps = separators(asc) if ("/" in asc or ":" in asc) else None
         slash_before = [("/" in sep) for sep in seps] if seps else None
         # "Mahalle: Mevlana" is a form label: the cue names the word after it, not before it.
+        # "Mahalle: Mevlana" is a form label for the word after it. "Mevlana Mah.: su yok" is a cue
+        # for the word before it; with a word before the cue that is not a district, read it both ways.
         label_before: set[int] = set()
         if seps and ":" in asc:
             for i in range(n - 1):
-                if mah_cue_at[i] and ":" in seps[i + 1]:
-                    mah_cue_at[i] = False
+                if mah_cue_at[i] and ":" in seps[i + 1] and toks[i] in LABEL_WORDS and i not in apos:
                     label_before.add(i + 1)
-        view = TokenView(toks, folded, text)
+                    if i == 0 or not _LABEL_SEPS.isdisjoint(seps[i]) or toks[i - 1] in self._ilce_keyset:
+                        mah_cue_at[i] = False
+        view = TokenView(toks, folded, text, asc)
         # A text that names another province is not about Kayseri unless it says so with a cue.
         home = not self._home.isdisjoint(toks)
         foreign = not self._foreign.isdisjoint(toks) and not home
@@ -146,6 +155,8 @@ class Locator(MentionFinder, MentionScorer, FormLookup):
                 districts[i] = name
             elif written_ok and home:
                 districts[i] = name
+            elif self._adjacent_name_in(i, toks, name):
+                districts[i] = name  # "hacılar yukarı", "Abdulbaki (develi)": the pair confirms itself
         # Typo'd district right before "ilçesi" ("Kocasnan ilçesi").
         for i in range(n - 1) if "ilce" in asc else ():
             if i not in districts and toks[i + 1] in ("ilce", "ilcesi", "ilcesinde") and len(toks[i]) >= 5:
@@ -157,20 +168,26 @@ class Locator(MentionFinder, MentionScorer, FormLookup):
 
         filter_ilce = {known_ilce} if known_ilce else set(districts.values())
         within = [k for d in filter_ilce for k in self._places_by_ilce.get(d, [])] or None
+        elsewhere = foreign or not ELSEWHERE_WORDS.isdisjoint(toks)
         mentions = self._find_mentions(
-            view, mah_cue_at, districts, has_address_cue and not foreign, foreign, within, label_before
-        )
+            view, mah_cue_at, districts, has_address_cue and not foreign, foreign, within, label_before, apos,
+            elsewhere,
+        )  # fmt: skip
         if not mentions:
             if known_ilce:
-                return self._ilce_only(known_ilce, 1.0, [])
+                res = self._ilce_only(known_ilce, 1.0, [])
+                res.reason = "district given"
+                return res
             found = sorted(set(districts.values()), key=list(districts.values()).index)
             if len(found) == 1:
                 idx = next(i for i, d in districts.items() if d == found[0])
                 cued = (idx + 1 < n and toks[idx + 1] in ILCE_CUES) or has_address_cue
-                return self._ilce_only(found[0], 0.5 if foreign else 0.9 if cued else 0.8, [])
+                res = self._ilce_only(found[0], 0.5 if foreign else 0.9 if cued else 0.8, [])
+                res.reason = "district only" + ("; another province named" if foreign else "")
+                return res
             if len(found) > 1:
                 cands = [{"mahalle": None, "ilce": d, "score": round(1 / len(found), 3)} for d in found]
-                return LocateResult(None, None, 0.4, True, cands)
+                return LocateResult(None, None, 0.4, True, cands, "several districts, no mahalle")
             return LocateResult()
 
         results = [self._resolve_mention(m, filter_ilce, known_ilce is not None, toks) for m in mentions]
@@ -181,12 +198,14 @@ class Locator(MentionFinder, MentionScorer, FormLookup):
             if r.ilce and prev >= 0 and prev not in districts and toks[prev] in self._by_key:
                 if r.ilce not in {self.places[i].ilce for i in self._by_key[toks[prev]]}:
                     r.confidence = min(r.confidence, 0.6)
+                    r.reason = f"{r.reason}; after another place name, maybe a namesake elsewhere"
                     for c in r.candidates:
                         c["score"] = min(c["score"], 0.6)
         if foreign:
             # The text names another province: whatever matched is probably a namesake there.
             for _, r in results:
                 r.confidence = min(r.confidence, 0.5)
+                r.reason = f"{r.reason}; another province named"
                 for c in r.candidates:
                     c["score"] = min(c["score"], 0.5)
         results.sort(key=lambda r: -r[0])
@@ -202,4 +221,19 @@ class Locator(MentionFinder, MentionScorer, FormLookup):
                         seen.add((c["mahalle"], c["ilce"]))
             best.ambiguous = True
             best.confidence = min(best.confidence, 0.6)
+            best.reason = f"{best.reason}; another place named as strongly"
         return best
+
+
+def _cut_endings(folded: str) -> tuple[str, dict[int, str]]:
+    """Drop apostrophe endings ("talas'ta" -> "talas"); also where each was cut and what it was."""
+    parts: list[str] = []
+    cut_at: dict[int, str] = {}
+    pos = prev = 0
+    for m in SUFFIX_RE.finditer(folded):
+        parts.append(folded[prev : m.start()])
+        pos += m.start() - prev
+        cut_at[pos] = m.group()[1:]
+        prev = m.end()
+    parts.append(folded[prev:])
+    return "".join(parts), cut_at

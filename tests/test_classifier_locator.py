@@ -322,7 +322,7 @@ def test_run_locate_cli_answers_each_line_and_flags_bad_json(loc: Locator) -> No
     rows = [json.loads(line) for line in out.getvalue().splitlines()]
     assert len(rows) == 5  # one per non-blank input line
     assert (rows[0]["ilce"], rows[0]["mahalle"]) == ("Talas", "Mevlana")
-    assert set(rows[0]) == {"mahalle", "ilce", "confidence", "ambiguous", "candidates"}
+    assert set(rows[0]) == {"mahalle", "ilce", "confidence", "ambiguous", "candidates", "reason"}
     assert rows[1] == {"error": rows[1]["error"], "line": 2}
     assert (rows[2]["ilce"], rows[2]["mahalle"]) == ("Tomarza", "Cumhuriyet")
     assert rows[3]["line"] == 5 and "error" in rows[3]
