@@ -12,6 +12,7 @@ from sqlmodel import select
 from hub.api import metrics_access, openapi, requests_api, users_api
 from hub.api.auth import anonymous_actor, key_from
 from hub.api.errors import Handler, error_middleware
+from hub.api.inputs import input_middleware
 from hub.auth import Actor, hash_key
 from hub.forwarded import ProxyTrust, forwarded_middleware
 from hub.models import ApiKey, Outbox, User
@@ -80,11 +81,14 @@ async def healthz(request: web.Request) -> web.Response:
         with hub.db.reader() as session:
             session.execute(text("SELECT 1"))
 
+    # Which singleton jobs this process runs, and who runs the others (hub.workers.leader).
+    leadership = getattr(hub, "leadership", None)
+    lead = {"process": leadership.identity, "singletons": leadership.state()} if leadership else {}
     try:
         await hub.db.run(check)
     except Exception:
-        return web.json_response({"status": "error", "database": "unreachable"}, status=503)
-    return web.json_response({"status": "ok", "database": "ok", "version": "0.1.0"})
+        return web.json_response({"status": "error", "database": "unreachable", **lead}, status=503)
+    return web.json_response({"status": "ok", "database": "ok", "version": "0.1.0", **lead})
 
 
 @system.get("/metrics")
@@ -120,6 +124,7 @@ def create_app(hub: Any) -> web.Application:
             # first: every later step sees the real client address and scheme
             forwarded_middleware(ProxyTrust(hub.settings.trusted_proxies), hub.settings.hsts_seconds),
             error_middleware,
+            input_middleware,  # NUL in the path or query: refused before any lookup
             auth_middleware,
         ],
         client_max_size=hub.settings.max_body_bytes,

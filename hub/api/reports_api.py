@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 from aiohttp import web
 
 from hub import reports
-from hub.actions.errors import ActionError
 from hub.api.auth import actor_of
+from hub.api.inputs import query_int
 from hub.auth import require
 
 routes = web.RouteTableDef()
@@ -26,11 +26,8 @@ async def muhtar(request: web.Request) -> web.Response:
 async def mahalle(request: web.Request) -> web.Response:
     require(actor_of(request), "request.read")
     hub = request.app["hub"]
-    try:
-        days = int(request.query.get("days", "90"))
-    except ValueError:
-        raise ActionError("days must be an integer", field="days") from None
-    since = datetime.now(UTC) - timedelta(days=max(1, min(days, 3660)))
+    days = query_int(request.query.get("days", "90"), "days", lo=1, hi=3660)
+    since = datetime.now(UTC) - timedelta(days=days)
     items = await hub.db.run(reports.mahalle_needs, hub.db, since=since, ilce=request.query.get("ilce"))
     return web.json_response({"items": items, "days": days})
 

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
+from hub.api.inputs import DbId
 from hub.models import CHANNELS, PRIORITIES, REQUEST_TYPES
 
 MAX_TEXT = 20_000
@@ -63,7 +64,7 @@ class UpdateRequestIn(Strict):
 
 
 class AssignIn(Strict):
-    assignee_id: int | None
+    assignee_id: DbId | None
 
 
 class ForwardIn(Strict):
@@ -90,7 +91,7 @@ class CloseIn(Strict):
 
 
 class MergeIn(Strict):
-    into: int | Annotated[str, StringConstraints(max_length=40)]
+    into: DbId | Annotated[str, StringConstraints(max_length=40)]
 
 
 class WaitIn(Strict):
@@ -118,4 +119,4 @@ class FilterIn(Strict):
 
 
 class MergeContactIn(Strict):
-    into: int
+    into: DbId

@@ -16,6 +16,7 @@ from hub.actions import users
 from hub.actions.errors import NotFound
 from hub.api.auth import actor_of
 from hub.api.errors import path_id, read_json
+from hub.api.inputs import DbId
 from hub.api.schemas import Strict
 from hub.api.views import iso
 from hub.auth import require
@@ -54,7 +55,7 @@ class ApiKeyCreateIn(Strict):
     name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
     role: Role = "agent"
     department: Code | None = None
-    user_id: int | None = None
+    user_id: DbId | None = None
 
 
 def user_view(u: User) -> dict[str, Any]:

@@ -34,6 +34,7 @@ from hub.auth import SYSTEM_INTAKE
 from hub.db import Database
 from hub.intake.duplicates import DuplicateFinder, Pending
 from hub.intake.ports import ClassifierPort, RouterPort
+from hub.intake.sanitize import without_nul
 from hub.models import OPEN_STATUSES, Contact, ContactIdentity, Message, Request, Status, utcnow
 from hub.observability import metrics
 from hub.queries.departments import DepartmentInfo, active_departments
@@ -83,6 +84,7 @@ class Intake:
     # -- entry points ------------------------------------------------------------
     def ingest(self, raw: RawMessage) -> IntakeResult:
         """One message in its own transaction (the API, webhooks)."""
+        raw = without_nul(raw)
         try:
             with self.db.session() as session:
                 return self.ingest_in(session, raw, savepoint=False)
@@ -100,7 +102,7 @@ class Intake:
         Messages that cannot belong to an existing request (no thread hints) are
         opened together through one bulk write; the rest go one by one.
         """
-        raws = list(raws)
+        raws = [without_nul(r) for r in raws]
         results: list[IntakeResult | None] = [None] * len(raws)
         # Classify before taking the write transaction: it is the slow, pure part of intake,
         # and a batch call is about twice as fast per text as single calls.
@@ -142,6 +144,7 @@ class Intake:
     def ingest_in(self, session: Session, raw: RawMessage, *, savepoint: bool = True) -> IntakeResult:
         """One message inside the caller's transaction. With ``savepoint`` a
         clash with a concurrent writer is absorbed here; without, it propagates."""
+        raw = without_nul(raw)
         started = time.perf_counter()
         existing = self._seen(session, raw)
         if existing is not None:

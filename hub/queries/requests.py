@@ -16,6 +16,7 @@ from sqlalchemy import or_
 from sqlmodel import func, select
 
 from hub.actions.errors import ActionError
+from hub.api.inputs import query_int, valid_id
 from hub.api.views import request_summary
 from hub.auth import Actor
 from hub.models import FINAL_STATUSES, Request, utcnow
@@ -34,6 +35,8 @@ def _decode_cursor(cursor: str) -> list[Any]:
         pad = "=" * (-len(cursor) % 4)
         values = json.loads(base64.urlsafe_b64decode(cursor + pad))
         assert isinstance(values, list) and len(values) == 2
+        # the id goes into SQL: only a real row id (bool is an int too)
+        assert type(values[1]) is int and valid_id(values[1])
         return values
     except Exception:
         raise ActionError("cursor is not valid", field="cursor") from None
@@ -47,12 +50,7 @@ def list_requests(ctx: Any, actor: Actor, q: dict[str, str]) -> dict:
     sort = q.get("sort", "newest")
     if sort not in ("newest", "due"):
         raise ActionError("sort must be newest or due", field="sort")
-    try:
-        limit = int(q.get("limit", "50"))
-    except ValueError:
-        raise ActionError("limit must be an integer", field="limit") from None
-    if not 1 <= limit <= MAX_LIMIT:
-        raise ActionError(f"limit must be between 1 and {MAX_LIMIT}", field="limit")
+    limit = query_int(q.get("limit", "50"), "limit", hi=MAX_LIMIT)
     stmt = select(Request)
     for key in ("status", "channel", "topic", "department", "ilce", "mahalle", "priority", "request_type"):
         if key in q:
@@ -66,10 +64,9 @@ def list_requests(ctx: Any, actor: Actor, q: dict[str, str]) -> dict:
         elif q["assignee"] == "me":
             stmt = stmt.where(Request.assignee_id == actor.user_id)
         else:
-            try:
-                stmt = stmt.where(Request.assignee_id == int(q["assignee"]))
-            except ValueError:
-                raise ActionError("assignee must be a user id, me or none", field="assignee") from None
+            if not q["assignee"].strip().isdigit():
+                raise ActionError("assignee must be a user id, me or none", field="assignee")
+            stmt = stmt.where(Request.assignee_id == query_int(q["assignee"], "assignee"))
     if q.get("overdue") in ("1", "true", "yes"):
         stmt = stmt.where(Request.due_at < utcnow(), Request.status.notin_([x.value for x in FINAL_STATUSES]))
     if q.get("q"):
@@ -127,10 +124,7 @@ def _saved_condition(ctx: Any, raw_id: str) -> Any:
     from hub.models import SavedFilter
     from hub.rules import compile_condition
 
-    try:
-        fid = int(raw_id)
-    except ValueError:
-        raise ActionError("filter_id must be an integer", field="filter_id") from None
+    fid = query_int(raw_id, "filter_id")
     with ctx.db.reader() as session:
         row = session.get(SavedFilter, fid)
     if row is None:
