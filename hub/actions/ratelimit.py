@@ -8,7 +8,7 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import delete, func, text
 from sqlmodel import Session, col, select
 
 from hub.models import RateHit, utcnow
@@ -39,3 +39,54 @@ def hit(
             stale = stale.where(RateHit.key == key)
         session.execute(stale)
     return None
+
+
+# -- counters read and reset by a caller's own policy (the login throttle) -----------------------
+
+
+def lock(session: Session, bucket: str, key: str) -> None:
+    """Serialise check-then-count on one key until the transaction ends, so parallel requests
+    cannot all pass the check before any of them is counted. SQLite's write transactions are
+    already exclusive (BEGIN IMMEDIATE); PostgreSQL takes a transaction advisory lock."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"{bucket}\n{key}"})
+
+
+def stamps(session: Session, bucket: str, key: str, since: datetime) -> list[datetime]:
+    """Times of this key's hits after ``since``, oldest first."""
+    rows = session.exec(
+        select(RateHit.at).where(RateHit.bucket == bucket, RateHit.key == key, col(RateHit.at) > since)
+        .order_by(col(RateHit.at))
+    )  # fmt: skip
+    return list(rows)
+
+
+def keys_since(session: Session, bucket: str, prefix: str, since: datetime) -> list[tuple[str, datetime]]:
+    """Each key of the bucket that starts with ``prefix`` and has hits after ``since``, with its
+    latest hit; the key whose latest hit is oldest (the next to leave the window) first."""
+    rows = session.exec(
+        select(RateHit.key, func.max(RateHit.at))
+        .where(RateHit.bucket == bucket, col(RateHit.key).startswith(prefix, autoescape=True), col(RateHit.at) > since)
+        .group_by(RateHit.key).order_by(func.max(RateHit.at))
+    )  # fmt: skip
+    return [(k, at) for k, at in rows]
+
+
+def add(session: Session, bucket: str, key: str, *, now: datetime, keep: float) -> None:
+    """Count one hit; drop this key's hits older than ``keep`` seconds."""
+    session.add(RateHit(bucket=bucket, key=key, at=now))
+    session.execute(
+        delete(RateHit).where(
+            RateHit.bucket == bucket, RateHit.key == key, col(RateHit.at) <= now - timedelta(seconds=keep)
+        )
+    )
+
+
+def clear(session: Session, bucket: str, key: str) -> None:
+    """Forget a key's hits."""
+    session.execute(delete(RateHit).where(RateHit.bucket == bucket, RateHit.key == key))
+
+
+def sweep(session: Session, bucket: str, before: datetime) -> None:
+    """Drop the bucket's hits at or before ``before`` (keys that never came back)."""
+    session.execute(delete(RateHit).where(RateHit.bucket == bucket, col(RateHit.at) <= before))

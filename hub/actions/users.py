@@ -8,7 +8,6 @@ Ending a user's sessions (logout, password change, deactivation) sets
 from __future__ import annotations
 
 import re
-from datetime import datetime
 
 from argon2 import PasswordHasher
 from sqlmodel import Session, func, select
@@ -16,7 +15,7 @@ from sqlmodel import Session, func, select
 from hub.actions import events
 from hub.actions.errors import ActionError, Conflict, NotFound
 from hub.auth import PERMISSIONS, Actor, hash_key, new_api_key, require
-from hub.models import ApiKey, Department, Event, User, utcnow
+from hub.models import ApiKey, Department, User, utcnow
 
 STAFF_ROLES = ("agent", "supervisor", "department", "admin")
 MIN_PASSWORD = 10
@@ -172,24 +171,24 @@ def revoke_api_key(session: Session, actor: Actor, key_id: int) -> None:
 
 
 # -- logins ------------------------------------------------------------------------------------
-# Logins are audit facts, and counting the failed ones in the event table makes the login
-# throttle shared by every hub process on the same database (an in-memory counter per process
-# would give an attacker N times the attempts behind a load balancer).
+# Logins are audit facts. The throttle's counters are in the ratehit table (hub.ui.login_throttle).
+
+
+def _address_actor(ip: str) -> Actor:
+    return Actor(f"ip:{ip}"[:100], "anonymous")
 
 
 def record_login(session: Session, ip: str, user_id: int | None, ok: bool) -> None:
     """``auth.login`` / ``auth.login_failed`` by the client address. The typed username is not
     stored: people sometimes type their password into it."""
-    actor = Actor(f"ip:{ip}"[:100], "anonymous")
-    events.record(session, actor, "auth.login" if ok else "auth.login_failed", None, user_id=user_id)
+    events.record(session, _address_actor(ip), "auth.login" if ok else "auth.login_failed", None, user_id=user_id)
 
 
-def failed_logins_since(session: Session, ip: str, since: datetime) -> list[datetime]:
-    """Times of failed logins from this address since ``since``, oldest first."""
-    return list(
-        session.exec(
-            select(Event.created_at)
-            .where(Event.kind == "auth.login_failed", Event.actor == f"ip:{ip}"[:100], Event.created_at >= since)
-            .order_by(Event.created_at)
-        )
-    )
+def record_throttled(
+    session: Session, ip: str, user_id: int | None, *, scope: str, failures: int, wait_seconds: float
+) -> None:
+    """``auth.throttled``: a failed login made the account (or the address) wait before the next
+    attempt. Written once per failure that sets a wait, not per refused attempt, so hammering a
+    throttled account cannot flood the audit log."""
+    events.record(session, _address_actor(ip), "auth.throttled", None, user_id=user_id, scope=scope,
+                  failures=failures, wait_seconds=round(wait_seconds))  # fmt: skip

@@ -1,11 +1,11 @@
-"""/ui/giris and /ui/cikis: password login with argon2, per-address throttle, CSRF."""
+"""/ui/giris and /ui/cikis: password login with argon2, the login throttle, CSRF."""
 
 from __future__ import annotations
 
 import hmac
 import logging
+import math
 import secrets
-from datetime import timedelta
 from typing import Any
 
 from aiohttp import web
@@ -15,6 +15,7 @@ from sqlmodel import select
 
 from hub.models import User
 from hub.ui import session as us
+from hub.ui.login_throttle import LoginThrottle
 from hub.ui.render import actor_of, csrf_ok, csrf_refused, render, safe_next, see_other
 from hub.web.pages import client_ip
 
@@ -57,27 +58,43 @@ def _verify(hub: Any, username: str, password: str) -> tuple[int | None, int | N
     return (tried if ok and stored is not _DUMMY_HASH else None), tried
 
 
-def _wait_seconds(hub: Any, ip: str) -> float | None:
-    """Seconds until this address may try again, from the failed logins every hub process
-    recorded in the audit log; None if it may try now."""
+def _throttle(hub: Any) -> LoginThrottle:
+    return LoginThrottle(hub.db, us.ui_state(hub).key)
+
+
+def _after_failure(hub: Any, ip: str, username: str, user_id: int | None) -> None:
+    """The failed login's audit event, and ``auth.throttled`` when it makes the account or the
+    address wait."""
     from hub.actions import users
-    from hub.models import utcnow
 
-    now = utcnow()
-    window = timedelta(seconds=us.LOGIN_WINDOW_SECONDS)
-    with hub.db.reader() as session:
-        failed = users.failed_logins_since(session, ip, now - window)
-    if len(failed) < us.LOGIN_ATTEMPTS_PER_WINDOW:
-        return None
-    oldest_counted = failed[len(failed) - us.LOGIN_ATTEMPTS_PER_WINDOW]
-    return max(1.0, (oldest_counted + window - now).total_seconds())
+    now = _throttle(hub).outcome(ip, username)
+    with hub.db.session() as session:
+        users.record_login(session, ip, user_id, False)
+        if now.account_wait is not None:
+            users.record_throttled(session, ip, user_id, scope="account", failures=now.account_failures,
+                                   wait_seconds=now.account_wait)  # fmt: skip
+        if now.address_wait is not None:
+            users.record_throttled(session, ip, user_id, scope="address", failures=now.address_accounts,
+                                   wait_seconds=now.address_wait)  # fmt: skip
 
 
-def _record(hub: Any, ip: str, user_id: int | None, ok: bool) -> None:
+def _after_success(hub: Any, ip: str, username: str, user_id: int) -> None:
     from hub.actions import users
 
     with hub.db.session() as session:
-        users.record_login(session, ip, user_id, ok)
+        users.record_login(session, ip, user_id, True)
+        _throttle(hub).succeeded(session, ip, username)
+
+
+def _too_many(request: web.Request, username: str, wait: float) -> web.Response:
+    """The same answer whatever password was typed: it tells nothing about the password."""
+    seconds = max(1, math.ceil(wait))
+    when = f"{seconds} saniye" if seconds < 60 else f"{math.ceil(seconds / 60)} dakika"
+    resp = _login_page(
+        request, status=429, username=username, error=f"Çok fazla hatalı deneme. Lütfen {when} sonra tekrar deneyin."
+    )
+    resp.headers["Retry-After"] = str(seconds)
+    return resp
 
 
 async def login_submit(request: web.Request) -> web.StreamResponse:
@@ -89,19 +106,17 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
         return _login_page(request, status=403, error="Form süresi doldu. Lütfen tekrar deneyin.")
     username = str(form.get("kullanici", "")).strip()[:100]
     password = str(form.get("parola", ""))[:500]
-    ip = client_ip(request)
-    wait = await hub.db.run(_wait_seconds, hub, ip)
-    if wait is not None:
-        minutes = max(1, int(wait // 60) + 1)
-        return _login_page(
-            request, status=429, username=username,
-            error=f"Çok fazla hatalı deneme. Lütfen {minutes} dakika sonra tekrar deneyin.",
-        )  # fmt: skip
+    ip = client_ip(request)  # the client behind a trusted proxy (hub.forwarded)
+    refused = await hub.db.run(_throttle(hub).begin, ip, username)
+    if refused is not None:
+        log.warning("staff UI login throttled (%s) from %s", refused.scope, ip)
+        return _too_many(request, username, refused.wait)
     user_id, tried = await hub.db.run(_verify, hub, username, password) if username and password else (None, None)
-    await hub.db.run(_record, hub, ip, user_id or tried, user_id is not None)
     if user_id is None:
+        await hub.db.run(_after_failure, hub, ip, username, tried)
         log.info("staff UI login refused from %s", ip)
         return _login_page(request, status=401, error=BAD_LOGIN, username=username)
+    await hub.db.run(_after_success, hub, ip, username, user_id)
     sess = us.new_session(user_id)
     resp = see_other(safe_next(str(form.get("sonra", ""))))
     us.set_cookie(resp, request, us.COOKIE, st.encode(sess), us.MAX_AGE)

@@ -1,5 +1,5 @@
-"""Signed session cookies and CSRF tokens of the staff UI, and the login throttle's limits
-(failed logins are counted from the audit log, so every hub process shares them).
+"""Signed session cookies and CSRF tokens of the staff UI (the login throttle is in
+``hub.ui.login_throttle``).
 
 The cookie carries only the user id, a random session id and the issue time, signed with
 HMAC-SHA256. Role and department are read from the User row on every request, so a role
@@ -29,8 +29,6 @@ from hub.web.tokens import load_key
 COOKIE = "th_ui"
 PRE_COOKIE = "th_ui_pre"  # lets the login form carry a CSRF token before there is a session
 MAX_AGE = 12 * 3600  # one working day
-LOGIN_ATTEMPTS_PER_WINDOW = 10
-LOGIN_WINDOW_SECONDS = 300.0
 
 
 @dataclass
