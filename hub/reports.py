@@ -12,7 +12,9 @@ from sqlalchemy import case, or_
 from sqlmodel import func, select
 
 from hub.actions.errors import ActionError
+from hub.auth import Actor, PermissionDenied
 from hub.models import OPEN_STATUSES, Contact, Request
+from hub.queries.scope import department_scoped, visible_requests
 
 TZ = ZoneInfo("Europe/Istanbul")
 
@@ -32,9 +34,10 @@ def quarter_bounds(quarter: str) -> tuple[datetime, datetime]:
     return start.astimezone(UTC), end.astimezone(UTC)
 
 
-def muhtar_quarter(db: Any, quarter: str) -> dict[str, Any]:
+def muhtar_quarter(db: Any, quarter: str, *, actor: Actor | None = None) -> dict[str, Any]:
     """Requests from muhtars (MBS channel or a muhtar contact) received in the quarter:
-    total, answered olumlu / olumsuz, still open; by type and by ilçe."""
+    total, answered olumlu / olumsuz, still open; by type and by ilçe. Every report takes the
+    reader as ``actor``: department staff count only their own department (None: everything)."""
     start, end = quarter_bounds(quarter)
     muhtar = or_(Request.channel == "mbs", Contact.kind == "muhtar")
     base = (
@@ -44,6 +47,7 @@ def muhtar_quarter(db: Any, quarter: str) -> dict[str, Any]:
         .where(muhtar, Request.received_at >= start, Request.received_at < end, Request.parent_id.is_(None))
         .group_by(Request.request_type, Request.ilce, Request.outcome, Request.status)
     )
+    base = visible_requests(base, actor)
     totals = {"toplam": 0, "olumlu": 0, "olumsuz": 0, "cevaplanan": 0, "bekleyen": 0}
     by_type: dict[str, dict[str, int]] = {}
     by_ilce: dict[str, dict[str, int]] = {}
@@ -62,7 +66,9 @@ def muhtar_quarter(db: Any, quarter: str) -> dict[str, Any]:
             "by_type": by_type, "by_ilce": by_ilce}  # fmt: skip
 
 
-def deadlines_by_department(db: Any, *, now: datetime | None = None) -> list[dict[str, Any]]:
+def deadlines_by_department(
+    db: Any, *, now: datetime | None = None, actor: Actor | None = None
+) -> list[dict[str, Any]]:
     """Open requests per department by deadline state, for supervisors: overdue first.
     ``gecikmis`` the deadline passed, ``riskli`` warned at 80 %, ``bekletilen`` the clock is
     paused (waiting on the citizen), ``suresiz`` no deadline."""
@@ -80,6 +86,7 @@ def deadlines_by_department(db: Any, *, now: datetime | None = None) -> list[dic
         .where(Request.status.in_(open_), Request.parent_id.is_(None))
         .group_by(Request.department, state)
     )
+    stmt = visible_requests(stmt, actor)
     rows: dict[str, dict[str, Any]] = {}
     with db.reader() as session:
         for dept, st, n, oldest in session.exec(stmt):
@@ -94,8 +101,11 @@ def deadlines_by_department(db: Any, *, now: datetime | None = None) -> list[dic
     return sorted(rows.values(), key=lambda r: (-r["gecikmis"], -r["riskli"], -r["acik"]))
 
 
-def mahalle_needs(db: Any, *, since: datetime | None = None, ilce: str | None = None, limit: int = 500) -> list[dict]:
+def mahalle_needs(
+    db: Any, *, since: datetime | None = None, ilce: str | None = None, limit: int = 500, actor: Actor | None = None
+) -> list[dict]:
     stmt = select(Request.ilce, Request.mahalle, Request.topic, func.count()).where(Request.mahalle.is_not(None))
+    stmt = visible_requests(stmt, actor)
     if since:
         stmt = stmt.where(Request.received_at >= since)
     if ilce:
@@ -130,8 +140,11 @@ def muhtar_xlsx(report: dict[str, Any], path: Any) -> None:
     wb.save(path)
 
 
-def call_volume(db: Any, *, since_day: str | None = None) -> dict[str, Any]:
-    """Calls per day and disposition (all calls, requests or not)."""
+def call_volume(db: Any, *, since_day: str | None = None, actor: Actor | None = None) -> dict[str, Any]:
+    """Calls per day and disposition (all calls, requests or not). Call-centre figures belong
+    to no department, so department staff may not read them."""
+    if department_scoped(actor):
+        raise PermissionDenied("report.calls")
     from hub.models import CallStat
 
     stmt = select(CallStat.day, CallStat.disposition, func.sum(CallStat.calls)).group_by(CallStat.day, CallStat.disposition)

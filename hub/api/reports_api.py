@@ -1,4 +1,5 @@
-"""/api/v1/reports: neighbourhood needs, quarterly muhtar figures, calls and deadlines."""
+"""/api/v1/reports: neighbourhood needs, quarterly muhtar figures, calls and deadlines.
+Department staff get their own department's figures only (``hub.queries.scope``)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ async def muhtar(request: web.Request) -> web.Response:
     require(actor_of(request), "request.read")
     hub = request.app["hub"]
     quarter = request.query.get("quarter") or reports.current_quarter()
-    return web.json_response(await hub.db.run(reports.muhtar_quarter, hub.db, quarter))
+    return web.json_response(await hub.db.run(reports.muhtar_quarter, hub.db, quarter, actor=actor_of(request)))
 
 
 @routes.get("/api/v1/reports/mahalle")
@@ -28,7 +29,9 @@ async def mahalle(request: web.Request) -> web.Response:
     hub = request.app["hub"]
     days = query_int(request.query.get("days", "90"), "days", lo=1, hi=3660)
     since = datetime.now(UTC) - timedelta(days=days)
-    items = await hub.db.run(reports.mahalle_needs, hub.db, since=since, ilce=request.query.get("ilce"))
+    items = await hub.db.run(
+        reports.mahalle_needs, hub.db, since=since, ilce=request.query.get("ilce"), actor=actor_of(request)
+    )
     return web.json_response({"items": items, "days": days})
 
 
@@ -36,7 +39,9 @@ async def mahalle(request: web.Request) -> web.Response:
 async def calls(request: web.Request) -> web.Response:
     require(actor_of(request), "request.read")
     hub = request.app["hub"]
-    return web.json_response(await hub.db.run(reports.call_volume, hub.db, since_day=request.query.get("since")))
+    since = request.query.get("since")
+    figures = await hub.db.run(reports.call_volume, hub.db, since_day=since, actor=actor_of(request))
+    return web.json_response(figures)
 
 
 @routes.get("/api/v1/reports/deadlines")
@@ -44,4 +49,5 @@ async def deadlines(request: web.Request) -> web.Response:
     """Open requests per department by deadline state (overdue first), for dashboards."""
     require(actor_of(request), "request.read")
     hub = request.app["hub"]
-    return web.json_response({"items": await hub.db.run(reports.deadlines_by_department, hub.db)})
+    items = await hub.db.run(reports.deadlines_by_department, hub.db, actor=actor_of(request))
+    return web.json_response({"items": items})

@@ -20,6 +20,7 @@ from hub.api.inputs import query_int, valid_id
 from hub.api.views import request_summary
 from hub.auth import Actor
 from hub.models import FINAL_STATUSES, Request, utcnow
+from hub.queries.scope import visible_filters, visible_requests
 
 MAX_LIMIT = 200
 # A saved filter's condition is checked in Python over at most this many SQL-narrowed rows.
@@ -56,8 +57,7 @@ def list_requests(ctx: Any, actor: Actor, q: dict[str, str]) -> dict:
         if key in q:
             values = [v for v in q[key].split(",") if v]
             stmt = stmt.where(getattr(Request, key).in_(values))
-    if actor.role == "department":
-        stmt = stmt.where(Request.department == actor.department)
+    stmt = visible_requests(stmt, actor)
     if "assignee" in q:
         if q["assignee"] in ("none", ""):
             stmt = stmt.where(Request.assignee_id.is_(None))
@@ -92,7 +92,7 @@ def list_requests(ctx: Any, actor: Actor, q: dict[str, str]) -> dict:
             stmt = stmt.where(or_(col > at, (col == at) & (Request.id > last_id)))
     cond = None
     if q.get("filter_id"):
-        cond = _saved_condition(ctx, q["filter_id"])
+        cond = _saved_condition(ctx, actor, q["filter_id"])
     with ctx.db.reader() as session:
         if cond is None:
             rows = list(session.exec(stmt.order_by(*order).limit(limit + 1)))
@@ -120,14 +120,14 @@ def list_requests(ctx: Any, actor: Actor, q: dict[str, str]) -> dict:
     return {"items": [request_summary(r) for r in rows], "next_cursor": next_cursor, "total": total}
 
 
-def _saved_condition(ctx: Any, raw_id: str) -> Any:
+def _saved_condition(ctx: Any, actor: Actor, raw_id: str) -> Any:
     from hub.models import SavedFilter
     from hub.rules import compile_condition
 
     fid = query_int(raw_id, "filter_id")
     with ctx.db.reader() as session:
-        row = session.get(SavedFilter, fid)
-    if row is None:
+        row = session.exec(visible_filters(session, actor).where(SavedFilter.id == fid)).first()
+    if row is None:  # also another department's filter
         raise ActionError("saved filter not found", field="filter_id")
     return compile_condition(row.condition, where="filter")
 

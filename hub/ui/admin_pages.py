@@ -158,7 +158,8 @@ async def quarantine_retry(request: web.Request) -> web.StreamResponse:
 
 # -- reports ------------------------------------------------------------------------------------
 async def reports_page(request: web.Request) -> web.StreamResponse:
-    require(actor_of(request), "request.read")
+    actor = actor_of(request)
+    require(actor, "request.read")
     hub = request.app["hub"]
     quarter = request.query.get("donem", "").strip() or reports.current_quarter()
     try:
@@ -166,13 +167,13 @@ async def reports_page(request: web.Request) -> web.StreamResponse:
     except ValueError:
         days = 90
     try:
-        muhtar = await hub.db.run(reports.muhtar_quarter, hub.db, quarter)
+        muhtar = await hub.db.run(reports.muhtar_quarter, hub.db, quarter, actor=actor)
         error = None
     except ActionError:
         muhtar, error = None, "Dönem 2026Q3 biçiminde olmalıdır."
     since = datetime.now(UTC) - timedelta(days=days)
-    needs = await hub.db.run(reports.mahalle_needs, hub.db, since=since, limit=200)
-    deadlines = await hub.db.run(reports.deadlines_by_department, hub.db)
+    needs = await hub.db.run(reports.mahalle_needs, hub.db, since=since, limit=200, actor=actor)
+    deadlines = await hub.db.run(reports.deadlines_by_department, hub.db, actor=actor)
     names = await hub.db.run(_department_names, hub)
     return render(request, "reports.html", status=400 if error else 200, page_title="Raporlar", quarter=quarter,
                   muhtar=muhtar, needs=needs, days=days, error=error, type_label=labels.REQUEST_TYPE,
@@ -187,10 +188,11 @@ def _department_names(hub: Any) -> dict[str, str]:
 
 
 async def reports_xlsx(request: web.Request) -> web.StreamResponse:
-    require(actor_of(request), "request.read")
+    actor = actor_of(request)
+    require(actor, "request.read")
     hub = request.app["hub"]
     quarter = request.query.get("donem", "").strip() or reports.current_quarter()
-    report = await hub.db.run(reports.muhtar_quarter, hub.db, quarter)
+    report = await hub.db.run(reports.muhtar_quarter, hub.db, quarter, actor=actor)
 
     def build() -> bytes:
         with tempfile.TemporaryDirectory() as tmp:

@@ -10,6 +10,7 @@ from sqlmodel import select
 from hub.auth import require
 from hub.models import CHANNELS, Department, Request, SavedFilter, Status, User
 from hub.queries.requests import list_requests
+from hub.queries.scope import visible_filters, visible_requests
 from hub.ui.render import actor_of, render
 
 FILTER_KEYS = ("status", "channel", "department", "topic", "ilce", "q", "sort", "filter_id", "cursor")
@@ -19,15 +20,13 @@ PAGE_SIZE = 50
 def _choices(hub: Any, actor: Any) -> dict[str, Any]:
     with hub.db.reader() as session:
         depts = list(session.exec(select(Department).order_by(Department.name)))
-        base = select(Request.topic).where(Request.topic.is_not(None)).distinct()
-        ilce = select(Request.ilce).where(Request.ilce.is_not(None)).distinct()
-        if actor.role == "department":
-            base = base.where(Request.department == actor.department)
-            ilce = ilce.where(Request.department == actor.department)
+        base = visible_requests(select(Request.topic).where(Request.topic.is_not(None)).distinct(), actor)
+        ilce = visible_requests(select(Request.ilce).where(Request.ilce.is_not(None)).distinct(), actor)
         topics = sorted(t for t in session.exec(base.limit(200)) if t)
         ilceler = sorted(i for i in session.exec(ilce.limit(200)) if i)
         filters = [
-            {"id": f.id, "name": f.name} for f in session.exec(select(SavedFilter).order_by(SavedFilter.name))
+            {"id": f.id, "name": f.name}
+            for f in session.exec(visible_filters(session, actor).order_by(SavedFilter.name))
         ]
         users = {u.id: u.display_name for u in session.exec(select(User))}
     return {
