@@ -64,13 +64,19 @@ def main() -> int:
         st["exact"] += ok
         reasons[s.form][(r.reason or "-").split(" (")[0]] += 1
         if not ok and len(errors[s.form]) < args.show_errors:
-            errors[s.form].append({"text": s.text[:300], "want": [s.ilce, s.mahalle], "detail": s.detail,
-                                   "got": r.to_dict()})
+            errors[s.form].append(
+                {"text": s.text[:300], "want": [s.ilce, s.mahalle], "detail": s.detail, "got": r.to_dict()}
+            )
     total = {"n": 0, "exact": 0, "confident_wrong": 0, "untagged": 0}
     for form, st in stats.items():
         n = st["n"]
-        row = {"form": form, "n": n, "exact": round(st["exact"] / n, 4),
-               "confident_wrong": st["confident_wrong"], "untagged": round(st["untagged"] / n, 4)}
+        row = {
+            "form": form,
+            "n": n,
+            "exact": round(st["exact"] / n, 4),
+            "confident_wrong": st["confident_wrong"],
+            "untagged": round(st["untagged"] / n, 4),
+        }
         if form == "ambiguous":
             row["ambiguous_with_candidates"] = round(st["ambiguous_with_candidates"] / n, 4)
             row["exact"] = None
@@ -84,17 +90,31 @@ def main() -> int:
         for e in errors[form]:
             print("  ERR", json.dumps(e, ensure_ascii=False), file=sys.stderr)
     if total["n"]:
-        emit(metric="addresses_overall", n=total["n"], exact=round(total["exact"] / total["n"], 4),
-             confident_wrong=total["confident_wrong"], untagged=round(total["untagged"] / total["n"], 4))
+        emit(
+            metric="addresses_overall",
+            n=total["n"],
+            exact=round(total["exact"] / total["n"], 4),
+            confident_wrong=total["confident_wrong"],
+            untagged=round(total["untagged"] / total["n"], 4),
+        )
     if args.form in (None, "address_free"):
         free = address_free(args.shared)
         c0 = time.process_time()
         tagged = sum(1 for t in free if (r := loc.locate(t)).mahalle or r.ilce)
         cpu = time.process_time() - c0
-        emit(metric="form", form="address_free", n=len(free), exact=None, confident_wrong=None,
-             untagged=round(1 - tagged / max(len(free), 1), 4), tagged=tagged,
-             texts_per_cpu_s=round(len(free) / max(cpu, 1e-9)))
-    emit(metric="reasons", **{f: dict(sorted(v.items(), key=lambda x: -x[1])[:8]) for f, v in reasons.items()})
+        emit(
+            metric="form",
+            form="address_free",
+            n=len(free),
+            exact=None,
+            confident_wrong=None,
+            untagged=round(1 - tagged / max(len(free), 1), 4),
+            tagged=tagged,
+            texts_per_cpu_s=round(len(free) / max(cpu, 1e-9)),
+        )
+    emit(
+        metric="reasons", **{f: dict(sorted(v.items(), key=lambda x: -x[1])[:8]) for f, v in reasons.items()}
+    )
     return 0
 
 

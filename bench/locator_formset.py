@@ -147,7 +147,11 @@ PLACEMENTS = [
 ]
 ABBREVIATED = {  # registry abbreviations as people write them in full
     "E.camiikebir": ["Eski Camiikebir", "Eski Cami-i Kebir", "eski camikebir", "E. Camiikebir"],
-    "Şht.üstğm.hasan Şahan": ["Şehit Üsteğmen Hasan Şahan", "şehit üsteğmen hasan şahan", "Şht. Üstğm. Hasan Şahan"],
+    "Şht.üstğm.hasan Şahan": [
+        "Şehit Üsteğmen Hasan Şahan",
+        "şehit üsteğmen hasan şahan",
+        "Şht. Üstğm. Hasan Şahan",
+    ],
     "100.yıl": ["100. Yıl", "100.yıl", "100 Yıl", "yüzüncü yıl"],
     "75.yıl": ["75. Yıl", "75.yıl", "75 yıl"],
 }
@@ -317,7 +321,10 @@ class FormSet:
         self.distinctive = [
             g[0]
             for k, g in self.by_key.items()
-            if len(g) == 1 and k not in COMMON_NAMES and k not in ilce_keys and len(k) >= 5
+            if len(g) == 1
+            and k not in COMMON_NAMES
+            and k not in ilce_keys
+            and len(k) >= 5
             and not any(ch.isdigit() for ch in k)
         ]
         self.multi = [p for p in self.places if " " in p.mahalle or "." in p.mahalle]
@@ -382,7 +389,9 @@ class FormSet:
             if len(name_key(p.mahalle)) >= 6 and fair_typo(t, p, self.places):
                 break
         case = self.rng.choice(list(CASE_PHRASES))
-        phrase = self.rng.choice(CASE_PHRASES[case]).format(n=self.suffixed(t, case, self.rng.choice(["'", "’"])))
+        phrase = self.rng.choice(CASE_PHRASES[case]).format(
+            n=self.suffixed(t, case, self.rng.choice(["'", "’"]))
+        )
         text, style = self._text(phrase)
         return Sample("suffix_typo", text, p.ilce, p.mahalle, f"{case} {style}")
 
@@ -447,7 +456,9 @@ class FormSet:
 ADDRESS_FORMS = ["cue", "cue_typo", "suffix", "suffix_typo", "district", "multiword"]
 
 
-def generate(places: list[Place], n_per_form: int = 500, seed: int = 2026, shared: Path = SHARED) -> list[Sample]:
+def generate(
+    places: list[Place], n_per_form: int = 500, seed: int = 2026, shared: Path = SHARED
+) -> list[Sample]:
     """`n_per_form` samples of every generated form (address forms, ambiguous, trap)."""
     carriers = load_carriers(shared)
     if not carriers:
@@ -468,7 +479,8 @@ def address_free(shared: Path = SHARED) -> list[str]:
         if path.exists():
             with open(path, encoding="utf-8", newline="") as fh:
                 texts += [
-                    row["text"] for row in csv.DictReader(fh)
+                    row["text"]
+                    for row in csv.DictReader(fh)
                     if row.get("text") and not ADDRESS_HINT_RE.search(ascii_fold(row["text"]))
                 ]
     return texts

@@ -115,5 +115,14 @@ def is_mah_cue(tok: str) -> bool:
     )
 
 
+ROAD_PREFIXES = ("sokag", "sokak", "cadde", "bulvar", "yolu", "yolun")
+ROAD_WORDS = frozenset("sok sk cad cd blv bul".split())
+
+
+def is_road_word(tok: str) -> bool:
+    """Street and road words: "X Caddesi" is always a street, never the mahalle X."""
+    return tok in ROAD_WORDS or tok.startswith(ROAD_PREFIXES)
+
+
 def is_street_word(tok: str) -> bool:
     return tok in STREET_WORDS or tok.startswith(STREET_PREFIXES)

@@ -23,7 +23,6 @@ from classifier.locate_result import LocateResult
 from classifier.locate_suffixes import LOCATIVE_CASES, glued_forms
 from classifier.text import ascii_fold, fold
 
-
 # A name carried by this many mahalle in Türkiye or more is a common village name ("Karaköy").
 WIDESPREAD = 5
 
@@ -61,6 +60,10 @@ class PlaceIndex:
                     self._by_key[key] = [i]
         self._keys = list(self._by_key)
         self._key_of = [compact(list(t)) for t in self._tokens]
+        # OSA distance d needs lengths within d: fuzzy searches look only at keys of near length.
+        self._keys_by_len: dict[int, list[str]] = defaultdict(list)
+        for key in self._keys:
+            self._keys_by_len[len(key)].append(key)
         self._keys_by_ntok: dict[int, list[str]] = defaultdict(list)
         for key, idxs in self._by_key.items():
             for ntok in {len(self._tokens[i]) for i in idxs}:
@@ -122,7 +125,10 @@ class PlaceIndex:
                 if places[idxs[0]].tr_ad_sayisi >= WIDESPREAD:
                     self._widespread.add(key)
         self._suffix_keys = list(self._suffix_cases)
-        self._typo_keys = [k for k in self._suffix_keys if k not in self._widespread]
+        self._typo_keys_by_len: dict[int, list[str]] = defaultdict(list)
+        for k in self._suffix_keys:
+            if len(k) >= 6:
+                self._typo_keys_by_len[len(k)].append(k)
         # Glued spellings of every name with its harmonic endings: form -> (name key, ending, case).
         self._glued: dict[str, tuple[str, str, str]] = {}
         for key, idxs in self._by_key.items():
@@ -166,21 +172,21 @@ class PlaceIndex:
         return {"mahalle": p.mahalle, "ilce": p.ilce, "score": round(score, 3)}
 
     def _fuzzy(
-        self, key: str, within: list[int] | None = None, n_tokens: int | None = None
+        self, key: str, within: list[int] | None = None, n_tokens: int | None = None, min_len: int = 5
     ) -> list[tuple[int, int]]:
         """Places whose name key is within one edit (two for long keys) of `key`.
 
         `n_tokens` restricts to names of that many words (used when a shorter exact name is inside).
         """
         # Short words only get a typo allowance inside a known district ("Kuze mah., Yeşilhisar").
-        if len(key) < (3 if within is not None else 5):
+        if len(key) < (3 if within is not None else min_len):
             return []
         # Next to an exact shorter name only one edit is allowed: "geldi (Fatih mh." is not "Gesi Fatih".
         max_d = 1 if len(key) < 9 or n_tokens is not None else 2
         if n_tokens is not None:
             choices = self._keys_by_ntok.get(n_tokens, [])
         elif within is None:
-            choices = self._keys
+            choices = [k for d in range(-max_d, max_d + 1) for k in self._keys_by_len.get(len(key) + d, ())]
         else:
             choices = list({self._key_of[i] for i in within})
         out: list[tuple[int, int]] = []
@@ -191,12 +197,17 @@ class PlaceIndex:
                     out.append((i, int(dist)))
         if out:
             best = min(d for _, d in out)
-            out = [(i, d) for i, d in out if d == best]
+            # One place may have several keys ("E.camiikebir" = "eskicamiikebir" = "eskicamikebir").
+            out = list(dict.fromkeys((i, d) for i, d in out if d == best))
         return out
 
     def _fuzzy_distinct(self, tok: str) -> str | None:
         """The one distinctive name key within one edit of `tok` (None when none or a tie)."""
-        found = process.extract(tok, self._typo_keys, scorer=OSA.distance, score_cutoff=1, limit=2)
+        near = self._typo_keys_by_len
+        choices = [*near.get(len(tok) - 1, ()), *near.get(len(tok), ()), *near.get(len(tok) + 1, ())]
+        if not choices:
+            return None
+        found = process.extract(tok, choices, scorer=OSA.distance, score_cutoff=1, limit=2)
         if len(found) == 1 or (len(found) == 2 and found[0][1] < found[1][1]):
             return found[0][0] if found[0][1] == 1 else None
         return None

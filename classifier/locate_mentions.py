@@ -6,7 +6,7 @@ beside it, a case ending ("Hunatta", "Gümüşsu'daki") is enough on a distincti
 
 from __future__ import annotations
 
-from classifier.locate_cues import ILCE_CUES, MAX_NAME_TOKENS, compact, is_street_word
+from classifier.locate_cues import ILCE_CUES, MAX_NAME_TOKENS, compact, is_road_word, is_street_word
 from classifier.locate_index import PlaceIndex
 from classifier.locate_result import CUE_DISTRICT, CUE_NONE, CUE_STRONG, CUE_WEAK, Mention
 from classifier.locate_suffixes import apostrophe_case
@@ -14,7 +14,9 @@ from classifier.locate_tokens import TokenView
 
 # Endings tried when a typo'd name beside a district is glued to its ending ("şirzadaki").
 _TYPO_ENDINGS = sorted(
-    "da de ta te daki deki taki teki dan den tan ten nin nun in un a e ya ye i u yi yu".split(), key=len, reverse=True
+    "da de ta te daki deki taki teki dan den tan ten nin nun in un a e ya ye i u yi yu".split(),
+    key=len,
+    reverse=True,
 )
 _DISTRICT_AFTER_SEPS = frozenset(",(/-–")
 
@@ -32,9 +34,7 @@ class MentionFinder(PlaceIndex):
         within: list[int] | None,
         label_before: set[int],
         apos: dict[int, str],
-        elsewhere: bool = False,
     ) -> list[Mention]:
-        """Mentions in the text; `elsewhere`: the text names another city or its utilities."""
         toks = view.toks
         n = len(toks)
         found: list[Mention] = []
@@ -56,7 +56,7 @@ class MentionFinder(PlaceIndex):
                     idxs, glued = self._by_key[name], True
                 if idxs:
                     m = self._accept(view, i, j + 1, name, idxs, ending, glued, mah_cue_at, districts,
-                                     has_address_cue, foreign, label_before, elsewhere)  # fmt: skip
+                                     has_address_cue, foreign, label_before)  # fmt: skip
                     if m is not None:
                         found.append(m)
                         covered.update(range(i, j + 1))
@@ -66,7 +66,7 @@ class MentionFinder(PlaceIndex):
                     break
         found += self._cue_typos(toks, mah_cue_at, within, exact_len_at)
         if apos or districts:
-            found += self._suffix_typos(view, districts, apos, covered, foreign, elsewhere)
+            found += self._suffix_typos(view, districts, apos, covered, foreign)
         # Keep the strongest, longest, closest non-overlapping mentions.
         found.sort(key=lambda m: (-m.cue, -(m.end - m.start), min(d for _, d in m.places), m.start))
         chosen: list[Mention] = []
@@ -94,32 +94,39 @@ class MentionFinder(PlaceIndex):
         has_address_cue: bool,
         foreign: bool,
         label_before: set[int],
-        elsewhere: bool,
     ) -> Mention | None:
         """A mention of `key` over toks[start:end] if its cue or ending makes it an address, else None."""
         toks = view.toks
-        cue, why = self._cue(start, end, toks, mah_cue_at, districts, has_address_cue, label_before, view, ending)
+        cue, why = self._cue(
+            start, end, toks, mah_cue_at, districts, has_address_cue, label_before, view, ending
+        )
         if cue is None:
             return None
         cap = None
         if cue in (CUE_WEAK, CUE_NONE):
-            case = apostrophe_case(ending) if ending and not glued else self._glued.get(compact(toks[start:end]), ("", "", ""))[2]
+            case = (
+                apostrophe_case(ending)
+                if ending and not glued
+                else self._glued.get(compact(toks[start:end]), ("", "", ""))[2]
+            )
             if ending and case in self._suffix_cases.get(key, ()) and not foreign:
-                # The ending marks a place; glued ASCII spellings are fine, "talaş"-like Turkish letters are not.
-                if not view.written_loosely(start, end, [" ".join(self._fold_tokens[k]) for k in idxs]):
+                # The ending marks a place; glued ASCII spellings are fine, "talaş"-like Turkish letters
+                # are not. Spelled-out and alias keys have no registry spelling to compare with.
+                own = self._key_of[idxs[0]] == key
+                if own and not view.written_loosely(start, end, [" ".join(self._fold_tokens[k]) for k in idxs]):
                     return None
                 why = f"suffix -{ending} on a distinctive name"
                 if key in self._widespread:
-                    # Many villages in Türkiye share it: a guess, and none at all in an İstanbul text.
-                    if elsewhere:
-                        return None
-                    cap, why = 0.7, f"suffix -{ending} on a name unique in the province"
+                    # Many villages in Türkiye share the name ("Karaköy'de"): a guess, never confident.
+                    cap, why = 0.7, f"suffix -{ending} on a name unique in Kayseri but common in Türkiye"
             elif glued and not (cue == CUE_WEAK and self._weak_ok[key]):
                 return None
             elif (
                 not self._weak_ok[key]
                 or (cue == CUE_NONE and (foreign or not self._bare_ok[key]))
-                or not view.written_as(start, end, [" ".join(self._fold_tokens[k]) for k in idxs], prefix=glued)
+                or not view.written_as(
+                    start, end, [" ".join(self._fold_tokens[k]) for k in idxs], prefix=glued
+                )
             ):
                 return None
         if key in self._ilce_by_key and cue != CUE_STRONG:
@@ -149,6 +156,11 @@ class MentionFinder(PlaceIndex):
                 places = self._fuzzy(key, within, ntok) if within else []
                 if not places:
                     places = self._fuzzy(key, None, ntok)
+                if not places and len(key) == 4 and not exact_len:
+                    # A dropped letter in a five-letter name ("Szak mah." for Sazak): one place only.
+                    near = self._fuzzy(key, None, None, min_len=4)
+                    if len(near) == 1 and len(self._key_of[near[0][0]]) == 5:
+                        places = near
                 if places and (best is None or places[0][1] <= best.places[0][1]):
                     best = Mention(start, c, places, CUE_STRONG, True, None, "cue word")
             if best is not None:
@@ -162,14 +174,16 @@ class MentionFinder(PlaceIndex):
         apos: dict[int, str],
         covered: set[int],
         foreign: bool,
-        elsewhere: bool,
     ) -> list[Mention]:
         """One-typo names without a cue word: beside a district (any ending, checked inside that
         district), or marked as a proper noun by an apostrophe ending (distinctive names only)."""
         toks = view.toks
-        n = len(toks)
         out: list[Mention] = []
-        for j, tok in enumerate(toks):
+        near_district = {k for i in districts for k in (i - 1, i + 1, i + 2)}
+        for j in sorted((set(apos) | near_district) - covered):
+            if not 0 <= j < len(toks):
+                continue
+            tok = toks[j]
             if j in covered or j in districts or len(tok) < 5 or tok in self._foreign or tok in self._home:
                 continue
             if tok in self._by_key or tok in self._glued:
@@ -190,14 +204,26 @@ class MentionFinder(PlaceIndex):
                                            f"typo of {name} confirmed by district"))  # fmt: skip
                         break
                 continue
-            if j not in apos or foreign or elsewhere or len(tok) < 6 or (j + 1 < n and is_street_word(toks[j + 1])):
+            if j not in apos or foreign or len(tok) < 4:
                 continue
             case = apostrophe_case(apos[j])
-            best = self._fuzzy_distinct(tok)
+            # The name may have several words, the typo in any of them ("Süksün Zafeer'den").
+            start, best = j, None
+            for k in (j - 2, j - 1, j):
+                if (
+                    k >= 0
+                    and not covered.intersection(range(k, j))
+                    and len(key := compact(toks[k : j + 1])) >= 5
+                ):
+                    best = self._fuzzy_distinct(key)
+                    if best is not None:
+                        start = k
+                        break
             if best is not None and case in self._suffix_cases[best]:
                 name = self.places[self._by_key[best][0]].mahalle
-                out.append(Mention(j, j + 1, [(i, 1) for i in self._by_key[best]], CUE_NONE, True, apos[j],
-                                   f"typo of {name} with suffix -{apos[j]}"))  # fmt: skip
+                cap = 0.6 if best in self._widespread else None
+                out.append(Mention(start, j + 1, [(i, 1) for i in self._by_key[best]], CUE_NONE, True, apos[j],
+                                   f"typo of {name} with suffix -{apos[j]}", cap))  # fmt: skip
         return out
 
     def _cue(
@@ -213,18 +239,26 @@ class MentionFinder(PlaceIndex):
         ending: str | None,
     ) -> tuple[int | None, str]:
         n = len(toks)
+        district_before = (start > 0 and (start - 1) in districts) or (
+            start > 1 and toks[start - 1] in ILCE_CUES and (start - 2) in districts  # "Talas ilçesi Mevlana'da"
+        )
+        if district_before and (start - 1) in districts:
+            # "Develi Camikebir" is one name that starts with a district, not Camikebir in Develi.
+            whole = compact(toks[start - 1 : end])
+            if whole in self._by_key or whole in self._glued:
+                district_before = False
         if end < n:
             if mah_cue_at[end]:
                 return CUE_STRONG, "cue word"
-            # "Cumhuriyet Caddesi" is a street; "Gümüşsu'daki park" is a park in the mahalle.
+            # "Cumhuriyet Caddesi" is a street; "Gümüşsu'daki park" is a park in the mahalle. A
+            # landmark after "District Name" ("Melikgazi / Tacettinveli Okulu") is in that mahalle.
             if is_street_word(toks[end]) and toks[end] not in self._by_key and not ending:
-                return None, ""
+                if not district_before or is_road_word(toks[end]):
+                    return None, ""
         if start in label_before:
             return CUE_STRONG, "form label"
-        if start > 0 and (start - 1) in districts:
+        if district_before:
             return CUE_DISTRICT, "district in text"
-        if start > 1 and toks[start - 1] in ILCE_CUES and (start - 2) in districts:
-            return CUE_DISTRICT, "district in text"  # "Talas ilçesi Mevlana'da"
         if end in districts and (ending or not _DISTRICT_AFTER_SEPS.isdisjoint(view.sep(end))):
             return CUE_DISTRICT, "district in text"  # "himmetdede'de, Kocasinan", "Abdulbaki (Develi)"
         return (CUE_WEAK, "address words in text") if has_address_cue else (CUE_NONE, "distinctive name")
@@ -232,7 +266,9 @@ class MentionFinder(PlaceIndex):
     def _adjacent_name_in(self, i: int, toks: list[str], ilce: str) -> bool:
         """Is there a mahalle of `ilce` right after or right before token i ("hacılar yukarı")?"""
         n = len(toks)
-        for a, b in [(i + 1, k) for k in range(i + 2, min(n, i + 5) + 1)] + [(k, i) for k in range(max(0, i - 4), i)]:
+        for a, b in [(i + 1, k) for k in range(i + 2, min(n, i + 5) + 1)] + [
+            (k, i) for k in range(max(0, i - 4), i)
+        ]:
             key = compact(toks[a:b])
             name = key if key in self._by_key else self._glued.get(key, (None,))[0]
             if name and any(self.places[p].ilce == ilce for p in self._by_key[name]):

@@ -70,7 +70,7 @@ OTHER_IL = frozenset(
 LOCATIVE_OK_NAMES = frozenset(
     """
     yunusemre asikseyrani seyrani ahievran ertugrulgazi fevzicakmak hocaahmetyesevi saraybosna turgutreis
-    mehmetakifersoy osmankavuncu talatpasa mithatpasa ziyagokalp orucreis kazimkarabekir keykubat kilicaslan
+    mehmetakifersoy osmankavuncu talatpasa mithatpasa ziyagokalp orucreis keykubat kilicaslan
     mimarsinan gevhernesibe yildirimbeyazit generalemir valiihsanaras karamustafapasa hunat musaseyh
     anafartalar hasanarpa alparslan alpaslan kocatepe tinaztepe gultepe dervisaga ismet
     """.split()
@@ -86,7 +86,3 @@ ABBREVIATIONS: dict[str, tuple[str, ...]] = {
 SPELLING_VARIANTS: dict[str, tuple[str, ...]] = {"camiikebir": ("camikebir",), "camii": ("cami",)}
 # Numbers written out ("yüzüncü yıl" for 100.yıl).
 NUMBER_WORDS: dict[str, tuple[str, ...]] = {"100": ("yuzuncu",), "75": ("yetmisbesinci",)}
-
-# Words that place a text in İstanbul (its utilities and transport): a widespread village name with
-# a case ending ("Kavacık'ta") is then probably İstanbul's, not Kayseri's.
-ELSEWHERE_WORDS = frozenset("iett iski igdas ibb metrobus marmaray istanbulkart akbil".split())

@@ -59,7 +59,9 @@ class MentionScorer(PlaceIndex):
                 conf = min(0.99, conf + 0.03)
             if m.cap is not None and not confirmed:
                 conf = min(conf, m.cap)
-            return rank, LocateResult(p.mahalle, p.ilce, round(conf, 3), False, [self._candidate(i, conf)], why)
+            return rank, LocateResult(
+                p.mahalle, p.ilce, round(conf, 3), False, [self._candidate(i, conf)], why
+            )
         # Several places share the name: rank them by population, never answer confidently.
         total = sum(max(self.places[i].population, 1) for i, _ in places)
         scored = sorted(

@@ -8,9 +8,9 @@ from typing import Any
 
 from classifier.locate_cues import SUFFIX_RE, TOKEN_RE
 from classifier.locate_suffixes import SOFTENED
+from classifier.text import ascii_of_folded
 
 TR_TEXT_LETTERS = re.compile("[çğıöşüÇĞİÖŞÜ]")
-from classifier.text import ascii_of_folded
 
 
 class TokenView:
@@ -55,7 +55,7 @@ class TokenView:
         """Like `written_as`, but an ASCII spelling of these words is fine in any text
         ("gumussudaki" in a text with Turkish letters elsewhere); "talaş" is still not "talas"."""
         span = "".join(self.ftoks[start:end])
-        if span.isascii():
+        if span.replace("ı", "i").isascii():  # ASCII spelling ("I" folds to "ı": "SANCAKAGIL")
             return True
         upper = self.upper(start, end)
         for name in fold_names:

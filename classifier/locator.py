@@ -38,16 +38,16 @@ from classifier.locate_cues import (
     ADDRESS_WORDSET,
     APOS_WORD_RE,
     ILCE_CUES,
+    LABEL_WORDS,
     MAH_CUE_HINTS,
     NAMED_STREET_WORDS,
     SUFFIX_RE,
-    LABEL_WORDS,
     TOKEN_RE,
     is_mah_cue,
 )
 from classifier.locate_lookup import FormLookup
 from classifier.locate_mentions import MentionFinder
-from classifier.locate_names import COMMON_ILCE, ELSEWHERE_WORDS, KAYSERI_ALIASES
+from classifier.locate_names import COMMON_ILCE, KAYSERI_ALIASES
 from classifier.locate_result import CONFIDENT, LocateResult
 from classifier.locate_scoring import MentionScorer
 from classifier.locate_tokens import TokenView, separators
@@ -103,12 +103,19 @@ class Locator(MentionFinder, MentionScorer, FormLookup):
             apos_words = {ascii_of_folded(w) for w in APOS_WORD_RE.findall(folded)}
             folded, cut_at = _cut_endings(folded)
         asc = ascii_of_folded(folded)
-        toks = TOKEN_RE.findall(asc)
+        # Token index -> its apostrophe ending ("Hunat'ta" -> "ta").
+        apos: dict[int, str] = {}
+        if cut_at:
+            toks = []
+            for m in TOKEN_RE.finditer(asc):
+                if m.end() in cut_at:
+                    apos[len(toks)] = cut_at[m.end()]
+                toks.append(m.group())
+        else:
+            toks = TOKEN_RE.findall(asc)
         if not toks:
             return self._ilce_only(known_ilce, 1.0, [])
         n = len(toks)
-        # Token index -> its apostrophe ending ("Hunat'ta" -> "ta").
-        apos = {i: cut_at[m.end()] for i, m in enumerate(TOKEN_RE.finditer(asc)) if m.end() in cut_at} if cut_at else {}
         has_address_cue = not ADDRESS_WORDSET.isdisjoint(toks) or ADDRESS_PREFIX_RE.search(asc) is not None
         if any(h in asc for h in MAH_CUE_HINTS):
             mah_cue_at = [is_mah_cue(t) for t in toks]
@@ -168,11 +175,9 @@ class Locator(MentionFinder, MentionScorer, FormLookup):
 
         filter_ilce = {known_ilce} if known_ilce else set(districts.values())
         within = [k for d in filter_ilce for k in self._places_by_ilce.get(d, [])] or None
-        elsewhere = foreign or not ELSEWHERE_WORDS.isdisjoint(toks)
         mentions = self._find_mentions(
-            view, mah_cue_at, districts, has_address_cue and not foreign, foreign, within, label_before, apos,
-            elsewhere,
-        )  # fmt: skip
+            view, mah_cue_at, districts, has_address_cue and not foreign, foreign, within, label_before, apos
+        )
         if not mentions:
             if known_ilce:
                 res = self._ilce_only(known_ilce, 1.0, [])
