@@ -58,7 +58,9 @@ def test_apostrophe_endings_are_read_as_cases() -> None:
         ("Yunus Emrede sokak köpekleri çoğaldı", "Kocasinan", "Yunus Emre", "de"),
     ],
 )
-def test_case_ending_on_a_distinctive_name(loc: Locator, text: str, ilce: str, mahalle: str, ending: str) -> None:
+def test_case_ending_on_a_distinctive_name(
+    loc: Locator, text: str, ilce: str, mahalle: str, ending: str
+) -> None:
     r = loc.locate(text)
     assert (r.ilce, r.mahalle) == (ilce, mahalle)
     assert r.confident and not r.ambiguous
