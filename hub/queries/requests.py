@@ -67,6 +67,10 @@ def list_requests(ctx: Any, actor: Actor, q: dict[str, str]) -> dict:
             if not q["assignee"].strip().isdigit():
                 raise ActionError("assignee must be a user id, me or none", field="assignee")
             stmt = stmt.where(Request.assignee_id == query_int(q["assignee"], "assignee"))
+    if q.get("unreached") in ("1", "true", "yes"):  # the citizen's latest notice or answer went nowhere
+        from hub.queries.delivery import citizen_unreached
+
+        stmt = stmt.where(citizen_unreached())
     if q.get("overdue") in ("1", "true", "yes"):
         stmt = stmt.where(Request.due_at < utcnow(), Request.status.notin_([x.value for x in FINAL_STATUSES]))
     if q.get("q"):

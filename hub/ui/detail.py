@@ -18,6 +18,7 @@ from hub.api.errors import path_id
 from hub.api.views import request_detail
 from hub.auth import Actor, PermissionDenied, require
 from hub.models import PRIORITIES, REQUEST_TYPES, Department, Request, User
+from hub.queries.delivery import CITIZEN_KINDS, message_state, outbox_items, unreached_ids
 from hub.ui import labels
 from hub.ui.render import actor_of, render
 
@@ -76,6 +77,8 @@ def load(hub: Any, actor: Actor, rid: int) -> dict[str, Any]:
                 dups.append({"id": other.id, "tracking_code": other.tracking_code, "status": other.status,
                              "score": cand.get("score"), "text": other.text[:160], "merged": other.parent_id is not None})  # fmt: skip
         parent = session.get(Request, req.parent_id) if req.parent_id else None
+        deliveries = outbox_items(session, rid)
+        unreached = bool(unreached_ids(session, [rid]))
     if d["contact"] and not actor.can("contact.read"):
         d["contact"] = {**d["contact"], "phone": mask_phone(d["contact"]["phone"]),
                         "email": mask_email(d["contact"]["email"]), "telegram_id": None, "x_handle": None}  # fmt: skip
@@ -84,7 +87,27 @@ def load(hub: Any, actor: Actor, rid: int) -> dict[str, Any]:
         "r": d, "users": [(u.id, u.display_name, u.role) for u in users], "names": names, "departments": depts,
         "dept_names": dict(depts), "actor_names": {**SYSTEM_NAMES, **{f"user:{u.id}": u.display_name for u in users}}, "duplicates": dups, "attachments": attachments,
         "parent": {"id": parent.id, "tracking_code": parent.tracking_code} if parent else None,
+        **_delivery_view(d["thread"], deliveries, unreached),
     }  # fmt: skip
+
+
+def _delivery_view(thread: list[dict], deliveries: list[dict], unreached: bool) -> dict[str, Any]:
+    """Each item's honest state; each outgoing message's state from its own item (a message's
+    ``sent`` is also written for items the worker skipped); and, when the citizen was never
+    reached, the latest item that missed them, for the warning at the top."""
+    by_message = {o["message_id"]: o for o in deliveries if o["message_id"]}
+    message_delivery = {}
+    for m in thread:
+        item = by_message.get(m["id"])
+        state = item["state"] if item else message_state(m.get("delivery_status"))
+        if state:
+            message_delivery[m["id"]] = {"state": state, "skip_reason": item["skip_reason"] if item else None}
+    missed = None
+    if unreached:
+        missed = next((o for o in reversed(deliveries)
+                       if o["kind"] in CITIZEN_KINDS and o["state"] in ("skipped", "failed")), None)  # fmt: skip
+    return {"deliveries": deliveries, "message_delivery": message_delivery, "unreached": missed,
+            "delivery_label": labels.delivery_label, "unreached_label": labels.UNREACHED}  # fmt: skip
 
 
 async def show(

@@ -30,12 +30,28 @@ SLA = {"on_time": "Süresinde", "at_risk": "Süre doluyor", "breached": "Süre a
 OUTCOME = {"olumlu": "Olumlu", "olumsuz": "Olumsuz"}
 DIRECTION = {"in": "Gelen", "out": "Giden", "note": "İç not"}
 OUTBOX_KIND = {"forward": "Birime iletim", "reply": "Vatandaşa cevap", "notify": "Bilgilendirme"}
+# What became of a notice, answer or forward (hub.queries.delivery.delivery_state): the one
+# mapping the request page, the thread, the audit trail and the queue use. An item the hub
+# did not send is never "delivered".
 OUTBOX_STATUS = {
-    "pending": "Bekliyor",
+    "delivered": "Gönderildi",
+    "skipped": "Gönderilmedi: kanal yapılandırılmamış",
+    "not_needed": "Gerekmedi",
+    "failed": "Gönderilemedi",
+    "pending": "Sırada",
+    "retrying": "Yeniden denenecek",
     "sending": "Gönderiliyor",
-    "done": "Teslim edildi",
-    "dead": "Başarısız",
 }
+UNREACHED = "Vatandaşa ulaşılamadı"
+# Why an item was not sent, from the worker's note.
+_SKIP_REASONS: list[tuple[str, str]] = [
+    (r"SMTP is not configured", "e-posta sunucusu (SMTP) tanımlı değil"),
+    (r"no SMS gateway configured", "SMS ağ geçidi tanımlı değil"),
+    (r"placeholder webhook", "birimin gerçek adresi kurallar dosyasında tanımlı değil"),
+    (r"no connector can answer on (\w+)", "{0} kanalı bağlı değil"),
+    (r"automatic acknowledgement not sent", "otomatik alındı metni bu kanalda gönderilmez"),
+    (r"queue-only target", "birim işi hub kuyruğundan izliyor"),
+]
 USER_STATE = {"active": "Etkin", "inactive": "Devre dışı"}
 CONTACT_KIND = {"citizen": "Vatandaş", "muhtar": "Muhtar", "institution": "Kurum"}
 # Flash messages of the staff accounts page (/ui/kullanicilar?tamam=…).
@@ -101,18 +117,43 @@ def topic_name(code: Any) -> str:
     return topic.name if topic else str(code)
 
 
-def event_label(kind: Any) -> str:
-    """Event kinds, including the worker's outbox.<kind>.<result> family."""
+def skip_reason(note: Any) -> str:
+    """The worker's English note on an item it did not send, in Turkish."""
+    text = str(note or "")
+    for pattern, turkish in _SKIP_REASONS:
+        m = re.search(pattern, text)
+        if m:
+            return turkish.format(*(CHANNEL.get(g, g) for g in m.groups()))
+    return text
+
+
+def delivery_label(state: Any, note: Any = None) -> str:
+    """A delivery state in Turkish; a skipped item says why."""
+    text = label(OUTBOX_STATUS, state)
+    if state == "skipped" and note:
+        return f"Gönderilmedi: {skip_reason(note)}"
+    return text
+
+
+def event_label(kind: Any, data: Any = None) -> str:
+    """Event kinds, including the worker's outbox.<kind>.<result> family; ``data`` tells a
+    real delivery from an item the worker skipped (both are ``outbox.<kind>.delivered``)."""
     text = str(kind or "")
     if text in EVENT:
         return EVENT[text]
     parts = text.split(".")
     if len(parts) == 3 and parts[0] == "outbox":
+        from hub.queries.delivery import delivery_state
+
         what = OUTBOX_KIND.get(parts[1], parts[1])
-        result = {"delivered": "teslim edildi", "failed": "başarısız", "retry": "yeniden denenecek"}.get(
-            parts[2], parts[2]
-        )
-        return f"{what}: {result}"
+        result = (data or {}).get("result") if isinstance(data, dict) else None
+        if parts[2] == "delivered":
+            state = delivery_state("done", result if isinstance(result, dict) else None)
+            note = result.get("skipped") if isinstance(result, dict) else None
+            said = delivery_label(state, note)
+            return f"{what}: {said[:1].lower()}{said[1:]}"
+        outcome = {"failed": "gönderilemedi", "retry": "yeniden denenecek"}.get(parts[2], parts[2])
+        return f"{what}: {outcome}"
     return text or "—"
 
 

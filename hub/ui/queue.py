@@ -9,8 +9,10 @@ from sqlmodel import select
 
 from hub.auth import require
 from hub.models import CHANNELS, Department, Request, SavedFilter, Status, User
+from hub.queries.delivery import unreached_ids
 from hub.queries.requests import list_requests
 from hub.queries.scope import visible_filters, visible_requests
+from hub.ui import labels
 from hub.ui.render import actor_of, render
 
 FILTER_KEYS = ("status", "channel", "department", "topic", "ilce", "q", "sort", "filter_id", "cursor")
@@ -37,6 +39,11 @@ def _choices(hub: Any, actor: Any) -> dict[str, Any]:
     }  # fmt: skip
 
 
+def _unreached(hub: Any, ids: list[int]) -> set[int]:
+    with hub.db.reader() as session:
+        return unreached_ids(session, ids)
+
+
 def _short(name: str) -> str:
     """A department name short enough for a table cell: the part in brackets if any
     ("... (Beyaz Masa)"), else the name without the common suffixes."""
@@ -55,22 +62,29 @@ async def queue(request: web.Request) -> web.StreamResponse:
     form = {k: request.query.get(k, "").strip()[:200] for k in FILTER_KEYS}
     mine = request.query.get("bana") == "1"
     overdue = request.query.get("geciken") == "1"
+    unreached = request.query.get("ulasilamayan") == "1"
     q = {k: v for k, v in form.items() if v}
     q["limit"] = str(PAGE_SIZE)
     if mine:
         q["assignee"] = "me"
     if overdue:
         q["overdue"] = "1"
+    if unreached:
+        q["unreached"] = "1"
     data = await hub.db.run(list_requests, hub, actor, q)
+    flagged = await hub.db.run(_unreached, hub, [item["id"] for item in data["items"]])
     choices = await hub.db.run(_choices, hub, actor)
     next_params = {k: v for k, v in form.items() if v and k != "cursor"}
     if mine:
         next_params["bana"] = "1"
     if overdue:
         next_params["geciken"] = "1"
+    if unreached:
+        next_params["ulasilamayan"] = "1"
     return render(
         request, "queue.html", page_title="İş kuyruğu", items=data["items"], next_cursor=data["next_cursor"],
-        form=form, mine=mine, overdue=overdue, statuses=[s.value for s in Status], channels=CHANNELS,
+        form=form, mine=mine, overdue=overdue, unreached_only=unreached, unreached=flagged,
+        unreached_label=labels.UNREACHED, statuses=[s.value for s in Status], channels=CHANNELS,
         next_params=next_params, paged=bool(form["cursor"]), **choices,
     )  # fmt: skip
 
