@@ -92,12 +92,12 @@ def build_files(rt: ConnectorRuntime, st: Settings) -> None:
         rt.add_sender(kind, ExportSender(export_dir, channel=kind, fmt="xlsx"))
         sub = import_dir / kind
         sub.mkdir(exist_ok=True)
-        rt.add_polled(ImportFolderSource(sub, kind=kind), st.file_poll_seconds)
+        rt.add_polled(ImportFolderSource(sub, kind=kind, max_bytes=st.import_max_bytes), st.file_poll_seconds)
     from hub.actions.calls import record_stats
 
     rt.add_polled(CallLogFolderSource(
         calllog_dir, done_dir=calllog_dir / "islendi", error_dir=calllog_dir / "hatali",
-        on_stats=lambda stats: record_stats(rt.hub.db, stats),
+        on_stats=lambda stats: record_stats(rt.hub.db, stats), max_bytes=st.import_max_bytes,
     ), st.file_poll_seconds)  # fmt: skip
 
 

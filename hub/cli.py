@@ -150,22 +150,25 @@ def _days(value: str) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from connectors.imports import ImportRejected, import_file
+    from connectors.imports import ImportRejected, ImportRun
     from hub.context import Hub
 
+    st = _settings(args)
     try:
-        result = import_file(Path(args.file), kind=args.kind)
+        run = ImportRun(Path(args.file), kind=args.kind, max_bytes=st.import_max_bytes)
     except ImportRejected as exc:
         print(f"dosya reddedildi: {exc}")
         return 2
-    except OSError as exc:
-        print(f"{args.file}: {exc.strerror}")
-        return 2
-    hub = Hub(_settings(args))
-    results = hub.intake.ingest_batch(result.messages)
-    print(result.format())
-    print(f"{sum(r.created for r in results)} yeni talep, {sum(r.duplicate_delivery for r in results)} daha önce alınmış")
-    return 0 if not result.rejected_rows else 1
+    created = seen = 0
+    with run:  # rows stream from the file and go to intake a batch at a time
+        hub = Hub(st)
+        for batch in run.batches():
+            results = hub.intake.ingest_batch(batch)
+            created += sum(r.created for r in results)
+            seen += sum(r.duplicate_delivery for r in results)
+    print(run.result.format())
+    print(f"{created} yeni talep, {seen} daha önce alınmış")
+    return 0 if not run.result.rejected_count else 1
 
 
 def cmd_report(args: argparse.Namespace) -> int:

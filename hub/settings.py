@@ -161,6 +161,11 @@ class Settings(BaseSettings):
     calllog_dir: Path | None = Field(None, description="Folder watched for call-centre logs; default data_dir/calllog.")
     export_dir: Path | None = Field(None, description="Where answers for CİMER/MBS upload are written; default data_dir/export.")
     file_poll_seconds: float = 10.0
+    import_max_bytes: int = Field(
+        100 * 1024 * 1024,
+        ge=1,
+        description="Largest CİMER/MBS/call-log file accepted (bytes); larger files are refused before reading.",
+    )
 
     # --- web form -----------------------------------------------------------------
     webform_enabled: bool = True

@@ -3,6 +3,7 @@
 Public interface::
 
     import_file(path, kind="cimer"|"mbs", mapping=None) -> ImportResult
+    ImportRun(path, kind=...) .batches() -> messages a batch at a time (large files)
     write_answers(path, answers, kind=..., fmt="xlsx"|"csv") -> int
     ExportSender(directory, channel="cimer"|"mbs", fmt=...)   # ReplySink
     CallLogFolderSource(folder, done_dir=None, error_dir=None)  # PolledSource, channel "phone"
@@ -10,17 +11,19 @@ Public interface::
 
 from connectors.imports.calllog import CallLogFolderSource, CallStats, is_request
 from connectors.imports.export import Answer, ExportSender, read_answers, write_answers
-from connectors.imports.importer import ImportResult, import_bytes, import_file
+from connectors.imports.importer import DEFAULT_MAX_BYTES, ImportResult, ImportRun, import_bytes, import_file
 from connectors.imports.mapping import ImportRejected, Mapping, MappingError, default_mapping, load_mapping
 from connectors.imports.records import RowError
 
 __all__ = [
+    "DEFAULT_MAX_BYTES",
     "Answer",
     "CallLogFolderSource",
     "CallStats",
     "ExportSender",
     "ImportRejected",
     "ImportResult",
+    "ImportRun",
     "Mapping",
     "MappingError",
     "RowError",

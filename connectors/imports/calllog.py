@@ -33,9 +33,19 @@ from pathlib import Path
 from typing import Any
 
 from connectors.base import FetchResult, Location, Quarantined, RawMessage, Sender
+from connectors.imports.importer import DEFAULT_MAX_BYTES, ERROR_DETAIL_CAP, check_size
 from connectors.imports.mapping import ImportRejected, Mapping, default_mapping
 from connectors.imports.records import RowError, read_record
-from connectors.imports.tabular import Column, Row, Table, TableError, decode_text, read_table
+from connectors.imports.tabular import (
+    Column,
+    Row,
+    Table,
+    TableError,
+    TableStream,
+    decode_text,
+    file_digest,
+    open_table,
+)
 from connectors.imports.textfold import fold
 
 log = logging.getLogger(__name__)
@@ -90,7 +100,9 @@ class CallLogFolderSource:
         max_files: int = 50,
         on_stats: Callable[[CallStats], None] | None = None,
         clock: Callable[[], float] = time.time,
+        max_bytes: int = DEFAULT_MAX_BYTES,
     ) -> None:
+        self.max_bytes = max_bytes
         self.folder = Path(folder)
         self.done_dir = Path(done_dir) if done_dir else None
         self.error_dir = Path(error_dir) if error_dir else None
@@ -123,11 +135,10 @@ class CallLogFolderSource:
         backlog = 0
         for path in ready:
             try:
-                data = path.read_bytes()
+                sha = file_digest(path)
             except OSError as exc:  # vanished or locked meanwhile: try next time
                 log.warning("call log %s not readable yet: %s", path.name, exc)
                 continue
-            sha = hashlib.sha256(data).hexdigest()
             if (path.name, sha) in known:
                 continue
             if processed >= self.max_files:
@@ -135,14 +146,12 @@ class CallLogFolderSource:
                 continue
             processed += 1
             try:
-                stats, msgs, bad = self._read_file(path.name, data, sha)
-            except (TableError, ImportRejected, ValueError) as exc:
-                quarantined.append(self._reject_file(path, data, sha, str(exc)))
+                stats, msgs, bad = self._read_file(path, sha)
+            except (TableError, ImportRejected, ValueError, OSError) as exc:
+                quarantined.append(self._reject_file(path, sha, str(exc)))
             except Exception as exc:  # a bug must not turn one file into a poison pill for every poll
                 log.exception("call log %s could not be processed", path.name)
-                quarantined.append(
-                    self._reject_file(path, data, sha, f"işlenemedi: {exc.__class__.__name__}")
-                )
+                quarantined.append(self._reject_file(path, sha, f"işlenemedi: {exc.__class__.__name__}"))
             else:
                 messages += msgs
                 quarantined += bad
@@ -195,13 +204,19 @@ class CallLogFolderSource:
         for entry in entries:
             path = self.folder / entry["name"]
             try:
-                if not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest() != entry["sha256"]:
+                if not path.is_file() or file_digest(path) != entry["sha256"]:
                     continue
                 _move(path, self.done_dir, entry["sha256"])
             except OSError as exc:
                 log.warning("could not move processed call log %s: %s", entry["name"], exc)
 
-    def _reject_file(self, path: Path, data: bytes, sha: str, error: str) -> Quarantined:
+    def _reject_file(self, path: Path, sha: str, error: str) -> Quarantined:
+        # The bytes go to quarantine, unless the file is over the size limit: then it is kept
+        # only where it is moved to (error_dir), or left in the folder.
+        try:
+            data = path.read_bytes() if path.stat().st_size <= self.max_bytes else b""
+        except OSError:
+            data = b""
         moved: str | None = None
         if self.error_dir is not None:
             try:
@@ -216,27 +231,47 @@ class CallLogFolderSource:
             metadata={"source": self.name, "file": path.name, "sha256": sha, "moved_to": moved},
         )
 
-    def _read_file(
-        self, filename: str, data: bytes, sha: str
+    def _read_file(self, path: Path, sha: str) -> tuple[CallStats, list[RawMessage], list[Quarantined]]:
+        check_size(path.stat().st_size, path.name, self.max_bytes)
+        suffix = path.suffix.lower()
+        if suffix in (".json", ".jsonl", ".ndjson"):
+            table, broken = _json_table(path.read_bytes(), lines=suffix != ".json")
+            return self._read_table(path.name, sha, table, broken)
+        with open_table(path, filename=path.name, header_score=self.mapping.header_score) as stream:
+            return self._read_table(path.name, sha, stream, [])
+
+    def _read_table(
+        self, filename: str, sha: str, table: Table | TableStream, broken: Broken
     ) -> tuple[CallStats, list[RawMessage], list[Quarantined]]:
-        table, broken = _parse(filename, data, self.mapping)
         binding = self.mapping.bind(table)
-        stats = CallStats(file=filename, sha256=sha, bad_rows=len(broken))
+        stats = CallStats(file=filename, sha256=sha)
         messages: list[RawMessage] = []
-        bad = [
-            self._bad_row(filename, sha, Row(no, [], raw), [RowError(no, None, err)])
-            for no, raw, err in broken
-        ]
+        bad: list[Quarantined] = []
+        # Bad rows are quarantined one by one up to the cap; past it they are counted in one
+        # more entry, and the file itself (moved to done_dir) holds them.
+        beyond: list[int] = []
+
+        def quarantine(row: Row, errors: list[RowError]) -> None:
+            stats.bad_rows += 1
+            if stats.bad_rows <= ERROR_DETAIL_CAP:
+                bad.append(self._bad_row(filename, sha, row, errors))
+            else:
+                beyond[:] = [beyond[0] if beyond else row.number, row.number]
+
+        for no, raw, err in broken:
+            quarantine(Row(no, [], raw), [RowError(no, None, err)])
         display: dict[str, str] = {}
         seen_ids: set[str] = set()
         for row in table.rows:
+            if row.error is not None:
+                quarantine(row, [RowError(row.number, None, row.error)])
+                continue
             rec, errors = read_record(binding, row, strict_width=table.source_format == "csv")
             fatal = [e for e in errors if e.level == "error"]
             if rec.get("time") is None and not fatal:
                 fatal.append(RowError(row.number, binding.label("time"), "boş olamaz"))
             if fatal:
-                stats.bad_rows += 1
-                bad.append(self._bad_row(filename, sha, row, fatal))
+                quarantine(row, fatal)
                 continue
             stats.calls_total += 1
             when: datetime = rec["time"]
@@ -255,7 +290,29 @@ class CallLogFolderSource:
             seen_ids.add(message.external_id)
             stats.calls_with_request += 1
             messages.append(message)
+        if beyond:
+            bad.append(self._more_bad_rows(filename, sha, stats.bad_rows - ERROR_DETAIL_CAP, beyond))
         return stats, messages, bad
+
+    def _more_bad_rows(self, filename: str, sha: str, count: int, span: list[int]) -> Quarantined:
+        kept = f"{self.done_dir.name}/{filename}" if self.done_dir is not None else filename
+        return Quarantined(
+            channel=CHANNEL,
+            raw=b"",
+            error=(
+                f"{filename}: {count} hatalı satır daha (satır {span[0]}–{span[1]}); yalnız ilk "
+                f"{ERROR_DETAIL_CAP} tanesi ayrı ayrı karantinada, tümü dosyada: {kept}"
+            ),
+            metadata={
+                "source": self.name,
+                "file": filename,
+                "sha256": sha,
+                "rows_not_itemised": count,
+                "first_row": span[0],
+                "last_row": span[1],
+                "kept_in": kept,
+            },
+        )
 
     def _bad_row(self, filename: str, sha: str, row: Row, errors: list[RowError]) -> Quarantined:
         raw = row.raw if row.raw is not None else json.dumps(row.values, ensure_ascii=False, default=str)
@@ -328,13 +385,6 @@ def parse_duration(value: Any) -> int | None:
 
 
 Broken = list[tuple[int, str, str]]  # (row number, raw text, error) of items that are not call records
-
-
-def _parse(filename: str, data: bytes, mapping: Mapping) -> tuple[Table, Broken]:
-    suffix = Path(filename).suffix.lower()
-    if suffix in (".json", ".jsonl", ".ndjson"):
-        return _json_table(data, lines=suffix != ".json")
-    return read_table(data, filename=filename, header_score=mapping.header_score), []
 
 
 def _json_table(data: bytes, *, lines: bool) -> tuple[Table, Broken]:

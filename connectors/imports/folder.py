@@ -15,16 +15,26 @@ import time
 from pathlib import Path
 
 from connectors.base import FetchResult, Quarantined
-from connectors.imports.importer import import_bytes
+from connectors.imports.importer import DEFAULT_MAX_BYTES, ImportRun
 from connectors.imports.mapping import ImportRejected
+from connectors.imports.tabular import file_digest
 
 SUFFIXES = {".csv", ".xlsx", ".txt"}
 _KEEP = 2000  # how many processed file digests the checkpoint remembers
 
 
 class ImportFolderSource:
-    def __init__(self, folder: Path, *, kind: str, min_age: float = 2.0, max_files: int = 20) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        *,
+        kind: str,
+        min_age: float = 2.0,
+        max_files: int = 20,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+    ) -> None:
         self.folder = Path(folder)
+        self.max_bytes = max_bytes
         self.kind = kind
         self.channel = kind
         self.name = f"{kind}-import"
@@ -46,33 +56,41 @@ class ImportFolderSource:
         return files[: self.max_files]
 
     def _fetch(self, checkpoint: str | None) -> FetchResult:
-        import hashlib
-
         done: list[str] = json.loads(checkpoint) if checkpoint else []
         seen = set(done)
         messages, quarantined, reports = [], [], []
         self._pending = []
         for path in self._ready():
-            data = path.read_bytes()
-            digest = hashlib.sha256(data).hexdigest()
+            digest = file_digest(path)
             if digest in seen:
                 self._pending.append((path, "islendi", None))
                 continue
             try:
-                result = import_bytes(data, filename=path.name, kind=self.kind)  # type: ignore[arg-type]
+                # Rows stream from the file; only its good rows' messages are held, as one
+                # fetch is one intake transaction.
+                with ImportRun(path, kind=self.kind, max_bytes=self.max_bytes) as run:  # type: ignore[arg-type]
+                    for batch in run.batches():
+                        messages.extend(batch)
             except ImportRejected as exc:
-                quarantined.append(Quarantined(channel=self.channel, raw=data, error=str(exc),
-                                               metadata={"filename": path.name}))  # fmt: skip
+                quarantined.append(self._rejected(path, digest, str(exc)))
                 self._pending.append((path, "hatali", f"Dosya reddedildi: {exc}\n"))
             else:
-                messages.extend(result.messages)
-                report = result.format()
+                report = run.result.format()
                 reports.append(report)
                 self._pending.append((path, "islendi", report + "\n"))
             seen.add(digest)
             done.append(digest)
         self.last_reports = reports
         return FetchResult(messages=messages, checkpoint=json.dumps(done[-_KEEP:]), quarantined=quarantined)
+
+    def _rejected(self, path: Path, digest: str, error: str) -> Quarantined:
+        """A refused file: its bytes go to quarantine, unless it is over the size limit (it
+        is then kept only in ``hatali/``, where the operator finds it with its report)."""
+        meta = {"filename": path.name, "sha256": digest}
+        if path.stat().st_size > self.max_bytes:
+            meta["kept_in"] = f"hatali/{path.name}"
+            return Quarantined(channel=self.channel, raw=b"", error=error, metadata=meta)
+        return Quarantined(channel=self.channel, raw=path.read_bytes(), error=error, metadata=meta)
 
     def confirm(self, checkpoint: str | None) -> None:
         """Called by the hub after the fetched messages are committed: only then

@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from connectors.imports.tabular import Column, Row, Table, is_blank
+from connectors.imports.tabular import Column, Row, Table, TableStream, is_blank
 from connectors.imports.textfold import fold
 
 DEFAULT_MAPPING_DIR = Path(__file__).with_name("default_mappings")
@@ -149,7 +149,7 @@ class Mapping:
             any(f in spec.folded_aliases for f in _header_forms(text) for spec in self.fields.values())
         )
 
-    def bind(self, table: Table) -> Binding:
+    def bind(self, table: Table | TableStream) -> Binding:
         """Match the table's columns to fields; refuse the file if required columns are missing."""
         bound: dict[str, Column] = {}
         used: set[int] = set()
@@ -222,6 +222,8 @@ class Mapping:
                     continue
                 return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
             try:
+                if not _format_shape(fmt).fullmatch(text):
+                    continue  # cheap refusal: a failing strptime costs ~10x a regex match
                 return datetime.strptime(text, _strptime_format(fmt)).replace(tzinfo=tz)
             except ValueError:
                 continue
@@ -292,6 +294,26 @@ def _strptime_format(fmt: str) -> str:
             out.append("%%" if fmt[i] == "%" else fmt[i])
             i += 1
     return "".join(out)
+
+
+_TOKEN_SHAPES = {"yyyy": r"\d{4}", "yy": r"\d{2}"}
+
+
+@cache
+def _format_shape(fmt: str) -> re.Pattern[str]:
+    """A regex that every text strptime could accept for ``fmt`` matches (digits where the
+    tokens are, any run of spaces for a space, other characters as written)."""
+    out, i = [], 0
+    while i < len(fmt):
+        for token, _ in _DATE_TOKENS:
+            if fmt.startswith(token, i):
+                out.append(_TOKEN_SHAPES.get(token, r"\d{1,2}"))
+                i += len(token)
+                break
+        else:
+            out.append(r"\s+" if fmt[i] == " " else re.escape(fmt[i]))
+            i += 1
+    return re.compile("".join(out))
 
 
 @cache

@@ -112,6 +112,10 @@ def raw_row(binding: Binding, row: Row) -> dict[str, Any]:
         while key in raw:  # duplicate header texts
             key += "_"
         raw[key] = text
+    # Cells right of the last column seen in the header window (a shifted or wider row).
+    for index in range(len(binding.all_columns), len(row.values)):
+        if not is_blank(row.values[index]):
+            raw[f"Sütun {column_letter(index)}"] = scrub_tckn(cell_text(row.values[index]) or "")
     return raw
 
 

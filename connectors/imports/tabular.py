@@ -9,20 +9,41 @@ from __future__ import annotations
 
 import codecs
 import csv
+import hashlib
 import io
+import itertools
 import posixpath
 import re
 import zipfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 HeaderScore = Callable[[str], int]
 
 # How far down a sheet a header row may start (title rows, logos, blank lines above it).
 _HEADER_SEARCH_ROWS = 15
 _SNIFF_LINES = 30
+_SNIFF_CHARS = 1 << 20  # ... or the first MiB of text, whichever ends first
+_SCAN_CHUNK = 1 << 20
+_HEAD_BYTES = 8192
+_RAW_KEEP = 64 * 1024  # how much of an unreadable CSV record is kept for quarantine
+
+
+def _cp1254_undefined() -> re.Pattern[bytes]:
+    """The bytes windows-1254 leaves undefined (0x81, 0x8D, ...): one of them means ISO-8859-9."""
+    undefined = []
+    for b in range(256):
+        try:
+            bytes([b]).decode("cp1254")
+        except UnicodeDecodeError:
+            undefined.append(re.escape(bytes([b])))
+    return re.compile(b"[" + b"".join(undefined) + b"]")
+
+
+_CP1254_UNDEFINED = _cp1254_undefined()
 _DELIMITERS = (",", ";", "\t")
 _MAX_FIELD = 16 * 1024 * 1024
 _MERGE_REF = re.compile(rb"<(?:\w+:)?mergeCell\b[^>]*?\bref=\"([A-Z]+[0-9]+:[A-Z]+[0-9]+)\"")
@@ -48,9 +69,14 @@ class Row:
     number: int  # 1-based line (CSV) or sheet row (XLSX) number, as a person sees it in the file
     values: list[Any]
     raw: str | None = None  # the original CSV text of the record, for quarantine
+    error: str | None = None  # the reader could not read this row (and stopped there)
 
     def get(self, index: int) -> Any:
         return self.values[index] if index < len(self.values) else None
+
+
+# (row number, cell values, original CSV text, reader error) as the readers produce them
+_Record = tuple[int, list[Any], str | None, str | None]
 
 
 @dataclass(slots=True)
@@ -62,6 +88,20 @@ class Table:
     delimiter: str | None = None
     sheet: str | None = None
     header_rows: list[int] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class TableStream:
+    """Like ``Table``, but ``rows`` is read from the file while it is iterated."""
+
+    columns: list[Column]
+    rows: Iterator[Row]
+    source_format: str
+    encoding: str | None = None
+    delimiter: str | None = None
+    sheet: str | None = None
+    header_rows: list[int] = field(default_factory=list)
+    sha256: str = ""  # of the whole file, from the scan
 
 
 def column_letter(index: int) -> str:
@@ -81,20 +121,60 @@ def is_blank(value: Any) -> bool:
 def read_table(
     source: Path | bytes, *, filename: str | None = None, header_score: HeaderScore | None = None
 ) -> Table:
-    """Read a CSV or XLSX file (by content sniffing, then extension)."""
-    data = source.read_bytes() if isinstance(source, Path) else source
+    """Read a whole CSV or XLSX file into memory (small files and tests; imports stream)."""
+    with open_table(source, filename=filename, header_score=header_score) as stream:
+        rows = list(stream.rows)
+    return Table(
+        columns=stream.columns,
+        rows=rows,
+        source_format=stream.source_format,
+        encoding=stream.encoding,
+        delimiter=stream.delimiter,
+        sheet=stream.sheet,
+        header_rows=stream.header_rows,
+    )
+
+
+@contextmanager
+def open_table(
+    source: Path | bytes,
+    *,
+    filename: str | None = None,
+    header_score: HeaderScore | None = None,
+    scan: FileScan | None = None,
+) -> Iterator[TableStream]:
+    """Open a CSV or XLSX file (by content sniffing, then extension) and stream its rows.
+
+    Only the header search window is held in memory; ``rows`` reads the rest as it is
+    iterated, and must be iterated inside the ``with`` block.
+    """
     name = (filename or (source.name if isinstance(source, Path) else "")).lower()
-    if not data.strip():
+    with ExitStack() as stack:
+        if isinstance(source, Path):
+            fh: BinaryIO = stack.enter_context(source.open("rb"))
+        else:
+            fh = io.BytesIO(source)
+        info = scan or scan_file(fh)
+        stream = _open_stream(fh, info, name, header_score, stack)
+        stream.sha256 = info.sha256
+        yield stream
+
+
+def _open_stream(
+    fh: BinaryIO, info: FileScan, name: str, header_score: HeaderScore | None, stack: ExitStack
+) -> TableStream:
+    head = info.head
+    if not head.strip() and info.size <= len(head):
         raise TableError("Dosya boş.")
-    if data[:4] == b"PK\x03\x04":
-        return read_xlsx(data, header_score=header_score)
-    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+    if head[:4] == b"PK\x03\x04":
+        return _open_xlsx(fh, header_score, stack)
+    if head[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise TableError("Eski Excel (.xls) biçimi desteklenmiyor; dosyayı .xlsx veya .csv olarak kaydedin.")
     if name.endswith((".xlsx", ".xlsm")):
         raise TableError("Dosya .xlsx uzantılı ama geçerli bir Excel dosyası değil (bozuk ya da yarım).")
-    if _looks_binary(data):
+    if _looks_binary(head):
         raise TableError("Dosya bir CSV ya da Excel (.xlsx) tablosu değil; ikili (binary) veri içeriyor.")
-    return read_csv_bytes(data, header_score=header_score)
+    return _open_csv(fh, info.encoding or "utf-8", header_score)
 
 
 def _looks_binary(data: bytes) -> bool:
@@ -108,13 +188,80 @@ def _looks_binary(data: bytes) -> bool:
     return controls > len(head) * 0.05
 
 
+# --------------------------------------------------------------------------- file scan
+
+
+@dataclass(slots=True, frozen=True)
+class FileScan:
+    """What one pass over the bytes tells: size, digest, the first bytes and the text encoding."""
+
+    size: int
+    sha256: str
+    head: bytes
+    encoding: str | None
+
+
+def file_digest(path: Path) -> str:
+    """SHA-256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(_SCAN_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def file_size(source: Path | bytes) -> int:
+    return source.stat().st_size if isinstance(source, Path) else len(source)
+
+
+def scan_file(fh: BinaryIO) -> FileScan:
+    """Hash the file and pick its text encoding in one streaming pass (constant memory).
+
+    The encoding rule is ``decode_text``'s, decided over the whole file and not a sample: a
+    windows-1254 letter in the last line still makes the file windows-1254.
+    """
+    fh.seek(0)
+    digest = hashlib.sha256()
+    utf8 = codecs.getincrementaldecoder("utf-8")()
+    head, size, utf8_ok, cp1254_ok = b"", 0, True, True
+    while chunk := fh.read(_SCAN_CHUNK):
+        if len(head) < _HEAD_BYTES:
+            head += chunk[: _HEAD_BYTES - len(head)]
+        digest.update(chunk)
+        size += len(chunk)
+        if utf8_ok:
+            try:
+                utf8.decode(chunk)
+            except UnicodeDecodeError:
+                utf8_ok = False
+        if cp1254_ok and _CP1254_UNDEFINED.search(chunk):
+            cp1254_ok = False
+    if utf8_ok:
+        try:
+            utf8.decode(b"", final=True)
+        except UnicodeDecodeError:
+            utf8_ok = False
+    fh.seek(0)
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encoding = "utf-16"
+    elif head.startswith(codecs.BOM_UTF8):
+        encoding = "utf-8-sig"
+    elif utf8_ok:
+        encoding = "utf-8"
+    elif cp1254_ok:
+        encoding = "windows-1254"
+    else:
+        encoding = "iso-8859-9"
+    return FileScan(size=size, sha256=digest.hexdigest(), head=head, encoding=encoding)
+
+
 # --------------------------------------------------------------------------- CSV
 
 
 def decode_text(data: bytes) -> tuple[str, str]:
     """Decode CSV bytes: UTF-16/UTF-8 BOMs, then strict UTF-8, then windows-1254, then ISO-8859-9."""
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16"), "utf-16"
+        return data.decode("utf-16", errors="replace"), "utf-16"
     if data.startswith(codecs.BOM_UTF8):
         return data[len(codecs.BOM_UTF8) :].decode("utf-8", errors="replace"), "utf-8-sig"
     try:
@@ -151,27 +298,55 @@ def sniff_delimiter(text: str) -> str:
     return best
 
 
-def read_csv_bytes(data: bytes, *, header_score: HeaderScore | None = None) -> Table:
-    text, encoding = decode_text(data)
-    text = text.replace("\x00", "")
+def _open_csv(fh: BinaryIO, encoding: str, header_score: HeaderScore | None) -> TableStream:
     # Long petition texts exceed csv's default 128 KiB field limit; raise it (process-wide, harmless).
     csv.field_size_limit(max(csv.field_size_limit(), _MAX_FIELD))
-    delimiter = sniff_delimiter(text)
-    grid: list[tuple[int, list[Any], str]] = []
-    lines = text.splitlines(keepends=True)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    fh.seek(0)
+    text = io.TextIOWrapper(fh, encoding=encoding, errors="replace", newline="")
+    lines = (line.replace("\x00", "") for line in text)
+    sample: list[str] = []
+    sampled = 0
+    for line in lines:
+        sample.append(line)
+        sampled += len(line)
+        if len(sample) >= _SNIFF_LINES or sampled >= _SNIFF_CHARS:
+            break
+    delimiter = sniff_delimiter("".join(sample))
+    records = _csv_records(itertools.chain(sample, lines), delimiter)
+    stream = _stream_from_records(records, header_score, merges=None, source_format="csv")
+    stream.encoding, stream.delimiter = encoding, delimiter
+    return stream
+
+
+def _csv_records(lines: Iterator[str], delimiter: str) -> Iterator[_Record]:
+    """CSV records with their first line number and original text (for quarantine).
+
+    A record the csv module cannot read (a field over the size limit) ends the file: it
+    comes out as a row with an ``error``, and so does the unread remainder's first line.
+    """
+    pending: list[str] = []
+
+    def feed() -> Iterator[str]:
+        for line in lines:
+            pending.append(line)
+            yield line
+
+    reader = csv.reader(feed(), delimiter=delimiter)
     start = 1
-    try:
-        for record in reader:
-            end = reader.line_num
-            raw = "".join(lines[start - 1 : end]).rstrip("\r\n")
-            grid.append((start, [c.strip() if c.strip() else None for c in record], raw))
-            start = end + 1
-    except csv.Error as exc:
-        raise TableError(f"CSV {reader.line_num}. satırda okunamadı: {exc}") from exc
-    table = _build_table(grid, header_score, merges=None, source_format="csv")
-    table.encoding, table.delimiter = encoding, delimiter
-    return table
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raw = "".join(pending)[:_RAW_KEEP]
+            yield start, [], raw, f"CSV {reader.line_num}. satırda okunamadı, dosyanın kalanı alınmadı: {exc}"
+            return
+        end = reader.line_num
+        raw = "".join(pending).rstrip("\r\n")
+        pending.clear()
+        yield start, [c.strip() if c.strip() else None for c in record], raw, None
+        start = end + 1
 
 
 # --------------------------------------------------------------------------- XLSX
@@ -185,44 +360,59 @@ class _Merge:
     max_col: int
 
 
-def read_xlsx(source: Path | bytes, *, header_score: HeaderScore | None = None) -> Table:
+def _open_xlsx(fh: BinaryIO, header_score: HeaderScore | None, stack: ExitStack) -> TableStream:
     import openpyxl  # imported here so CSV-only use does not pay for it
 
-    stream = io.BytesIO(source) if isinstance(source, bytes) else source
+    fh.seek(0)
     try:
-        wb = openpyxl.load_workbook(stream, read_only=True, data_only=True)
+        wb = openpyxl.load_workbook(fh, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for broken archives
         raise TableError(f"Excel dosyası açılamadı: {exc.__class__.__name__}: {exc}") from exc
+    stack.callback(wb.close)
     try:
-        return _read_workbook(wb, stream, header_score)
+        best: tuple[int, Any] | None = None
+        for ws in wb.worksheets:
+            if getattr(ws, "sheet_state", "visible") != "visible":
+                continue
+            ws.reset_dimensions()  # some producers write wrong <dimension> tags
+            head = _head(_sheet_records(ws))
+            score = _best_header_score(head, header_score)
+            if best is None or score > best[0]:
+                best = (score, ws)
+        if best is None:
+            raise TableError("Excel dosyasında görünür bir sayfa yok.")
+        ws = best[1]
+        merges = _read_merges(fh, ws)
+        stream = _stream_from_records(
+            _guard_xlsx(_sheet_records(ws)), header_score, merges=merges, source_format="xlsx"
+        )
     except TableError:
         raise
     except Exception as exc:  # corrupt sheet XML, bad styles, ...: refuse the file, no traceback
         raise TableError(f"Excel dosyası okunamadı: {exc.__class__.__name__}: {exc}") from exc
-    finally:
-        wb.close()
+    stream.sheet = ws.title
+    return stream
 
 
-def _read_workbook(wb: Any, stream: Any, header_score: HeaderScore | None) -> Table:
-    best: tuple[int, Any, list[tuple[int, list[Any], None]]] | None = None
-    for ws in wb.worksheets:
-        if getattr(ws, "sheet_state", "visible") != "visible":
-            continue
-        ws.reset_dimensions()  # some producers write wrong <dimension> tags
-        grid = [
-            (number, list(values), None)
-            for number, values in enumerate(ws.iter_rows(values_only=True), start=1)
-        ]
-        score = _best_header_score(grid, header_score)
-        if best is None or score > best[0]:
-            best = (score, ws, grid)
-    if best is None:
-        raise TableError("Excel dosyasında görünür bir sayfa yok.")
-    _, ws, grid = best
-    merges = _read_merges(stream, ws)
-    table = _build_table(grid, header_score, merges=merges, source_format="xlsx")
-    table.sheet = ws.title
-    return table
+def _sheet_records(ws: Any) -> Iterator[_Record]:
+    for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
+        yield number, list(values), None, None
+
+
+def _guard_xlsx(records: Iterator[_Record]) -> Iterator[_Record]:
+    """A sheet that breaks after its header (corrupt XML further down) ends in an error row."""
+    number = 0
+    try:
+        for record in records:
+            number = record[0]
+            yield record
+    except Exception as exc:  # openpyxl and the XML parser raise many types
+        yield (
+            number + 1,
+            [],
+            None,
+            f"Excel sayfası bu satırdan sonra okunamadı: {exc.__class__.__name__}: {exc}",
+        )
 
 
 def _read_merges(stream: Any, ws: Any) -> list[_Merge] | None:
@@ -277,44 +467,63 @@ def _row_score(values: list[Any], header_score: HeaderScore | None) -> int:
     return sum(header_score(t) for t in texts)
 
 
-def _nonblank(grid: Iterable[tuple[int, list[Any], Any]]) -> list[tuple[int, list[Any], Any]]:
-    return [g for g in grid if any(not is_blank(v) for v in g[1])]
+def _nonblank(grid: Iterable[_Record]) -> list[_Record]:
+    return [g for g in grid if g[3] is not None or any(not is_blank(v) for v in g[1])]
 
 
-def _best_header_score(grid: list[tuple[int, list[Any], Any]], header_score: HeaderScore | None) -> int:
+def _head(records: Iterator[_Record]) -> list[_Record]:
+    """The header search window: the first non-empty rows, one more than may hold the header
+    (the row under it may be a sub-header)."""
+    head: list[_Record] = []
+    for record in records:
+        if record[3] is None and all(is_blank(v) for v in record[1]):
+            continue
+        head.append(record)
+        if len(head) > _HEADER_SEARCH_ROWS:
+            break
+    return head
+
+
+def _best_header_score(grid: list[_Record], header_score: HeaderScore | None) -> int:
     candidates = _nonblank(grid)[:_HEADER_SEARCH_ROWS]
-    return max((_row_score(vals, header_score) for _, vals, _ in candidates), default=-1)
+    return max((_row_score(vals, header_score) for _, vals, _, _ in candidates), default=-1)
 
 
-def _build_table(
-    grid: list[tuple[int, list[Any], Any]],
+def _stream_from_records(
+    records: Iterator[_Record],
     header_score: HeaderScore | None,
     *,
     merges: list[_Merge] | None,
     source_format: str,
-) -> Table:
-    rows = _nonblank(grid)
+) -> TableStream:
+    """Find the header among the first rows; the remaining records stream as data rows."""
+    rows = _head(records)
+    broken = next((r for r in rows if r[3] is not None), None)
+    if broken is not None and broken is rows[0]:
+        raise TableError(broken[3])
+    if broken is not None:  # unreadable soon after the top: judge the header on what was read
+        rows = rows[: rows.index(broken)]
     if not rows:
         raise TableError("Dosyada hiç dolu satır yok.")
     candidates = rows[:_HEADER_SEARCH_ROWS]
-    scores = [_row_score(vals, header_score) for _, vals, _ in candidates]
+    scores = [_row_score(vals, header_score) for _, vals, _, _ in candidates]
     pos = scores.index(max(scores)) if header_score is not None and max(scores) > 0 else 0
-    width = max(len(v) for _, v, _ in rows)
+    width = max(len(v) for _, v, _, _ in rows)
     # The best-matching row may be the sub-header of a two-row header (its labels often match
     # more aliases than the group row above): then the row above is the top header.
     if pos > 0:
-        prev_no, prev_vals, _ = candidates[pos - 1]
-        best_no, best_vals, _ = candidates[pos]
+        prev_no, prev_vals, _, _ = candidates[pos - 1]
+        best_no, best_vals, _, _ = candidates[pos]
         best_filled = _fill_merged(best_no, best_vals, width, merges)
         if _is_sub_header(prev_no, prev_vals, best_no, best_filled, width, merges, header_score):
             pos -= 1
-    head_no, head_vals, _ = candidates[pos]
+    head_no, head_vals, _, _ = candidates[pos]
     top = _fill_merged(head_no, head_vals, width, merges)
 
     sub: list[Any] | None = None
     sub_no: int | None = None
     if pos + 1 < len(rows):
-        next_no, next_vals, _ = rows[pos + 1]
+        next_no, next_vals, _, _ = rows[pos + 1]
         next_filled = _fill_merged(next_no, next_vals, width, merges)
         if _is_sub_header(head_no, head_vals, next_no, next_filled, width, merges, header_score):
             sub, sub_no = next_filled, next_no
@@ -333,13 +542,20 @@ def _build_table(
         columns.append(Column(index=i, names=names))
 
     last_header = sub_no if sub_no is not None else head_no
-    data = [
-        Row(number=no, values=list(vals) + [None] * (width - len(vals)), raw=raw)
-        for no, vals, raw in rows
-        if no > last_header
-    ]
+    rest = itertools.chain([broken], records) if broken is not None else records
+    data = _data_rows(itertools.chain(rows, rest), last_header, width)
     header_rows = [head_no] + ([sub_no] if sub_no is not None else [])
-    return Table(columns=columns, rows=data, source_format=source_format, header_rows=header_rows)
+    return TableStream(columns=columns, rows=data, source_format=source_format, header_rows=header_rows)
+
+
+def _data_rows(records: Iterable[_Record], last_header: int, width: int) -> Iterator[Row]:
+    for no, vals, raw, error in records:
+        if no <= last_header:
+            continue
+        if error is not None:
+            yield Row(number=no, values=[], raw=raw, error=error)
+        elif any(not is_blank(v) for v in vals):
+            yield Row(number=no, values=vals + [None] * (width - len(vals)), raw=raw)
 
 
 def _fill_merged(row_no: int, values: list[Any], width: int, merges: list[_Merge] | None) -> list[Any]:
