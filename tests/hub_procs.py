@@ -202,7 +202,8 @@ class Receiver:
     """A department's webhook endpoint on loopback: records the Idempotency-Key of every call
     (a retry carries the same key; a real receiver would de-duplicate by it)."""
 
-    def __init__(self) -> None:
+    def __init__(self, delay: float = 0.0) -> None:
+        self.delay = delay  # a slow department endpoint
         self.keys: Counter[str] = Counter()
         self.events: Counter[str] = Counter()
         self.runner: web.AppRunner | None = None
@@ -210,6 +211,8 @@ class Receiver:
 
     async def handle(self, request: web.Request) -> web.Response:
         await request.read()
+        if self.delay:
+            await asyncio.sleep(self.delay)
         self.keys[request.headers.get("Idempotency-Key", "")] += 1
         self.events[request.headers.get("X-Talep-Hub-Event", "")] += 1
         return web.json_response({"ok": True})

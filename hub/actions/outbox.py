@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import bindparam, text
 from sqlmodel import Session, select
 
 from hub.actions import events
@@ -142,6 +142,19 @@ def claim(session: Session, worker: str, *, n: int = 20, lease_seconds: float = 
         return []
     rows = list(session.exec(select(Outbox).where(Outbox.id.in_(ids)).execution_options(populate_existing=True)))
     return sorted(rows, key=lambda r: r.id or 0)
+
+
+def renew(session: Session, worker: str, ids: list[int], *, lease_seconds: float) -> set[int]:
+    """Extend ``worker``'s lease on the claimed rows it still holds; returns their ids.
+    A row missing from the answer was taken over (its lease ran out) or finished elsewhere."""
+    if not ids:
+        return set()
+    until = (utcnow() + timedelta(seconds=lease_seconds)).replace(tzinfo=None)
+    sql = text(
+        "UPDATE outbox SET claimed_until = :until"
+        " WHERE id IN :ids AND claimed_by = :worker AND status = 'sending' RETURNING id"
+    ).bindparams(bindparam("ids", expanding=True))
+    return {r[0] for r in session.execute(sql, {"until": until, "ids": list(ids), "worker": worker})}
 
 
 def mark_done(

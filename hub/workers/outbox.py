@@ -8,6 +8,7 @@ import asyncio
 import logging
 import os
 import socket
+import time
 import uuid
 from typing import Any
 
@@ -69,9 +70,23 @@ class OutboxWorker:
             with self.hub.db.session() as session:
                 return ob.claim(session, self.name, n=st.worker_batch, lease_seconds=st.worker_lease_seconds)
 
+        def renew(ids: list[int]) -> set[int]:
+            with self.hub.db.session() as session:
+                return ob.renew(session, self.name, ids, lease_seconds=st.worker_lease_seconds)
+
+        renewed = time.monotonic()  # before the claim: its lease counts from then
         rows = await self.hub.db.run(claim)
-        for row in rows:
-            await self.deliver(row)
+        # The lease covers the whole batch, but its rows go one after the other: with a slow
+        # endpoint the last ones would wait past the lease, and another process would claim
+        # and send them too. Renew the rows still waiting once half the lease has gone, and
+        # leave any that were taken over meanwhile.
+        mine = {row.id for row in rows}
+        for i, row in enumerate(rows):
+            if time.monotonic() - renewed > st.worker_lease_seconds / 2:
+                renewed = time.monotonic()
+                mine = await self.hub.db.run(renew, [r.id for r in rows[i:] if r.id in mine])
+            if row.id in mine:
+                await self.deliver(row)
         return len(rows)
 
     async def deliver(self, row: Outbox) -> None:
