@@ -8,9 +8,10 @@ the Graph API. ``routes`` gives the hub two aiohttp routes:
   (HMAC-SHA256 of the raw body with the app secret).
 
 Answer codes are chosen for Meta's retry behaviour: anything that will never
-parse is quarantined and answered 200 (a retry cannot help); a sink or media
-download failure is answered 500 so Meta delivers the event again, and the
-intake's (channel, external_id) idempotency absorbs the repeats.
+parse is quarantined and answered 200 (a retry cannot help); a sink failure (the
+database away) or a media download failure is answered 503 with Retry-After so
+Meta delivers the event again, and the intake's (channel, external_id) idempotency
+absorbs the repeats.
 """
 
 from __future__ import annotations
@@ -58,6 +59,13 @@ CHANNELS = ("whatsapp", "facebook", "instagram")
 # Graph error codes that mean "slow down", whatever the HTTP status says.
 _THROTTLE_CODES = {4, 17, 32, 613, 80006, 80007, 130429, 131048, 131056}
 _TEXT_LIMITS = {"whatsapp": 4096, "facebook": 2000, "instagram": 1000}
+RETRY_AFTER_SECONDS = 30  # Meta spaces its own retries; this only tells a proxy or a person what we want
+
+
+def _retry_later() -> web.Response:
+    """Meta retries any 5xx; 503 + Retry-After says "temporarily unavailable", not "broken"."""
+    return web.Response(status=503, text="Geçici hata, lütfen tekrar deneyin.",
+                        headers={"Retry-After": str(RETRY_AFTER_SECONDS)})  # fmt: skip
 
 
 class MetaWebhookSource:
@@ -194,15 +202,15 @@ class MetaWebhookSource:
         except ConnectorError as exc:
             # A media download failed for a reason that may pass: let Meta retry the event.
             log.warning("Meta webhook deferred: %s", exc)
-            return web.Response(status=500, text="Geçici hata, lütfen tekrar deneyin.")
+            return _retry_later()
         try:
             for item in parsed.quarantined:
                 await quarantine(item)
             for msg in parsed.messages:
                 await sink(msg)
-        except Exception as exc:  # the hub's sink failed; Meta must deliver again
+        except Exception as exc:  # the hub's sink failed (database away?); Meta must deliver again
             log.error("Meta webhook ingest failed: %s", type(exc).__name__)
-            return web.Response(status=500, text="Geçici hata, lütfen tekrar deneyin.")
+            return _retry_later()
         return web.Response(text="EVENT_RECEIVED")
 
     async def parse(self, body: bytes) -> Parsed:

@@ -42,6 +42,18 @@ async def test_concurrent_same_external_id_then_new_requests_all_work(client, hu
     assert _count(hub) == 51
 
 
+async def test_same_new_citizen_writing_twice_at_once_gets_two_requests_one_contact(client, hub) -> None:  # noqa: ANN001
+    """Both transactions create the sender's contact; the loser used to answer 500 (uq_identity)."""
+    from hub.models import Contact
+
+    bodies = [{**BODY, "contact": {"phone": "0555 000 11 22"}, "external_id": f"twice-{i}"} for i in range(10)]
+    answers = await asyncio.gather(*(client.post("/api/v1/requests", json=b) for b in bodies))
+    assert sorted(r.status for r in answers) == [201] * 10, [await r.text() for r in answers if r.status != 201][:2]
+    with hub.db.reader() as s:
+        contacts = {r.contact_id for r in s.exec(select(Request)).all()}
+        assert len(contacts) == 1 and s.get(Contact, contacts.pop()).phone == "+905550001122"
+
+
 async def test_refused_first_request_with_nul_then_new_requests_work(client, hub) -> None:  # noqa: ANN001
     """PostgreSQL refuses NUL in text; that first request used to poison intake."""
     r = await client.post("/api/v1/requests", json={**BODY, "text": "su yok\x00 hala", "external_id": "nul-1"})

@@ -206,7 +206,8 @@ async def test_one_bad_item_does_not_block_its_siblings(hub):
 async def test_sink_failure_makes_meta_retry(hub):
     hub.rec.fail = True
     payload = whatsapp_payload([{"id": "wamid.T9", "type": "text", "text": {"body": "Çöp alınmadı"}}])
-    assert (await _post(hub, payload)).status == 500
+    resp = await _post(hub, payload)
+    assert resp.status == 503 and resp.headers["Retry-After"].isdigit()  # Meta retries 5xx
     hub.rec.fail = False
     assert (await _post(hub, payload)).status == 200
     assert [m.external_id for m in hub.rec.messages] == ["wamid.T9"]
@@ -224,7 +225,7 @@ async def test_media_server_error_makes_meta_retry_but_gone_media_keeps_the_mess
         ]
     )
     graph.media_status = 503
-    assert (await _post(hub, payload)).status == 500
+    assert (await _post(hub, payload)).status == 503
     assert hub.rec.messages == []
     graph.media_status = 404
     assert (await _post(hub, payload)).status == 200

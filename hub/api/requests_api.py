@@ -19,6 +19,7 @@ from hub.api.auth import actor_of
 from hub.api.errors import path_id, read_json
 from hub.api.views import request_detail
 from hub.auth import Actor, require
+from hub.db_errors import database_unavailable
 from hub.models import Request
 from hub.queries import requests as request_queries
 
@@ -55,7 +56,13 @@ async def create(request: web.Request) -> web.Response:
         metadata={"created_by": actor.id},
     )
     result = await ctx.db.run(ctx.intake.ingest, raw)
-    detail = await ctx.db.run(_detail, ctx, actor, result.request_id)
+    try:
+        detail = await ctx.db.run(_detail, ctx, actor, result.request_id)
+    except Exception as exc:
+        if not database_unavailable(exc):
+            raise
+        # Stored and committed: say so, even if the database went away before the full view could be read.
+        detail = {"id": result.request_id, "tracking_code": result.tracking_code}
     detail["intake"] = result.to_dict()
     return web.json_response(detail, status=201 if result.created else 200)
 

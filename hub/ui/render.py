@@ -17,6 +17,7 @@ from jinja2 import ChainableUndefined, Environment, FileSystemLoader, Undefined
 
 from hub.actions.errors import ActionError
 from hub.auth import Actor, PermissionDenied
+from hub.db_errors import RETRY_AFTER_SECONDS, database_unavailable
 from hub.ui import labels
 from hub.ui.session import ui_state
 from hub.web.pages import SECURITY_HEADERS, log_failure, turkish_datetime
@@ -156,6 +157,11 @@ def staff_page(handler: Handler) -> Handler:
         except ActionError as exc:
             return error_page(request, exc.status, "İşlem yapılamadı", labels.turkish_error(exc))
         except Exception as exc:
+            if database_unavailable(exc):
+                resp = error_page(request, 503, "Veritabanına ulaşılamıyor",
+                                  "Veritabanı şu anda yanıt vermiyor; birkaç saniye sonra tekrar deneyin.")  # fmt: skip
+                resp.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+                return resp
             log_failure(log, f"staff page {request.path} failed", exc)
             return error_page(
                 request, 500, "Beklenmeyen bir hata oluştu", "Sayfa şu anda gösterilemiyor; hata kaydedildi."

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
+from hub.db_errors import RETRY_AFTER_SECONDS, database_unavailable
 from hub.web import pages, status_page, webform
 
 log = logging.getLogger(__name__)
@@ -25,6 +26,13 @@ def citizen_page(handler: Handler) -> Handler:
         except web.HTTPException:
             raise
         except Exception as exc:
+            if database_unavailable(exc):
+                log.warning("citizen page %s: database unavailable (%s)", request.path, type(exc).__name__)
+                return pages.error_page(
+                    request, 503, "Hizmet geçici olarak kullanılamıyor",
+                    "Sistemimize şu anda ulaşılamıyor. Lütfen birkaç dakika sonra tekrar deneyin ya da Alo 153'ü arayın.",
+                    headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+                )  # fmt: skip
             pages.log_failure(log, f"citizen page {request.path} failed", exc)
             return pages.error_page(
                 request, 500, "Beklenmeyen bir hata oluştu",

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from connectors.base import Attachment, Location, RawMessage, Sender
+from hub.db_errors import RETRY_AFTER_SECONDS
 from hub.web import pages
 from hub.web.tokens import FormToken, TokenError
 from hub.web.upload import BodyTooLarge, FormBody, Photo, read_form
@@ -362,11 +363,14 @@ async def submit(request: web.Request) -> web.Response:
         result = await hub.db.run(hub.intake.ingest, raw)
     except Exception as exc:
         pages.log_failure(log, f"webform: intake failed for form {checked.submission.form_id}", exc)
-        return form_page(
+        resp = form_page(
             request, token or st.signer.issue(), status=503, values=checked.values, consent=consent,
             notice="Başvurunuz şu anda kaydedilemedi. Bilgileriniz aşağıda duruyor; lütfen biraz sonra "
             "tekrar gönderin ya da Alo 153'ü arayın.",
         )  # fmt: skip
+        # sending the same form again is safe: its form id is the idempotency key
+        resp.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return resp
     if not result.duplicate_delivery:
         await st.form_limiter.ahit(ip, limit)
     log.info(
