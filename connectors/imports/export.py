@@ -48,8 +48,13 @@ def _local(dt: datetime) -> datetime:
     return (dt if dt.tzinfo else dt.replace(tzinfo=UTC)).astimezone(_TZ)
 
 
+def _has_no(basvuru_no: str) -> bool:
+    """A başvuru no with something printable in it (control characters alone vanish in XLSX)."""
+    return any(ch.isprintable() and not ch.isspace() for ch in str(basvuru_no))
+
+
 def _check(answer: Answer) -> None:
-    if not str(answer.basvuru_no).strip():
+    if not _has_no(answer.basvuru_no):
         raise ValueError("answer without başvuru no")
     if answer.outcome not in (None, "olumlu", "olumsuz"):
         raise ValueError(f"outcome must be 'olumlu' or 'olumsuz', not {answer.outcome!r}")
@@ -212,7 +217,7 @@ class ExportSender:
 
     async def send(self, message: OutboundMessage) -> SendResult:
         basvuru_no = str(message.reply_to.get("basvuru_no") or "").strip()
-        if not basvuru_no:
+        if not _has_no(basvuru_no):
             raise PermanentSendError(f"{self.channel}: reply_to has no basvuru_no; cannot export the answer")
         if not message.text.strip():
             raise PermanentSendError(f"{self.channel}: empty answer text")
