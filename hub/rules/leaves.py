@@ -11,6 +11,7 @@ from .context import CompileContext
 from .fields import field_kind
 from .loader import Path
 from .operands import norm_const
+from .patterns import PatternError, RulePattern
 from .text import ascii_fold, name_key
 from .view import View
 
@@ -37,6 +38,8 @@ def getter(fld: str, kind: str) -> Callable[[View], Any]:
 
 
 def _keyword_regex(words: list[str]) -> re.Pattern[str]:
+    # Built only from escaped literal words, so Python's engine is safe here (no nested quantifiers);
+    # author-written patterns go through RulePattern (RE2).
     alts = sorted(
         {r"\s+".join(re.escape(p) for p in ascii_fold(w).split()) for w in words}, key=len, reverse=True
     )
@@ -107,18 +110,16 @@ def leaf(
             ctx.issue(path, "a regex must be a quoted text")
             return ALWAYS
         try:
-            rx = re.compile(arg, re.IGNORECASE)
-        except re.error as exc:
-            ctx.issue(path, f"bad regex: {exc.msg} at position {exc.pos}")
+            pattern = RulePattern(arg)
+        except PatternError as exc:
+            ctx.issue(path, f"bad regex: {exc}")
             return ALWAYS
 
         def test(v: View) -> bool:
-            lower, folded = v.folded(fld)
-            return rx.search(lower) is not None or rx.search(folded) is not None
+            return pattern.search(*v.folded(fld)) is not None
 
         def actual(v: View) -> Any:
-            lower, folded = v.folded(fld)
-            m = rx.search(lower) or rx.search(folded)
+            m = pattern.search(*v.folded(fld))
             return {"match": m.group(0) if m else None}
 
         return make(test, actual)
