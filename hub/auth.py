@@ -20,7 +20,7 @@ PERMISSIONS: dict[str, set[str]] = {
     "supervisor": {
         "request.read", "request.create", "request.update", "request.assign", "request.forward",
         "request.reply", "request.close", "request.merge", "contact.read", "contact.merge",
-        "quarantine.read", "quarantine.retry", "connector.read", "rules.read", "rules.edit",
+        "quarantine.read", "quarantine.retry", "connector.read", "rules.read", "rules.check", "rules.edit",
         "report.read", "classifier.train",
     },
     # Department users see and answer only their own department's work.
