@@ -32,9 +32,15 @@ def build_email(rt: ConnectorRuntime, st: Settings) -> None:
 
 
 def build_telegram(rt: ConnectorRuntime, st: Settings) -> None:
+    token = _secret(st.telegram_token)
+    if not (token or "").strip():
+        # Checked before the import: aiogram takes seconds of CPU to import, which every
+        # start (and every restart after a crash) of a hub without Telegram would pay.
+        rt.disabled["telegram"] = "HUB_TELEGRAM_TOKEN is not set"
+        return
     from connectors.telegram import TelegramSource
 
-    src = TelegramSource.from_settings(token=_secret(st.telegram_token), api_base=st.telegram_api_base)
+    src = TelegramSource.from_settings(token=token, api_base=st.telegram_api_base)
     if src is None:
         rt.disabled["telegram"] = "HUB_TELEGRAM_TOKEN is not set"
         return
