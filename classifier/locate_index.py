@@ -136,6 +136,8 @@ class PlaceIndex:
                 continue
             name_fold = "".join(self._fold_tokens[idxs[0]]) if key == self._key_of[idxs[0]] else key
             for form, (ending, case) in glued_forms(name_fold, key).items():
+                if key.endswith("su") and ending in ("yu", "yü"):
+                    continue  # "Gümüşsuyu" is a compound place name (İstanbul's), not Gümüşsu + -yu
                 if form not in self._by_key and form not in self._glued:
                     self._glued[form] = (key, ending, case)
         self._starts = self._prefixes | frozenset(self._glued)

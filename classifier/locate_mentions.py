@@ -66,7 +66,7 @@ class MentionFinder(PlaceIndex):
                     break
         found += self._cue_typos(toks, mah_cue_at, within, exact_len_at)
         if apos or districts:
-            found += self._suffix_typos(view, districts, apos, covered, foreign)
+            found += self._suffix_typos(view, districts, apos, covered, foreign, has_address_cue)
         # Keep the strongest, longest, closest non-overlapping mentions.
         found.sort(key=lambda m: (-m.cue, -(m.end - m.start), min(d for _, d in m.places), m.start))
         chosen: list[Mention] = []
@@ -113,7 +113,9 @@ class MentionFinder(PlaceIndex):
                 # The ending marks a place; glued ASCII spellings are fine, "talaş"-like Turkish letters
                 # are not. Spelled-out and alias keys have no registry spelling to compare with.
                 own = self._key_of[idxs[0]] == key
-                if own and not view.written_loosely(start, end, [" ".join(self._fold_tokens[k]) for k in idxs]):
+                if own and not view.written_loosely(
+                    start, end, [" ".join(self._fold_tokens[k]) for k in idxs]
+                ):
                     return None
                 why = f"suffix -{ending} on a distinctive name"
                 if key in self._widespread:
@@ -174,6 +176,7 @@ class MentionFinder(PlaceIndex):
         apos: dict[int, str],
         covered: set[int],
         foreign: bool,
+        has_address_cue: bool,
     ) -> list[Mention]:
         """One-typo names without a cue word: beside a district (any ending, checked inside that
         district), or marked as a proper noun by an apostrophe ending (distinctive names only)."""
@@ -210,11 +213,8 @@ class MentionFinder(PlaceIndex):
             # The name may have several words, the typo in any of them ("Süksün Zafeer'den").
             start, best = j, None
             for k in (j - 2, j - 1, j):
-                if (
-                    k >= 0
-                    and not covered.intersection(range(k, j))
-                    and len(key := compact(toks[k : j + 1])) >= 5
-                ):
+                # Earlier words may be an exact shorter name ("Gömürgen Yenni'den" is Gömürgen Yeni).
+                if k >= 0 and len(key := compact(toks[k : j + 1])) >= 5:
                     best = self._fuzzy_distinct(key)
                     if best is not None:
                         start = k
@@ -222,7 +222,8 @@ class MentionFinder(PlaceIndex):
             if best is not None and case in self._suffix_cases[best]:
                 name = self.places[self._by_key[best][0]].mahalle
                 cap = 0.6 if best in self._widespread else None
-                out.append(Mention(start, j + 1, [(i, 1) for i in self._by_key[best]], CUE_NONE, True, apos[j],
+                cue = CUE_WEAK if has_address_cue else CUE_NONE
+                out.append(Mention(start, j + 1, [(i, 1) for i in self._by_key[best]], cue, True, apos[j],
                                    f"typo of {name} with suffix -{apos[j]}", cap))  # fmt: skip
         return out
 
@@ -240,7 +241,9 @@ class MentionFinder(PlaceIndex):
     ) -> tuple[int | None, str]:
         n = len(toks)
         district_before = (start > 0 and (start - 1) in districts) or (
-            start > 1 and toks[start - 1] in ILCE_CUES and (start - 2) in districts  # "Talas ilçesi Mevlana'da"
+            start > 1
+            and toks[start - 1] in ILCE_CUES
+            and (start - 2) in districts  # "Talas ilçesi Mevlana'da"
         )
         if district_before and (start - 1) in districts:
             # "Develi Camikebir" is one name that starts with a district, not Camikebir in Develi.
