@@ -3,10 +3,12 @@ the API, versioned in the database, and adapted to the pipeline's RouterPort."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import difflib
 import logging
 import threading
+import weakref
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -16,6 +18,7 @@ from sqlmodel import select
 from hub.actions import rules as rules_actions
 from hub.auth import SYSTEM_CLI, Actor
 from hub.rules import RoutingInput, RulesError, RuleSet
+from hub.rules.loader import read_rules_file
 from hub.sla import WorkCalendar, compute_due
 
 log = logging.getLogger(__name__)
@@ -38,6 +41,28 @@ def known_vocab() -> dict[str, Any]:
     except (ImportError, AttributeError, TypeError, KeyError):
         pass
     return out
+
+
+# Rule texts submitted through the API or the UI are parsed and validated in worker threads, at most
+# this many at a time per event loop, so a burst of 1 MB texts neither stalls the loop nor takes every
+# thread that database work needs.
+CONCURRENT_RULE_CHECKS = 2
+_check_slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = weakref.WeakKeyDictionary()
+
+
+async def off_loop(fn: Any, *args: Any, **kw: Any) -> Any:
+    """Run rule parsing/validation work (fn) in a worker thread, within the rule-check slots."""
+    loop = asyncio.get_running_loop()
+    slots = _check_slots.get(loop)
+    if slots is None:
+        slots = _check_slots[loop] = asyncio.Semaphore(CONCURRENT_RULE_CHECKS)
+    async with slots:
+        return await asyncio.to_thread(fn, *args, **kw)
+
+
+async def parse_candidate(text: str, *, source: str) -> RuleSet:
+    """A submitted rule text as a RuleSet (raises RulesError), checked off the event loop."""
+    return await off_loop(lambda: RuleSet.from_yaml_text(text, source=source, **known_vocab()))
 
 
 class RulesRuntime:
@@ -135,7 +160,14 @@ class RulesRuntime:
             return False
         self._mtime = mtime
         try:
-            self.activate_text(self.path.read_text(encoding="utf-8"), actor=Actor("file:" + self.path.name, "system"), source=str(self.path))
+            text = read_rules_file(self.path)  # refuses a file above the size limit without reading it
+        except RulesError as exc:
+            self.last_error = _fmt(exc)
+            self.last_error_at = datetime.now().astimezone()
+            log.error("routing rules file rejected; routing continues on %s: %s", self.version, self.last_error)
+            return False
+        try:
+            self.activate_text(text, actor=Actor("file:" + self.path.name, "system"), source=str(self.path))
         except RulesError:
             return False
         return True

@@ -68,7 +68,12 @@ _ERROR = {
     "type": "object",
     "properties": {
         "error": {"type": "string"}, "message": {"type": "string"}, "field": {"type": "string"},
-        "errors": {"type": "array", "items": {"type": "object", "properties": {"field": {"type": "string"}, "problem": {"type": "string"}}}},
+        "errors": {"type": "array", "items": {"type": "object", "properties": {
+            "field": {"type": "string"}, "problem": {"type": "string"},
+            # rule-text problems (/rules, /rules/check, /rules/backtest) also say where in the text
+            "message": {"type": "string"}, "line": {"type": ["integer", "null"]}, "column": {"type": ["integer", "null"]},
+            "path": {"type": "string"}, "suggestion": {"type": ["string", "null"]},
+        }}},
     },
     "required": ["error", "message"],
 }  # fmt: skip

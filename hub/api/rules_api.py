@@ -8,21 +8,26 @@ from sqlmodel import select
 from hub.actions.errors import ActionError, NotFound
 from hub.api import schemas as s
 from hub.api.auth import actor_of
-from hub.api.errors import error_response, path_id, read_json
+from hub.api.errors import path_id, read_json
 from hub.auth import require
 from hub.models import RulesVersion
-from hub.rules import RulesError, RuleSet
+from hub.routing import off_loop, parse_candidate
+from hub.rules import RulesError
 from hub.rules_backtest import run_backtest
 
 routes = web.RouteTableDef()
 
 
-def _errors(exc: RulesError) -> list[dict]:
-    return [
-        {"message": e.message, "line": e.line, "column": e.column, "path": getattr(e, "path", None),
-         "suggestion": getattr(e, "suggestion", None)}
+def _invalid(exc: RulesError, message: str, **extra: object) -> web.Response:
+    """422 in the shape of the OpenAPI Error schema; every rule problem is an item on the field "text"."""
+    items = [
+        {"field": "text", "problem": e.message, "message": e.message, "line": e.line, "column": e.column,
+         "path": e.path, "suggestion": e.suggestion}
         for e in exc.errors
     ]  # fmt: skip
+    first = exc.errors[0].format("text") if exc.errors else "text: invalid"
+    body = {"error": "invalid_rules", "message": f"{message}; {first}", "field": "text", "errors": items, **extra}
+    return web.json_response(body, status=422)
 
 
 @routes.get("/api/v1/rules")
@@ -33,14 +38,12 @@ async def get_rules(request: web.Request) -> web.Response:
 
 @routes.post("/api/v1/rules/check")
 async def check(request: web.Request) -> web.Response:
-    require(actor_of(request), "rules.read")
+    require(actor_of(request), "rules.check")
     data = s.RulesIn.model_validate(await read_json(request))
-    from hub.routing import known_vocab
-
     try:
-        rs = RuleSet.from_yaml_text(data.text, source="api", **known_vocab())
+        rs = await parse_candidate(data.text, source="api")
     except RulesError as exc:
-        return web.json_response({"ok": False, "errors": _errors(exc), "text": exc.format()}, status=422)
+        return _invalid(exc, "rules are invalid", ok=False, text=exc.format())
     return web.json_response({"ok": True, "summary": rs.summary(), "digest": rs.digest})
 
 
@@ -51,25 +54,21 @@ async def put_rules(request: web.Request) -> web.Response:
     data = s.RulesIn.model_validate(await read_json(request))
     hub = request.app["hub"]
     try:
-        await hub.db.run(hub.rules.activate_text, data.text, actor=actor, source="api")
+        await off_loop(hub.rules.activate_text, data.text, actor=actor, source="api")
     except RulesError as exc:
-        resp = error_response(422, "invalid_rules", "rules are invalid; the previous version stays active",
-                              errors=_errors(exc))  # fmt: skip
-        return resp
+        return _invalid(exc, "rules are invalid; the previous version stays active")
     return web.json_response(hub.rules.status())
 
 
 @routes.post("/api/v1/rules/backtest")
 async def backtest(request: web.Request) -> web.Response:
-    require(actor_of(request), "rules.read")
+    require(actor_of(request), "rules.check")
     data = s.BacktestIn.model_validate(await read_json(request))
     hub = request.app["hub"]
-    from hub.routing import known_vocab
-
     try:
-        candidate = RuleSet.from_yaml_text(data.text, source="candidate", **known_vocab())
+        candidate = await parse_candidate(data.text, source="candidate")
     except RulesError as exc:
-        return web.json_response({"ok": False, "errors": _errors(exc)}, status=422)
+        return _invalid(exc, "rules are invalid", ok=False)
     report = await hub.db.run(run_backtest, hub, candidate, since_days=data.since_days, limit=data.limit)
     return web.json_response(report.to_dict())
 

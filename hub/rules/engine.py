@@ -18,7 +18,7 @@ from hub.sla import WorkCalendar, compute_due
 
 from .compiled import Condition, trace_value
 from .errors import RulesError
-from .loader import load_marked
+from .loader import load_marked, read_rules_file
 from .templates import PLACEHOLDERS, render
 from .view import View
 from .vocab import PRIORITY_RANK
@@ -233,12 +233,7 @@ class RuleSet:
     @classmethod
     def from_file(cls, path: str | Path, **kw: Any) -> RuleSet:
         p = Path(path)
-        try:
-            text = p.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            from .errors import RuleIssue
-
-            raise RulesError([RuleIssue(f"cannot read rule file: {exc}")], str(p)) from None
+        text = read_rules_file(p)
         return cls.from_yaml_text(text, source=kw.pop("source", p.name), **kw)
 
     @classmethod

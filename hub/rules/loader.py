@@ -1,13 +1,19 @@
-"""YAML loading that remembers where every value came from (line/column) for error messages."""
+"""YAML loading that remembers where every value came from (line/column) for error messages.
+
+load_marked is the one entry point for rule texts (API, UI, file watcher, CLI all reach it through
+RuleSet.from_yaml_text); it applies the limits of yaml_limits before and while parsing.
+"""
 
 from __future__ import annotations
 
+import pathlib
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 
 from .errors import RuleIssue, RulesError
+from .yaml_limits import MAX_DOCUMENT_BYTES, LimitExceeded, RulesYamlLoader, size_problem
 
 Path = tuple[str | int, ...]
 
@@ -49,17 +55,44 @@ def issue_at(doc: Marked, path: Path, message: str, *, key: bool = False, sugges
     return RuleIssue(message, line, col, format_path(path), suggestion)
 
 
+def read_rules_file(path: str | pathlib.Path) -> str:
+    """The text of a rule file; a file above the size limit is refused without being read past it."""
+    p = pathlib.Path(path)
+    try:
+        with p.open("rb") as f:
+            raw = f.read(MAX_DOCUMENT_BYTES + 1)
+    except OSError as exc:
+        raise RulesError([RuleIssue(f"cannot read rule file: {exc.strerror or exc}")], str(p)) from None
+    if len(raw) > MAX_DOCUMENT_BYTES:
+        msg = f"the rule file is larger than 1 MB ({MAX_DOCUMENT_BYTES} bytes); it was not read"
+        raise RulesError([RuleIssue(msg)], str(p))
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        msg = f"cannot read rule file: byte 0x{raw[exc.start]:02x} is not UTF-8"
+        raise RulesError([RuleIssue(msg, raw.count(b"\n", 0, exc.start) + 1)], str(p)) from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")  # as reading in text mode did
+
+
 def load_marked(text: str, source: str = "<string>") -> Marked:
-    """Parse one YAML document; syntax errors and duplicate keys become RulesError with positions."""
-    loader = yaml.SafeLoader(text)
+    """Parse one YAML document within the limits of yaml_limits; syntax errors, broken limits, control
+    characters and duplicate keys become RulesError with positions. Nothing else escapes."""
+    too_big = size_problem(text)
+    if too_big:
+        raise RulesError([RuleIssue(too_big)], source)
+    try:
+        loader = RulesYamlLoader(text)  # checks for unprintable characters here
+    except yaml.reader.ReaderError as exc:
+        raise RulesError([_character_issue(text, exc)], source) from None
     try:
         try:
             node = loader.get_single_node()
+        except LimitExceeded as exc:
+            line, col = _position(exc)
+            raise RulesError([RuleIssue(str(exc.problem), line, col)], source) from None
         except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            msg = f"YAML syntax error: {exc.problem or exc.context}"
-            line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
-            raise RulesError([RuleIssue(msg, line, col)], source) from None
+            line, col = _position(exc)
+            raise RulesError([RuleIssue(f"YAML syntax error: {exc.problem or exc.context}", line, col)], source) from None
         except yaml.YAMLError as exc:
             raise RulesError([RuleIssue(f"YAML error: {exc}")], source) from None
         doc = Marked(None)
@@ -73,6 +106,30 @@ def load_marked(text: str, source: str = "<string>") -> Marked:
         return doc
     finally:
         loader.dispose()
+
+
+def _position(exc: yaml.MarkedYAMLError) -> tuple[int | None, int | None]:
+    mark = exc.problem_mark or exc.context_mark
+    return (mark.line + 1, mark.column + 1) if mark else (None, None)
+
+
+def _character_issue(text: str, exc: yaml.reader.ReaderError) -> RuleIssue:
+    pos = exc.position
+    line = text.count("\n", 0, pos) + 1
+    col = pos - text.rfind("\n", 0, pos)
+    code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "\0")
+    msg = f"character U+{code:04X} is not allowed in a rule file (control characters cannot be shown or stored)"
+    return RuleIssue(msg, line, col)
+
+
+def _construct(loader: yaml.SafeLoader, node: yaml.Node) -> tuple[Any, str | None]:
+    """(value, None) or (None, why the scalar is not a valid value)."""
+    try:
+        return loader.construct_object(node), None
+    except yaml.MarkedYAMLError as exc:
+        return None, str(exc.problem or exc)
+    except (yaml.YAMLError, ValueError, OverflowError) as exc:  # e.g. a timestamp like 2026-13-45
+        return None, str(exc)
 
 
 def _convert(
@@ -91,7 +148,11 @@ def _convert(
                     )
                 )
                 continue
-            key = loader.construct_object(key_node)
+            key, problem = _construct(loader, key_node)
+            if problem is not None:
+                issues.append(RuleIssue(f"bad key: {problem}", key_node.start_mark.line + 1,
+                                        key_node.start_mark.column + 1))  # fmt: skip
+                continue
             if key == "<<":
                 issues.append(
                     RuleIssue(
@@ -118,12 +179,11 @@ def _convert(
         return out
     if isinstance(node, yaml.SequenceNode):
         return [_convert(loader, item, (*path, i), doc, issues) for i, item in enumerate(node.value)]
-    try:
-        return loader.construct_object(node)
-    except yaml.YAMLError as exc:
+    value, problem = _construct(loader, node)
+    if problem is not None:
         issues.append(
             RuleIssue(
-                f"bad value: {exc}", node.start_mark.line + 1, node.start_mark.column + 1, format_path(path)
+                f"bad value: {problem}", node.start_mark.line + 1, node.start_mark.column + 1, format_path(path)
             )
         )
-        return None
+    return value
