@@ -6,11 +6,12 @@ as what they are, and the queue marks (and can list) requests whose citizen was 
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import pytest
 from sqlmodel import select
 
-from hub.models import Outbox
+from hub.models import Outbox, utcnow
 from hub.queries.delivery import delivery_state
 from hub.ui import labels
 from tests.test_ui import PARK, SU, create, login
@@ -89,7 +90,8 @@ async def test_failed_pending_and_delivered_are_shown_as_such(ui, hub) -> None: 
     set_row(hub, rows[0].id, status="dead", last_error="gateway said 500", result={})
     html = await (await ui.get(f"/ui/talep/{su['id']}")).text()
     assert "Gönderilemedi" in html and "gateway said 500" in html and 'id="ulasilamadi"' in html
-    set_row(hub, rows[0].id, status="pending", attempts=0, last_error=None)
+    # pending, not yet due (else the running worker would take it at once)
+    set_row(hub, rows[0].id, status="pending", attempts=0, last_error=None, next_attempt_at=utcnow() + timedelta(days=1))
     html = await (await ui.get(f"/ui/talep/{su['id']}")).text()
     table = html.split('id="gonderimler"')[1].split("</table>")[0]
     assert "Sırada" in table

@@ -81,8 +81,13 @@ async def test_session_cookie_is_httponly_and_samesite(ui) -> None:  # noqa: ANN
     assert (await ui.get("/ui/")).status == 200
 
 
-async def test_repeated_failed_logins_are_throttled(ui) -> None:  # noqa: ANN001
+async def test_repeated_failed_logins_are_throttled(ui, monkeypatch) -> None:  # noqa: ANN001
     """The account waits after its fifth failure (more in tests/test_login_throttle.py)."""
+    from hub.models import utcnow
+    from hub.ui import login_throttle
+
+    frozen = utcnow()
+    monkeypatch.setattr(login_throttle, "utcnow", lambda: frozen)  # a slow machine cannot outwait it
     page = await (await ui.get("/ui/giris")).text()
     statuses = []
     for _ in range(7):
