@@ -9,12 +9,15 @@ N defaults to 5,000 (``HUB_SCALEOUT_N`` overrides; ``HUB_SOAK=1`` makes it 20,00
 from __future__ import annotations
 
 import asyncio
+import html
 import os
+import re
 import socket
 import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
+import aiohttp
 import pytest
 from sqlalchemy import text
 
@@ -43,6 +46,8 @@ PROCS = 3
 N_OVERDUE = 60  # received 40 days ago: past the 30-day deadline, the SLA watcher must flag each once
 N_AT_RISK = 60  # received 26 days ago: past 80 % of the time, one reminder each
 PREFIX = "so-"
+WEB_LIMIT = 30  # web forms per address and hour, shared by the processes
+WEB_TRIES = 36
 # The singleton jobs of these processes (hub.workers.runner, the file-drop connectors).
 SINGLETONS = ("sla-watcher", "connector:cimer-import", "connector:mbs-import", "connector:alo153-calllog")
 
@@ -65,6 +70,25 @@ def _body(i: int) -> dict:
     if age:
         body["received_at"] = (datetime.now(UTC) - timedelta(days=age)).isoformat()
     return body
+
+
+async def _web_forms(bases: list[str]) -> dict[int, int]:
+    """Citizens' web forms from one address, each fetched from one process and sent to the next:
+    the signing key and the per-address limit are the same in every process."""
+    status: dict[int, int] = {}
+    async with aiohttp.ClientSession() as http:
+        for i in range(WEB_TRIES):
+            async with http.get(bases[i % len(bases)] + "/basvuru") as r:
+                token = html.unescape(
+                    re.search(r'name="form_token" value="([^"]+)"', await r.text()).group(1)
+                )
+            fields = {"form_token": token, "tur": "sikayet", "aciklama": f"Parktaki bank kırık, {i}. form.",
+                      "ilce": "Talas", "mahalle": "Mevlana", "ad_soyad": "Deneme Vatandaş",
+                      "telefon": f"0532 {i:03d} 22 33", "kvkk_onay": "1", "web_sitesi": ""}  # fmt: skip
+            async with http.post(bases[(i + 1) % len(bases)] + "/basvuru", data=fields) as r:
+                await r.read()
+                status[i] = r.status
+    return status
 
 
 def _progress(url: str) -> tuple[int, int, int]:
@@ -92,7 +116,8 @@ async def test_three_processes_share_intake_delivery_and_singletons(database_url
     hook = await rec.start()
     rules = write_rules(tmp_path / "rules.yaml", hook)
     add_api_key(database_url)
-    env = hub_env(database_url, tmp_path / "data", rules, sla_check_seconds=0.5, worker_lease_seconds=60)
+    env = hub_env(database_url, tmp_path / "data", rules, sla_check_seconds=0.5, worker_lease_seconds=60,
+                  webform_rate_per_hour=WEB_LIMIT)  # fmt: skip
     procs = [HubProc(f"hub{n}", env, tmp_path) for n in range(PROCS)]
     timings: dict[str, float] = {}
     try:
@@ -107,11 +132,15 @@ async def test_three_processes_share_intake_delivery_and_singletons(database_url
         assert not bad, f"not 201: {dict(list(bad.items())[:10])}"
         assert min(out.served_by.values()) > N / PROCS / 2, f"intake not shared: {out.served_by}"
 
+        web_status = await _web_forms([p.url for p in procs])
+        assert sorted(web_status.values()).count(200) == WEB_LIMIT, f"one shared form limit: {web_status}"
+        assert set(web_status.values()) == {200, 429}
+
         # Wait until every outbox item is done and the SLA watcher has flagged every old request;
         # meanwhile each singleton's lock must be held by exactly one of the three processes.
         ours = {f"{socket.gethostname()}:{p.pid}" for p in procs}
         holders: dict[str, set[str]] = {job: set() for job in SINGLETONS}
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 240
         while True:
             for job in SINGLETONS:
                 now_held = await asyncio.to_thread(lock_holders, database_url, job)
@@ -121,7 +150,7 @@ async def test_three_processes_share_intake_delivery_and_singletons(database_url
             if total and open_items == 0 and flagged >= N_OVERDUE + N_AT_RISK:
                 break
             assert time.monotonic() < deadline, (
-                f"{open_items} outbox items open, {flagged} SLA flags after 120 s"
+                f"{open_items} outbox items open, {flagged} SLA flags after 240 s"
             )
             await asyncio.sleep(0.5)
         timings["drained"] = time.monotonic() - t0
@@ -142,7 +171,7 @@ async def test_three_processes_share_intake_delivery_and_singletons(database_url
     assert len(rep["per_external_id"]) == N
     assert {n for n in rep["per_external_id"].values()} == {1}
     # Every outbox item delivered once: one Delivery row each, every row done.
-    n_web = sum(1 for i in range(N) if not _phone(i))
+    n_web = sum(1 for i in range(N) if not _phone(i)) + WEB_LIMIT
     n_alerts = sum(1 for i in range(N_OVERDUE + N_AT_RISK) if not _phone(i))
     forwards = [r for r in rep["outbox"] if r["kind"] == "forward"]
     assert len(forwards) == n_web + n_alerts, "one forward per web/API request, one alert per flagged one"
@@ -158,7 +187,7 @@ async def test_three_processes_share_intake_delivery_and_singletons(database_url
     # No event written twice; the singletons' events once per flagged request.
     assert rep["events_doubled"] == {}, f"events written twice: {rep['events_doubled']}"
     kinds = rep["event_kinds"]
-    assert kinds.get("request.created") == N
+    assert kinds.get("request.created") == N + WEB_LIMIT
     assert kinds.get("sla.breached") == N_OVERDUE and kinds.get("request.escalated") == N_OVERDUE
     assert kinds.get("sla.at_risk") == N_AT_RISK
     assert kinds.get("outbox.forward.delivered") == len(forwards)
