@@ -10,6 +10,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert
+from sqlalchemy import update as sql_update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
 from hub.actions import events, outbox
@@ -385,17 +387,35 @@ def mark_sla(session: Session, actor: Actor, req: Request, state: str) -> None:
     """SLA worker: warn at 80 %, escalate and raise priority on a breach."""
     now = utcnow()
     if state == "at_risk" and req.sla_warned_at is None:
-        req.sla_warned_at = now
+        if not _set_sla_mark(session, req, "sla_warned_at", sla_warned_at=now):
+            return
         events.record(session, actor, "sla.at_risk", req.id, due_at=req.due_at)
         _alert_department(session, req, "süre dolmak üzere", now)
     elif state == "breached" and req.sla_breached_at is None:
-        req.sla_breached_at = now
         before = req.priority
         order = list(PRIORITIES)
-        req.priority = order[min(order.index(req.priority) + 1, len(order) - 1)] if req.priority in order else "high"
+        after = order[min(order.index(req.priority) + 1, len(order) - 1)] if req.priority in order else "high"
+        if not _set_sla_mark(session, req, "sla_breached_at", sla_breached_at=now, priority=after):
+            return
         events.record(session, actor, "sla.breached", req.id, due_at=req.due_at, priority_before=before, priority_after=req.priority)
         events.record(session, actor, "request.escalated", req.id, to="supervisor", reason="sla_breached")
         _alert_department(session, req, "süre aşıldı", now)
+
+
+def _set_sla_mark(session: Session, req: Request, mark: str, **values: Any) -> bool:
+    """Set an SLA mark only where it is still empty, in one conditional UPDATE. If two SLA
+    watchers ever overlap, the second updates no row and writes no event: each is written once."""
+    stmt = (
+        sql_update(Request)
+        .where(Request.id == req.id, getattr(Request, mark).is_(None))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if session.exec(stmt).rowcount != 1:
+        return False
+    for key, value in values.items():  # the row already has them; the ORM must not write them again
+        set_committed_value(req, key, value)
+    return True
 
 
 def _alert_department(session: Session, req: Request, role: str, now: datetime) -> None:
