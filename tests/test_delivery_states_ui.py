@@ -14,7 +14,7 @@ from sqlmodel import select
 from hub.models import Outbox, utcnow
 from hub.queries.delivery import delivery_state
 from hub.ui import labels
-from tests.test_ui import PARK, SU, create, login
+from tests.test_ui import API, PARK, SU, create, login
 
 
 async def settled(hub, request_id: int) -> list[Outbox]:  # noqa: ANN001
@@ -113,6 +113,8 @@ async def test_queue_marks_and_lists_requests_whose_citizen_was_never_reached(ui
     assert "Vatandaşa ulaşılamadı" not in rows[reached["tracking_code"]]
     listed = await (await ui.get("/ui/", params={"ulasilamayan": "1"})).text()
     assert unreached["tracking_code"] in listed and reached["tracking_code"] not in listed
+    api = await (await ui.get("/api/v1/requests", params={"unreached": "1"}, headers=API)).json()
+    assert [i["id"] for i in api["items"]] == [unreached["id"]]
     # A later notice that got through: reached after all.
     later = max(o.id for o in await settled(hub, unreached["id"]))
     set_row(hub, later, result={"via": "sms"})
