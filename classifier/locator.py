@@ -1,25 +1,28 @@
 """Find the mahalle (neighbourhood) and ilçe (district) a citizen's text talks about.
 
 Matching runs on the ASCII-folded view, so "Mimar Sinan", "mimarsinan" and "MİMARSİNAN" meet;
-spaces inside names are ignored ("Yavuz Selim" == "Yavuzselim"). Typos (one edit, two for long
-names) are accepted only right before a mahalle cue ("Mevlna mah.").
+spaces inside names are ignored ("Yavuz Selim" == "Yavuzselim").
 
 Rules (details and measurements in docs/locator.md):
 - A name counts when an address cue makes it an address: directly followed by a mahalle cue
-  (Mahallesi, Mah., Mh, mahallesinde, mahallemizde, köyü, misspelt "mahllesi"...), directly preceded
-  by a district ("Talas Mevlana"), or, for names that are not common words, any address cue in the
-  text (sokak, cadde, no: 5, apt, ilçesi...).
-- Without any cue only distinctive names are tagged: unique in Kayseri, at most two mahalle of that
-  name in Türkiye, six letters or more, not a common word, written exactly (no typo), and the text
-  does not name another province.
+  (Mahallesi, Mah., Mh, mahallesinde, mahallemizde, köyü, misspelt "mahllesi"...), a district beside
+  it ("Talas Mevlana", "himmetdede'de, Kocasinan", "Abdulbaki (Develi)"), or, for names that are not
+  common words, any address cue in the text (sokak, cadde, no: 5, apt, ilçesi...).
+- A Turkish case ending that agrees with the name (vowel harmony, consonant assimilation) makes a
+  distinctive name a place on its own: "Hunatta", "Gümüşsu'daki", "KARAHIDIR'DA" (locate_suffixes).
+- Without cue or ending only distinctive names are tagged: unique in Kayseri, at most two mahalle of
+  that name in Türkiye, six letters or more, not a common word, written exactly, and the text does
+  not name another province.
 - A name directly followed by a street word ("Cumhuriyet Caddesi", "Fatih Parkı") is not a mahalle.
 - Names that exist in several districts are only resolved by a district in the text or the `ilce`
   argument; otherwise the answer is ambiguous, ilce is null and confidence at most 0.5.
-- Near-miss (typo) matches are confident only when a district confirms them.
-- "Confident" means confidence >= CONFIDENT (0.8).
+- Typos (one edit, OSA: a swap counts once) are looked for before a mahalle cue, beside a district and
+  in words with an apostrophe ending; they are confident only when a district confirms them.
+- "Confident" means confidence >= CONFIDENT (0.8). Every answer carries a `reason`.
 
-The parts: locate_cues / locate_names (word tables), locate_tokens, locate_index (exact and fuzzy
-lookups), locate_mentions, locate_scoring, locate_lookup (resolve, autocomplete), locate_cli.
+The parts: locate_cues / locate_names (word tables), locate_suffixes (case endings), locate_tokens,
+locate_index (exact and fuzzy lookups), locate_mentions, locate_scoring, locate_lookup (resolve,
+autocomplete), locate_cli.
 """
 
 from __future__ import annotations
