@@ -18,6 +18,7 @@ from hub.models import Contact, Department, Quarantine, Request
 from hub.queries.contacts import find_contact
 
 routes = web.RouteTableDef()
+QUARANTINE_STATUSES = ("new", "retried", "resolved")  # Quarantine.status
 
 
 def _history(session: Any, contact: Contact) -> dict:
@@ -118,7 +119,9 @@ def _q_view(q: Quarantine) -> dict:
 async def quarantine_list(request: web.Request) -> web.Response:
     require(actor_of(request), "quarantine.read")
     hub = request.app["hub"]
-    status = request.query.get("status", "new")
+    status = request.query.get("status") or "new"
+    if status not in QUARANTINE_STATUSES:
+        raise ActionError(f"status must be one of {', '.join(QUARANTINE_STATUSES)}", field="status")
 
     def work() -> list[dict]:
         with hub.db.reader() as session:

@@ -10,7 +10,7 @@ from sqlalchemy import text
 from sqlmodel import select
 
 from hub.api import metrics_access, openapi, requests_api, users_api
-from hub.api.auth import anonymous_actor, key_from
+from hub.api.auth import anonymous_actor, conflicting_keys, key_from
 from hub.api.errors import Handler, error_middleware
 from hub.api.inputs import input_middleware
 from hub.auth import Actor, hash_key
@@ -28,6 +28,10 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
     hub = request.app["hub"]
     if request.path == "/metrics":  # its own check (metrics_access): a scraper's token is no API key
         return await handler(request)
+    if conflicting_keys(request):
+        from hub.api.errors import error_response
+
+        return error_response(401, "unauthorized", "Authorization and X-API-Key carry different keys; send one")
     key = key_from(request)
     if key:
         actor = await _actor_for_key(hub, key)

@@ -24,6 +24,14 @@ def actor_of(request: web.Request) -> Actor:
     return request.get("actor", ANONYMOUS)
 
 
+def conflicting_keys(request: web.Request) -> bool:
+    """Two different keys (Authorization and X-API-Key): refused, rather than one silently winning."""
+    auth = request.headers.get("Authorization", "")
+    bearer = auth[7:].strip() if auth.lower().startswith("bearer ") else ""
+    header = (request.headers.get("X-API-Key") or "").strip()
+    return bool(bearer and header and bearer != header)
+
+
 def key_from(request: web.Request) -> str | None:
     auth = request.headers.get("Authorization", "")
     if auth.lower().startswith("bearer "):

@@ -10,16 +10,36 @@ intake boundary instead (``hub.intake.sanitize``), so the message is not lost.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from aiohttp import web
-from pydantic import Field
+from annotated_types import Interval
+from pydantic import BeforeValidator, Field, Strict
 
 from hub.actions.errors import ActionError, NotFound
 
 MAX_ID = 2**63 - 1  # the largest BIGINT: no row has a larger id
+
+
+def _whole(value: Any) -> Any:
+    # JSON has one number type: 7.0 is the integer 7 (as JSON Schema says); 7.5, "7" and true stay refused
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _iso_text(value: Any) -> Any:
+    # a date-time in JSON is an ISO 8601 string; a bare number is no date (pydantic would take it as epoch)
+    if isinstance(value, int | float):
+        raise ValueError("expected an ISO 8601 date-time string")
+    return value
+
+
 # A request body's id field: validated by pydantic against the same bounds.
-DbId = Annotated[int, Field(ge=1, le=MAX_ID)]
+DbId = Annotated[int, Strict(), Interval(ge=1, le=MAX_ID), BeforeValidator(_whole)]
+# A date-time in a request body.
+IsoDateTime = Annotated[datetime, BeforeValidator(_iso_text), Field(strict=False)]
 
 
 def valid_id(value: int) -> bool:
@@ -47,6 +67,31 @@ def query_int(raw: str, field: str, *, lo: int = 1, hi: int = MAX_ID) -> int:
     if not lo <= value <= hi:
         raise ActionError(f"{field} must be between {lo} and {hi}", field=field)
     return value
+
+
+FLAGS = ("true", "false", "1", "0", "yes", "no")
+_TRUE = ("true", "1", "yes")
+
+
+def query_flag(raw: str | None, field: str) -> bool:
+    """A yes/no query parameter; absent or empty is no, anything unknown a 400 naming it."""
+    if raw is None or raw == "":
+        return False
+    if raw.lower() not in FLAGS:
+        raise ActionError(f"{field} must be one of {', '.join(FLAGS)}", field=field)
+    return raw.lower() in _TRUE
+
+
+def query_date(raw: str | None, field: str) -> str | None:
+    """An ISO date (YYYY-MM-DD) query parameter, or None when absent or empty."""
+    if not raw:
+        return None
+    from datetime import date
+
+    try:
+        return date.fromisoformat(raw.strip()).isoformat()
+    except ValueError:
+        raise ActionError(f"{field} must be a date like 2026-01-31", field=field) from None
 
 
 def nul_field(value: Any, path: str = "") -> str | None:

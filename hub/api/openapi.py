@@ -7,6 +7,8 @@ from typing import Any
 
 from hub.api import schemas as s
 from hub.api import users_api as u
+from hub.api.admin_api import QUARANTINE_STATUSES
+from hub.api.inputs import FLAGS, MAX_ID
 
 _LIST_PARAMS = [
     ("status", "Comma-separated statuses (new, triaged, forwarded, in_progress, waiting_citizen, answered, closed, needs_review, duplicate, out_of_scope, rejected)"),
@@ -64,6 +66,55 @@ _PATHS: list[tuple[str, str, str, type | None, str]] = [
     ("get", "/metrics", "Prometheus metrics", None, "system"),
 ]  # fmt: skip
 
+_ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+_PARAM_SCHEMAS: dict[str, dict[str, Any]] = {
+    "sort": {"type": "string", "enum": ["newest", "due"]},
+    "limit": {"type": "integer", "minimum": 1, "maximum": 200},
+    "filter_id": _ID,
+    "assignee": {"anyOf": [_ID, {"type": "string", "enum": ["me", "none", ""]}]},
+    "overdue": {"type": "string", "enum": ["", *FLAGS]},
+    "count": {"type": "string", "enum": ["", *FLAGS]},
+}
+
+
+def _q(name: str, description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": False, "description": description, "schema": schema}
+
+
+_QUERY: dict[tuple[str, str], list[dict[str, Any]]] = {
+    ("get", "/api/v1/contacts"): [_q("phone", "Phone number in any common form (one of phone, email is needed)", {"type": "string"}),
+                                  _q("email", "E-mail address", {"type": "string"})],
+    ("get", "/api/v1/quarantine"): [_q("status", "new (default), retried or resolved", {"type": "string", "enum": ["", *QUARANTINE_STATUSES]})],
+    ("get", "/api/v1/reports/muhtar"): [_q("quarter", "e.g. 2026Q3; default the current quarter", {"type": "string", "pattern": "^((19|20)[0-9]{2}Q[1-4])?$"})],
+    ("get", "/api/v1/reports/mahalle"): [_q("days", "Look-back window in days (1-3660, default 90)", {"type": "integer", "minimum": 1, "maximum": 3660}),
+                                         _q("ilce", "Only this district", {"type": "string"})],
+    ("get", "/api/v1/reports/calls"): [_q("since", "First day (YYYY-MM-DD)", {"anyOf": [{"type": "string", "format": "date"}, {"type": "string", "maxLength": 0}]})],
+}  # fmt: skip
+_CREATED = {("post", "/api/v1/requests"), ("post", "/api/v1/filters"), ("post", "/api/v1/api-keys"), ("post", "/api/v1/users")}
+_JSON_OBJECT = {"application/json": {"schema": {"type": "object"}}}
+_ERROR_BODY = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+_RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before retrying", "schema": {"type": "string"}}}
+
+
+def _responses(method: str, path: str) -> dict[str, Any]:
+    """What each operation answers: its success, refusals (4XX, JSON naming the field) and
+    503 + Retry-After while the database is unreachable (retry; creates are idempotent)."""
+    if path == "/metrics":
+        ok: dict[str, Any] = {"200": {"description": "OK", "content": {"text/plain": {"schema": {"type": "string"}}}}}
+    elif path == "/healthz":
+        ok = {"200": {"description": "OK", "content": _JSON_OBJECT}}
+    elif (method, path) == ("post", "/api/v1/requests"):  # a repeat of a known key answers 200 with the same request
+        ok = {"200": {"description": "Already stored", "content": _JSON_OBJECT},
+              "201": {"description": "Created", "content": _JSON_OBJECT}}  # fmt: skip
+    elif (method, path) in _CREATED:
+        ok = {"201": {"description": "Created", "content": _JSON_OBJECT}}
+    else:
+        ok = {"200": {"description": "OK", "content": _JSON_OBJECT}}
+    unavailable = {"description": "Database unreachable: retry after Retry-After seconds", "headers": _RETRY_AFTER,
+                   "content": _JSON_OBJECT if path == "/healthz" else _ERROR_BODY}  # fmt: skip
+    return {**ok, "4XX": {"description": "Refused", "content": _ERROR_BODY}, "503": unavailable}
+
+
 _ERROR = {
     "type": "object",
     "properties": {
@@ -86,17 +137,18 @@ def build() -> dict[str, Any]:
         op: dict[str, Any] = {
             "summary": summary,
             "tags": [tag],
-            "responses": {
-                "200": {"description": "OK"},
-                "4XX": {"description": "Refused", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-            },
+            "responses": _responses(method, path),
         }
         if path.startswith("/api/"):
             op["security"] = [{"apiKey": []}, {"bearer": []}]
         if "{id}" in path:
-            op["parameters"] = [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}]
+            op["parameters"] = [{"name": "id", "in": "path", "required": True, "schema": _ID}]
         if method == "get" and path == "/api/v1/requests":
-            op["parameters"] = [{"name": n, "in": "query", "required": False, "description": d, "schema": {"type": "string"}} for n, d in _LIST_PARAMS]
+            op["parameters"] = [{"name": n, "in": "query", "required": False, "description": d,
+                                 "schema": _PARAM_SCHEMAS.get(n, {"type": "string"})} for n, d in _LIST_PARAMS]  # fmt: skip
+        op["parameters"] = op.get("parameters", []) + _QUERY.get((method, path), [])
+        if not op["parameters"]:
+            del op["parameters"]
         if model is not None:
             schema = s.schema_of(model)
             for name, sub in schema.pop("$defs", {}).items():

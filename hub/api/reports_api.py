@@ -3,16 +3,19 @@ Department staff get their own department's figures only (``hub.queries.scope``)
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
 
 from hub import reports
+from hub.actions.errors import ActionError
 from hub.api.auth import actor_of
-from hub.api.inputs import query_int
+from hub.api.inputs import query_date, query_int
 from hub.auth import require
 
 routes = web.RouteTableDef()
+QUARTER_RE = re.compile(r"(19|20)\d{2}-?Q[1-4]")
 
 
 @routes.get("/api/v1/reports/muhtar")
@@ -20,6 +23,8 @@ async def muhtar(request: web.Request) -> web.Response:
     require(actor_of(request), "request.read")
     hub = request.app["hub"]
     quarter = request.query.get("quarter") or reports.current_quarter()
+    if not QUARTER_RE.fullmatch(quarter.strip().upper()):  # also keeps the year where dates exist
+        raise ActionError("quarter must look like 2026Q3 (years 1900-2099)", field="quarter")
     return web.json_response(await hub.db.run(reports.muhtar_quarter, hub.db, quarter, actor=actor_of(request)))
 
 
@@ -39,7 +44,7 @@ async def mahalle(request: web.Request) -> web.Response:
 async def calls(request: web.Request) -> web.Response:
     require(actor_of(request), "request.read")
     hub = request.app["hub"]
-    since = request.query.get("since")
+    since = query_date(request.query.get("since"), "since")
     figures = await hub.db.run(reports.call_volume, hub.db, since_day=since, actor=actor_of(request))
     return web.json_response(figures)
 

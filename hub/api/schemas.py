@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
-from hub.api.inputs import DbId
+from hub.api.inputs import DbId, IsoDateTime
 from hub.models import CHANNELS, PRIORITIES, REQUEST_TYPES
 
 MAX_TEXT = 20_000
@@ -20,7 +19,8 @@ Text = Annotated[str, StringConstraints(min_length=1, max_length=MAX_TEXT)]
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # strict: JSON false is no number and 0 no boolean, as the OpenAPI document says
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class ContactIn(Strict):
@@ -44,23 +44,26 @@ class CreateRequestIn(Strict):
     channel: Channel = "api"
     external_id: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
     request_type: RequestType | None = None
-    received_at: datetime | None = None
+    received_at: IsoDateTime | None = None
     contact: ContactIn | None = None
     location: LocationIn | None = None
 
 
 class UpdateRequestIn(Strict):
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={"minProperties": 1})  # {}: 400
+
     subject: Short | None = None
     request_type: RequestType | None = None
     topic: Annotated[str, StringConstraints(max_length=60)] | None = None
     ilce: Short | None = None
     mahalle: Short | None = None
     address: Annotated[str, StringConstraints(max_length=1000)] | None = None
-    priority: Priority | None = None
-    tags: list[Annotated[str, StringConstraints(max_length=60)]] | None = Field(None, max_length=50)
-    status: Literal["triaged", "in_progress", "needs_review", "rejected", "out_of_scope"] | None = None
+    # these columns have no "empty": null is refused, leaving one out changes nothing
+    priority: Priority = None  # type: ignore[assignment]
+    tags: list[Annotated[str, StringConstraints(max_length=60)]] = Field(None, max_length=50)  # type: ignore[assignment]
+    status: Literal["triaged", "in_progress", "needs_review", "rejected", "out_of_scope"] = None  # type: ignore[assignment]
     department: Annotated[str, StringConstraints(max_length=60)] | None = None
-    needs_review: bool | None = None
+    needs_review: bool = None  # type: ignore[assignment]
 
 
 class AssignIn(Strict):

@@ -27,11 +27,12 @@ routes = web.RouteTableDef()
 Role = Literal["agent", "supervisor", "department", "admin"]  # hub.actions.users.STAFF_ROLES
 Name = Annotated[str, StringConstraints(max_length=200)]
 Code = Annotated[str, StringConstraints(max_length=100)]
-Password = Annotated[str, StringConstraints(max_length=500)]  # the minimum is the action's rule
+Password = Annotated[str, StringConstraints(min_length=users.MIN_PASSWORD, max_length=500)]  # as the action checks
 
 
 class UserCreateIn(Strict):
-    username: Annotated[str, StringConstraints(min_length=1, max_length=50)]
+    # the action's rule (lower-cased and trimmed first), stated here so the OpenAPI document says it
+    username: Annotated[str, StringConstraints(pattern=r"^\s*[A-Za-z0-9][A-Za-z0-9._-]{1,49}\s*$")]
     display_name: Name | None = None
     role: Role = "agent"
     department: Code | None = None

@@ -16,7 +16,7 @@ from sqlalchemy import or_
 from sqlmodel import func, select
 
 from hub.actions.errors import ActionError
-from hub.api.inputs import query_int, valid_id
+from hub.api.inputs import query_flag, query_int, valid_id
 from hub.api.views import request_summary
 from hub.auth import Actor
 from hub.models import FINAL_STATUSES, Request, utcnow
@@ -48,6 +48,8 @@ def list_requests(ctx: Any, actor: Actor, q: dict[str, str]) -> dict:
 
     ``ctx`` is the hub (``ctx.db.reader()``); department staff see only their department.
     """
+    # an empty parameter (a form's blank field) means its default
+    q = {k: v for k, v in q.items() if v != "" or k not in ("sort", "limit", "filter_id", "cursor", "overdue", "count")}
     sort = q.get("sort", "newest")
     if sort not in ("newest", "due"):
         raise ActionError("sort must be newest or due", field="sort")
@@ -71,7 +73,7 @@ def list_requests(ctx: Any, actor: Actor, q: dict[str, str]) -> dict:
         from hub.queries.delivery import citizen_unreached
 
         stmt = stmt.where(citizen_unreached())
-    if q.get("overdue") in ("1", "true", "yes"):
+    if query_flag(q.get("overdue"), "overdue"):
         stmt = stmt.where(Request.due_at < utcnow(), Request.status.notin_([x.value for x in FINAL_STATUSES]))
     if q.get("q"):
         term = f"%{q['q'][:200]}%"
@@ -112,7 +114,7 @@ def list_requests(ctx: Any, actor: Actor, q: dict[str, str]) -> dict:
                     if len(rows) > limit:
                         break
         total = None
-        if q.get("count") in ("1", "true"):
+        if query_flag(q.get("count"), "count"):
             total = session.exec(select(func.count()).select_from(stmt.order_by(None).subquery())).one()
     more = len(rows) > limit
     rows = rows[:limit]
