@@ -17,6 +17,7 @@ from collections import Counter
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy.exc import OperationalError
 from sqlmodel import func, select
 
 from hub.models import Message, Request
@@ -27,7 +28,7 @@ OUTAGE_SECONDS = float(os.environ.get("HUB_OUTAGE_SECONDS", "4"))
 CLIENTS = 6
 TEXT = "Talas Mevlana Mahallesi Gül sokakta ana boru patladı, sabahtan beri su yok."
 
-pytestmark = pytest.mark.skipif(
+own_postgres = pytest.mark.skipif(
     not using_postgres(), reason="starts its own PostgreSQL server: runs in the PostgreSQL pass (HUB_TEST_DB=postgres)"
 )
 
@@ -41,6 +42,7 @@ async def _post(client: TestClient, ext: str) -> tuple[int, dict[str, str], str]
     return r.status, dict(r.headers), await r.text()
 
 
+@own_postgres
 async def test_postgres_stopped_under_load_gives_503_then_recovers(tmp_path, settings_factory) -> None:  # noqa: ANN001
     require_pg_binaries()
     from hub.context import Hub
@@ -135,3 +137,30 @@ async def _run_outage(client: TestClient, hub, pg: PgServer) -> None:  # noqa: A
     assert set(per_ext) == set(results), "every request a client sent is stored once it got a 2xx"
     assert max(per_ext.values()) == 1, [e for e, n in per_ext.items() if n > 1][:5]
     assert n_requests == len(results)
+
+
+def _refused(*_args, **_kwargs):  # noqa: ANN002, ANN003, ANN202
+    raise OperationalError("INSERT ...", {}, Exception("server closed the connection unexpectedly"))
+
+
+async def test_database_errors_map_to_503_with_retry_after_everywhere(client, hub, monkeypatch) -> None:  # noqa: ANN001
+    """The mapping itself, on either database: API, citizen form and status page."""
+    monkeypatch.setattr(hub.intake, "ingest", _refused)
+    r = await client.post("/api/v1/requests", json=_body("x-1"))
+    body = await r.json()
+    assert r.status == 503 and r.headers["Retry-After"].isdigit(), body
+    assert body["error"] == "database_unavailable" and "Traceback" not in await r.text()
+
+    monkeypatch.setattr("hub.web.status_page.load_view", _refused)
+    r = await client.get("/takip/KAY-2026-000001")
+    assert r.status == 503 and r.headers["Retry-After"].isdigit()
+    assert "tekrar deneyin" in await r.text()
+
+
+async def test_a_bug_is_still_a_500_not_a_503(client, hub, monkeypatch) -> None:  # noqa: ANN001
+    def broken(*_a, **_k):  # noqa: ANN002, ANN003, ANN202
+        raise OperationalError("SELECT x FROM nope", {}, Exception("no such table: nope"))
+
+    monkeypatch.setattr(hub.intake, "ingest", broken)
+    r = await client.post("/api/v1/requests", json=_body("x-2"))
+    assert r.status == 500 and "Retry-After" not in r.headers
