@@ -131,6 +131,21 @@ def test_huge_numbers_are_a_clean_error(scalar: str) -> None:
     assert [(e.line, "number" in e.message) for e in exc.errors] == [(line, True)], exc.format()
 
 
+@pytest.mark.parametrize(
+    "value",
+    ["2026-13-45", "!!timestamp nope", "!!bool maybe", "!!int x", "!!binary aGk=", "!!set {a: null}", "!foo x",
+     "!!python/object/apply:os.system [ls]", "'\ud800'", "\"\\ud800\"", "\"a\\0b\"", "\"\\e\""],
+)  # fmt: skip
+def test_odd_scalars_and_tags_are_a_clean_error(value: str) -> None:
+    exc = refusal(RULES.replace("\nversion: 1\n", f"\nversion: {value}\n", 1))
+    assert exc.errors and all(e.line for e in exc.errors), exc.format()
+
+
+def test_escaped_control_characters_in_values_are_refused() -> None:
+    exc = refusal(RULES.replace("name: Beyaz Masa", 'name: "Beyaz\\0Masa"', 1))
+    assert [e.message for e in exc.errors] == ["bad value: character U+0000 is not allowed in a rule file"]
+
+
 def test_the_shipped_rules_still_load() -> None:
     rs = RuleSet.from_yaml_text(RULES, source="routing_rules.yaml")
     assert rs.rules

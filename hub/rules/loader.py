@@ -122,14 +122,18 @@ def _character_issue(text: str, exc: yaml.reader.ReaderError) -> RuleIssue:
     return RuleIssue(msg, line, col)
 
 
+_UNPRINTABLE = yaml.reader.Reader.NON_PRINTABLE  # what the reader refuses in the text itself
+
+
 def _construct(loader: yaml.SafeLoader, node: yaml.Node) -> tuple[Any, str | None]:
     """(value, None) or (None, why the scalar is not a valid value)."""
     try:
         return loader.construct_object(node), None
     except yaml.MarkedYAMLError as exc:
         return None, str(exc.problem or exc)
-    except (yaml.YAMLError, ValueError, OverflowError) as exc:  # e.g. a timestamp like 2026-13-45
-        return None, str(exc)
+    except (yaml.YAMLError, ValueError, OverflowError, LookupError, AttributeError, TypeError) as exc:
+        # PyYAML's constructors raise these on odd scalars: a date like 2026-13-45, `!!bool maybe`
+        return None, str(exc) or type(exc).__name__
 
 
 def _convert(
@@ -180,6 +184,9 @@ def _convert(
     if isinstance(node, yaml.SequenceNode):
         return [_convert(loader, item, (*path, i), doc, issues) for i, item in enumerate(node.value)]
     value, problem = _construct(loader, node)
+    if isinstance(value, str) and (bad := _UNPRINTABLE.search(value)):  # e.g. "\0" or "\ud800" escapes
+        problem = f"character U+{ord(bad.group()):04X} is not allowed in a rule file"
+        value = None
     if problem is not None:
         issues.append(
             RuleIssue(

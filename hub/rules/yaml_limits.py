@@ -4,6 +4,7 @@
   them. They are refused when the parser reaches them, before anything is expanded.
 - Nesting depth: the composer and the validator recurse, so depth is bounded while composing.
 - Size: a document above MAX_DOCUMENT_BYTES is refused before parsing; a file is not even read past it.
+- Tags: only the plain ones (!!str, !!int, ...); !!timestamp, !!binary, !!set and custom tags are refused.
 - Numbers: PyYAML turns digit strings into int/float with quadratic cost (and Python refuses decimals
   longer than 4,300 digits), so numbers longer than MAX_NUMBER_CHARS are refused.
 """
@@ -20,13 +21,16 @@ MAX_DEPTH = 32  # nested mappings/lists; the shipped file needs 7
 MAX_NUMBER_CHARS = 100
 
 
+_PLAIN_TAGS = {f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null", "seq", "map")}
+
+
 class LimitExceeded(yaml.MarkedYAMLError):
     """A rule text breaks one of the limits above; carries the position of the offending node."""
 
 
 class RulesYamlLoader(yaml.SafeLoader):
-    """SafeLoader that refuses anchors/aliases and deep nesting as it composes, and long numbers as it
-    constructs. Only the compose step is overridden: it is where aliases would be resolved."""
+    """SafeLoader that refuses anchors/aliases, explicit tags and deep nesting as it composes (where aliases
+    would be resolved), deep flow nesting as it scans, and long numbers as it constructs."""
 
     def __init__(self, text: str) -> None:
         super().__init__(text)
@@ -44,6 +48,13 @@ class RulesYamlLoader(yaml.SafeLoader):
                 problem=f"anchors (&{event.anchor}) and aliases are not allowed in rule files; write the value out",
                 problem_mark=event.start_mark,
             )
+        tag = getattr(event, "tag", None)
+        if tag not in (None, "!") and tag not in _PLAIN_TAGS:
+            raise LimitExceeded(
+                problem=f"YAML tag {tag} is not allowed in rule files; rule values are plain texts, numbers, "
+                "true/false, lists and mappings",
+                problem_mark=event.start_mark,
+            )
         if not isinstance(event, CollectionStartEvent):
             return super().compose_node(parent, index)
         self._depth += 1
@@ -56,6 +67,16 @@ class RulesYamlLoader(yaml.SafeLoader):
             return super().compose_node(parent, index)
         finally:
             self._depth -= 1
+
+    def fetch_flow_collection_start(self, TokenClass: Any) -> None:  # noqa: N803 (PyYAML's name)
+        # The scanner looks ahead over pending flow keys, which costs O(depth) per token: stop '[[[[...'
+        # here, before the composer would see it.
+        if self.flow_level >= MAX_DEPTH:
+            raise LimitExceeded(
+                problem=f"nested deeper than {MAX_DEPTH} levels; rule files are refused beyond that",
+                problem_mark=self.get_mark(),
+            )
+        super().fetch_flow_collection_start(TokenClass)
 
     def construct_short_number(self, node: yaml.ScalarNode) -> Any:
         if len(node.value) > MAX_NUMBER_CHARS:
