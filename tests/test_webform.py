@@ -389,6 +389,7 @@ async def test_storage_failure_keeps_input_and_logs_no_phone(client, hub, monkey
     resp = await post(client, valid_fields(await form_token(client)))
     page = await resp.text()
     assert resp.status == 503
+    assert resp.headers["Retry-After"].isdigit()  # sending again is safe: the form id is the idempotency key
     assert "kaydedilemedi" in page
     assert "Sokağımızdaki çöp konteyneri" in page and 'value="0532 111 22 33"' in page
     assert "Traceback" not in page
