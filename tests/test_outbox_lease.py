@@ -15,9 +15,9 @@ from hub.models import Delivery, Outbox
 from hub.workers.outbox import OutboxWorker
 from tests.hub_procs import Receiver, write_rules
 
-BATCH = 12
-LEASE = 1.5
-SEND_SECONDS = 0.25  # the whole batch takes twice the lease
+BATCH = 20
+LEASE = 3.0
+SEND_SECONDS = 0.25  # the whole batch (5 s) outlasts the lease; one item stays well inside half of it
 
 
 async def test_slow_batch_is_not_taken_over_while_in_hand(settings_factory, tmp_path) -> None:  # noqa: ANN001
