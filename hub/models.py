@@ -167,6 +167,7 @@ class Request(SQLModel, table=True):
     reply_to: dict[str, Any] = _json(dict)  # how to answer on the channel the citizen used
     conversation_id: str | None = Field(default=None, index=True)
     erased_at: datetime | None = None  # personal content erased (KVKK); statistics kept
+    search_text: str = ""  # folded for Turkish-insensitive search (hub.search_text)
 
 
 class Message(SQLModel, table=True):

@@ -82,6 +82,7 @@ def resolve_contacts(
     fresh: dict[tuple[str, str], NewContact] = {}  # identities of contacts created in this batch
     new_idents: list[tuple[Contact | NewContact, str, str]] = []
     created: list[NewContact] = []
+    refill: set[int] = set()
     for (sender, _channel), pairs in zip(senders, idents, strict=True):
         if not pairs and not sender.name:
             out.append(None)
@@ -93,7 +94,8 @@ def resolve_contacts(
         if contact is None:
             contact = NewContact(name=sender.name, kind=sender.kind or "citizen")
             created.append(contact)
-        _fill(contact, sender, pairs)
+        if _fill(contact, sender, pairs) and isinstance(contact, Contact):
+            refill.add(contact.id)  # its earlier requests are found by the new name or number too
         for p in pairs:
             if p not in known and p not in fresh:
                 fresh[p] = contact
@@ -119,19 +121,27 @@ def resolve_contacts(
         ])  # fmt: skip
     if new_idents:
         bulk_insert(session, ContactIdentity, [{"contact_id": c.id, "kind": k, "value": v} for c, k, v in new_idents])
+    if refill:
+        from hub.actions.search_index import refresh_contact
+
+        for cid in refill:
+            refresh_contact(session, cid)
     return out
 
 
-def _fill(contact: Contact | NewContact, sender: Sender, idents: list[tuple[str, str]]) -> None:
-    """Fill what the contact lacks. Only real changes are assigned: on a loaded ORM row
-    every assignment is tracked (and costs), even of the same value."""
+def _fill(contact: Contact | NewContact, sender: Sender, idents: list[tuple[str, str]]) -> bool:
+    """Fill what the contact lacks; True when its name, phone or e-mail changed. Only real
+    changes are assigned: on a loaded ORM row every assignment is tracked (and costs)."""
     values = dict(idents)
+    searched = False
     for attr, value in (("name", sender.name), ("phone", values.get("phone")), ("email", values.get("email")),
                         ("telegram_id", values.get("telegram")), ("x_handle", values.get("x"))):  # fmt: skip
         if value and not getattr(contact, attr):
             setattr(contact, attr, value)
+            searched = searched or attr in ("name", "phone", "email")
     if sender.kind and sender.kind != "citizen" and contact.kind != sender.kind:
         contact.kind = sender.kind
+    return searched
 
 
 def merge_contacts(session: Session, actor: Actor, source_id: int, target_id: int) -> Contact:
@@ -150,5 +160,8 @@ def merge_contacts(session: Session, actor: Actor, source_id: int, target_id: in
         if getattr(target, attr) is None:
             setattr(target, attr, getattr(source, attr))
     source.merged_into_id = target.id
+    from hub.actions.search_index import refresh_contact
+
+    refresh_contact(session, target.id)
     events.record(session, actor, "contact.merged", None, source_id=source.id, target_id=target.id)
     return target

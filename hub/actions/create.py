@@ -24,6 +24,7 @@ from hub.actions.requests import NewRequest, tracking_code
 from hub.auth import Actor, require
 from hub.models import REQUEST_TYPES, Contact, Event, Message, Outbox, Request, Status, utcnow
 from hub.queries.departments import DepartmentInfo, active_departments
+from hub.search_text import request_search_text
 
 
 @dataclass(slots=True)
@@ -162,7 +163,9 @@ def create_requests(
                                 status=final, department=department, co_departments=co, note=None, outbox=keys))  # fmt: skip
             if notifying:
                 ob.append(outbox_row("notify", f"notify:{rid}:forwarded", {"stage": "forwarded", "route": route}, rid, now))
-        req_rows.append({**request_row(new, final), "id": rid, "tracking_code": code})
+        req_rows.append({**request_row(new, final), "id": rid, "tracking_code": code,
+                         "search_text": request_search_text(subject=new.subject, text=new.text, tracking_code=code,
+                                                            contact=new.contact)})  # fmt: skip
     bulk_insert(session, Request, req_rows)
     bulk_insert(session, Message, [{**message_row(rid, n, actor), "id": mid}
                                    for n, rid, mid in zip(news, ids, msg_ids, strict=True)])  # fmt: skip

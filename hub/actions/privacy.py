@@ -38,6 +38,7 @@ from hub.models import (
     utcnow,
 )
 from hub.queries.contacts import live_contact, merged_family
+from hub.search_text import fold
 
 ERASED = "[KVKK kapsamında silindi]"
 
@@ -216,6 +217,7 @@ def _erase_requests(
         r.routing_trace = scrub(r.routing_trace or {})
         r.classification = scrub(r.classification or {})
         r.erased_at = now
+        r.search_text = fold(r.tracking_code)  # found by its code only
         result.request_codes.append(r.tracking_code or str(r.id))
     result.requests += len(reqs)
     shas: set[str] = set()

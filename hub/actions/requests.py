@@ -343,6 +343,10 @@ def update(session: Session, actor: Actor, req: Request, changes: dict[str, Any]
         setattr(req, key, value)
     if {"ilce", "mahalle"} & set(changes):
         req.location_source = "agent"
+    if "subject" in changes:
+        from hub.actions.search_index import refresh
+
+        refresh(session, [req])
     req.updated_at = utcnow()
     after = _snapshot(req, list(before))
     changed = events.diff(before, after)

@@ -16,7 +16,7 @@ _LIST_PARAMS = [
     ("ilce", "District"), ("mahalle", "Neighbourhood"), ("priority", "low, normal, high, urgent"),
     ("request_type", "istek, sikayet, ihbar, gorus_oneri, bilgi_edinme, tesekkur"),
     ("assignee", "User id, 'me' or 'none'"), ("overdue", "true: only requests past their deadline"),
-    ("q", "Full-text search in subject, text and tracking code"), ("sort", "newest (default) or due"),
+    ("q", "Search in text, subject, tracking code and the caller's name, e-mail and phone; insensitive to Turkish case and letters"), ("sort", "newest (default) or due"),
     ("filter_id", "A saved filter (condition language)"), ("limit", "1-200, default 50"), ("cursor", "next_cursor from the previous page"), ("count", "true: include total"),
 ]  # fmt: skip
 
