@@ -25,6 +25,8 @@ PERMISSIONS: dict[str, set[str]] = {
     },
     # Department users see and answer only their own department's work.
     "department": {"request.read", "request.reply", "request.close", "request.update", "rules.read"},
+    # A muhtar reads only his own mahalle's requests, through the muhtar portal (hub/ui/muhtar.py).
+    "muhtar": {"muhtar.portal"},
     "admin": {"*"},
     "system": {"*"},
 }  # fmt: skip
@@ -36,6 +38,8 @@ class Actor:
     role: str
     user_id: int | None = None
     department: str | None = None
+    ilce: str | None = None  # a muhtar's mahalle
+    mahalle: str | None = None
 
     def can(self, permission: str) -> bool:
         allowed = PERMISSIONS.get(self.role, set())

@@ -67,9 +67,19 @@ def cmd_user(args: argparse.Namespace) -> int:
             )  # fmt: skip
 
         return _with_session(args, listing)
+    if args.user_cmd == "import-muhtars":
+        return _import_muhtars(args)
     password = _read_password(args) if args.user_cmd in ("add", "passwd") else None
 
     def work(session: Any, actor: Any) -> str:
+        if args.user_cmd == "add" and args.role == "muhtar":
+            from hub.actions import muhtars
+
+            u = muhtars.create_muhtar(
+                session, actor, name=args.name or "", phone=args.phone or "", ilce=args.ilce or "",
+                mahalle=args.mahalle or "", username=args.username, password=password,
+            )  # fmt: skip
+            return f"muhtar eklendi: {u.username} ({u.mahalle}, {u.ilce})"
         if args.user_cmd == "add":
             u = users.create_user(
                 session, actor, username=args.username, display_name=args.name or args.username,
@@ -93,6 +103,39 @@ def cmd_user(args: argparse.Namespace) -> int:
     return _with_session(args, work)
 
 
+def _import_muhtars(args: argparse.Namespace) -> int:
+    """Bulk muhtar accounts from a CSV (ad soyad, telefon, ilçe, mahalle): bad rows are listed
+    on stderr and skipped. With --passwords OUT each new account gets a first password, written
+    to OUT (mode 0600) for handing over, never to the terminal."""
+    import csv
+    import os
+    from pathlib import Path
+
+    from hub.actions import muhtars
+
+    text = Path(args.file).read_text(encoding="utf-8-sig")
+    report: list[Any] = []
+
+    def work(session: Any, actor: Any) -> str:
+        rep = muhtars.import_muhtars(session, actor, text, with_passwords=bool(args.passwords))
+        report.append(rep)
+        return f"{len(rep.created)} muhtar hesabı eklendi, {len(rep.errors)} satır atlandı"
+
+    code = _with_session(args, work)
+    if not report:
+        return code
+    for err in report[0].errors:
+        print(f"satır {err['line']}: {err['field'] or '-'}: {err['message']}", file=sys.stderr)
+    if args.passwords and report[0].created:
+        fd = os.open(args.passwords, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            out = csv.writer(fh)
+            out.writerow(["kullanici", "ilce", "mahalle", "ilk_parola"])
+            for row in report[0].created:
+                out.writerow([row["username"], row["ilce"], row["mahalle"], row["password"]])
+    return 1 if report[0].errors and not report[0].created else code
+
+
 def cmd_api_key(args: argparse.Namespace) -> int:
     from hub.actions import users
 
@@ -110,13 +153,16 @@ def add_parsers(sub: Any) -> None:
     key.add_argument("--department")
     key.set_defaults(fn=cmd_api_key)
 
-    user = sub.add_parser("user", help="staff accounts: add, passwd, update, deactivate, activate, logout, list")
+    user = sub.add_parser("user", aliases=["users"], help="staff accounts: add, passwd, update, deactivate, activate, logout, list")
     usub = user.add_subparsers(dest="user_cmd", required=True)
     add = usub.add_parser("add", help="add a staff account")
     add.add_argument("username")
     add.add_argument("--name", help="display name, e.g. 'Ayşe Yılmaz'")
-    add.add_argument("--role", default="agent", choices=ROLES)
+    add.add_argument("--role", default="agent", choices=[*ROLES, "muhtar"])
     add.add_argument("--department", help="department code (required for the department role)")
+    add.add_argument("--ilce", help="muhtar: the ilçe of his mahalle")
+    add.add_argument("--mahalle", help="muhtar: his mahalle (as in the gazetteer)")
+    add.add_argument("--phone", help="muhtar: mobile number for the stage SMS")
     add.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
     pw = usub.add_parser("passwd", help="set a new password (ends the user's open sessions)")
     pw.add_argument("username")
@@ -132,4 +178,7 @@ def add_parsers(sub: Any) -> None:
         p = usub.add_parser(name, help=text)
         p.add_argument("username")
     usub.add_parser("list", help="list the accounts (JSON)")
+    imp = usub.add_parser("import-muhtars", help="add muhtar accounts from a CSV (ad soyad, telefon, ilçe, mahalle)")
+    imp.add_argument("file")
+    imp.add_argument("--passwords", metavar="OUT", help="give each new account a first password, written to OUT")
     user.set_defaults(fn=cmd_user)

@@ -43,11 +43,11 @@ FINAL_STATUSES = {Status.answered, Status.closed, Status.duplicate, Status.out_o
 REQUEST_TYPES = ("istek", "sikayet", "ihbar", "gorus_oneri", "bilgi_edinme", "tesekkur")
 CHANNELS = (
     "email", "webform", "telegram", "x", "whatsapp", "facebook", "instagram",
-    "phone", "beyaz_masa", "cimer", "mbs", "api",
+    "phone", "beyaz_masa", "cimer", "mbs", "api", "muhtar", "open311",
 )  # fmt: skip
 PRIORITIES = ("low", "normal", "high", "urgent")
 OUTCOMES = ("olumlu", "olumsuz")
-ROLES = ("agent", "supervisor", "department", "admin")
+ROLES = ("agent", "supervisor", "department", "admin", "muhtar")
 
 
 def _json(default: Any = None) -> Any:
@@ -96,6 +96,10 @@ class User(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     # UI sessions issued before this are refused (logout, password change, deactivation)
     sessions_valid_after: datetime | None = None
+    # a muhtar account is bound to one mahalle of the gazetteer; phone receives its SMS notices
+    ilce: str | None = None
+    mahalle: str | None = None
+    phone: str | None = None
 
 
 class ApiKey(SQLModel, table=True):

@@ -35,11 +35,12 @@ def quarter_bounds(quarter: str) -> tuple[datetime, datetime]:
 
 
 def muhtar_quarter(db: Any, quarter: str, *, actor: Actor | None = None) -> dict[str, Any]:
-    """Requests from muhtars (MBS channel or a muhtar contact) received in the quarter:
+    """Requests from muhtars (MBS channel, muhtar portal or a muhtar contact) received in the quarter:
     total, answered olumlu / olumsuz, still open; by type and by ilçe. Every report takes the
     reader as ``actor``: department staff count only their own department (None: everything)."""
     start, end = quarter_bounds(quarter)
-    muhtar = or_(Request.channel == "mbs", Contact.kind == "muhtar")
+    # MBS imports and the hub's own muhtar portal (hub/ui/muhtar.py), counted together
+    muhtar = or_(Request.channel.in_(("mbs", "muhtar")), Contact.kind == "muhtar")
     base = (
         select(Request.request_type, Request.ilce, Request.outcome, Request.status, func.count())
         .select_from(Request)

@@ -334,6 +334,9 @@ class Intake:
         cls = cls or self.classifier.classify(
             raw.text, subject=raw.subject, known_location=self._known_location(raw)
         )
+        hint = raw.metadata.get("topic_hint")  # a category the sender chose (muhtar portal, Open311)
+        if hint and hint != cls.get("topic"):
+            cls = {**cls, "model_topic": cls.get("topic"), "topic": hint, "confidence": 1.0, "topic_source": "sender"}
         loc = dict(cls.get("location") or {})
         location = {
             "il": (raw.location.il if raw.location else None) or (self.il if loc.get("mahalle") else None),
@@ -363,6 +366,8 @@ class Intake:
             "citizen_name": contact.name if contact else None,
         }  # fmt: skip
         decision = self.router.route(routing_input)
+        if raw.metadata.get("first_contact"):  # answered on the spot from the knowledge base (hub.actions.knowledge)
+            decision = {**decision, "auto_forward": False, "notify_citizen": False, "auto_reply": None}
         if cls.get("needs_review"):
             decision["needs_review"] = True
         due_at, sla = self.router.due(routing_input, decision, raw.received_at)

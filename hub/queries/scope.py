@@ -22,6 +22,10 @@ def department_scoped(actor: Actor | None) -> bool:
 
 def visible_requests(stmt: Stmt, actor: Actor | None) -> Stmt:
     """Narrow a statement over ``Request`` to the rows the actor may see."""
+    if actor is not None and actor.role == "muhtar":  # his own mahalle only, whatever the department
+        if not (actor.ilce and actor.mahalle):
+            return stmt.where(false())  # type: ignore[attr-defined]
+        return stmt.where(Request.ilce == actor.ilce, Request.mahalle == actor.mahalle)  # type: ignore[attr-defined]
     if not department_scoped(actor):
         return stmt
     assert actor is not None

@@ -16,6 +16,8 @@ CHANNELS = frozenset(
         "mbs",
         "api",
         "beyaz_masa",
+        "muhtar",
+        "open311",
     }
 )
 REQUEST_TYPES = frozenset({"istek", "sikayet", "ihbar", "gorus_oneri", "bilgi_edinme", "tesekkur"})

@@ -20,6 +20,7 @@ CHANNEL = {
     "email": "E-posta", "webform": "Web formu", "telegram": "Telegram", "x": "X (Twitter)", "whatsapp": "WhatsApp",
     "facebook": "Facebook", "instagram": "Instagram", "phone": "Telefon (153)", "beyaz_masa": "Beyaz Masa",
     "cimer": "CİMER", "mbs": "MBS (muhtar)", "api": "API", "meta": "WhatsApp / Facebook / Instagram",
+    "muhtar": "Muhtar portalı", "open311": "Open311",
 }  # fmt: skip
 REQUEST_TYPE = {
     "istek": "İstek", "sikayet": "Şikâyet", "ihbar": "İhbar", "gorus_oneri": "Görüş/öneri",
@@ -67,6 +68,7 @@ ROLE = {
     "supervisor": "Yönetici",
     "department": "Birim",
     "admin": "Sistem yöneticisi",
+    "muhtar": "Muhtar",
 }
 EVENT = {
     "request.created": "Talep oluşturuldu", "request.routed": "Birime yönlendirildi",

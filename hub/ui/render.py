@@ -146,6 +146,10 @@ def staff_page(handler: Handler) -> Handler:
         if request.get("ui_session") is None:
             target = request.path_qs if request.method == "GET" else "/ui/"
             raise web.HTTPSeeOther("/ui/giris?" + urlencode({"sonra": target}))
+        if actor_of(request).role == "muhtar":  # muhtars have their own portal and no staff page
+            if request.path == "/ui/":
+                raise web.HTTPSeeOther("/ui/muhtar/")
+            return error_page(request, 403, "Yetkiniz yok", "Bu sayfa belediye personeli içindir.")
         if request.method == "POST" and not await csrf_ok(request):
             return csrf_refused(request)
         try:

@@ -96,7 +96,8 @@ def set_cookie(resp: web.StreamResponse, request: web.Request, name: str, value:
 
 
 def actor_for_user(user: User) -> Actor:
-    return Actor(f"user:{user.id}", user.role, user_id=user.id, department=user.department_code)
+    return Actor(f"user:{user.id}", user.role, user_id=user.id, department=user.department_code,
+                 ilce=user.ilce, mahalle=user.mahalle)  # fmt: skip
 
 
 def ended(user: User, sess: Session) -> bool:
