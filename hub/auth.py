@@ -15,13 +15,13 @@ PERMISSIONS: dict[str, set[str]] = {
     "agent": {
         "request.read", "request.create", "request.update", "request.assign", "request.forward",
         "request.reply", "request.close", "request.merge", "contact.read", "quarantine.read",
-        "quarantine.retry", "connector.read", "rules.read",
+        "quarantine.retry", "connector.read", "rules.read", "request.return",
     },
     "supervisor": {
         "request.read", "request.create", "request.update", "request.assign", "request.forward",
         "request.reply", "request.close", "request.merge", "contact.read", "contact.merge",
         "quarantine.read", "quarantine.retry", "connector.read", "rules.read", "rules.check", "rules.edit",
-        "report.read", "classifier.train",
+        "report.read", "classifier.train", "request.return",
     },
     # Department users see and answer only their own department's work.
     "department": {"request.read", "request.reply", "request.close", "request.update", "rules.read"},

@@ -36,7 +36,8 @@ def quarter_bounds(quarter: str) -> tuple[datetime, datetime]:
 
 def muhtar_quarter(db: Any, quarter: str, *, actor: Actor | None = None) -> dict[str, Any]:
     """Requests from muhtars (MBS channel, muhtar portal or a muhtar contact) received in the quarter:
-    total, answered olumlu / olumsuz, still open; by type and by ilçe. Every report takes the
+    total, answered olumlu / olumsuz, returned (iade: not the municipality's, counted apart),
+    still open; by type and by ilçe. Every report takes the
     reader as ``actor``: department staff count only their own department (None: everything)."""
     start, end = quarter_bounds(quarter)
     # MBS imports and the hub's own muhtar portal (hub/ui/muhtar.py), counted together
@@ -49,7 +50,7 @@ def muhtar_quarter(db: Any, quarter: str, *, actor: Actor | None = None) -> dict
         .group_by(Request.request_type, Request.ilce, Request.outcome, Request.status)
     )
     base = visible_requests(base, actor)
-    totals = {"toplam": 0, "olumlu": 0, "olumsuz": 0, "cevaplanan": 0, "bekleyen": 0}
+    totals = {"toplam": 0, "olumlu": 0, "olumsuz": 0, "cevaplanan": 0, "iade": 0, "bekleyen": 0}
     by_type: dict[str, dict[str, int]] = {}
     by_ilce: dict[str, dict[str, int]] = {}
     with db.reader() as session:
@@ -61,6 +62,8 @@ def muhtar_quarter(db: Any, quarter: str, *, actor: Actor | None = None) -> dict
                 if answered:
                     bucket["cevaplanan"] += n
                     bucket[outcome] += n
+                elif outcome == "iade" and status == "closed":  # returned to CİMER / MBS
+                    bucket["iade"] += n
                 else:
                     bucket["bekleyen"] += n
     return {"quarter": quarter.upper(), "from": start.isoformat(), "to": end.isoformat(), "totals": totals,
@@ -133,11 +136,12 @@ def muhtar_xlsx(report: dict[str, Any], path: Any) -> None:
     append_row(ws, ["Toplam talep", report["totals"]["toplam"]])
     append_row(ws, ["Cevaplanan (olumlu)", report["totals"]["olumlu"]])
     append_row(ws, ["Cevaplanan (olumsuz)", report["totals"]["olumsuz"]])
+    append_row(ws, ["İade edilen", report["totals"].get("iade", 0)])
     append_row(ws, ["Bekleyen", report["totals"]["bekleyen"]])
     ws2 = wb.create_sheet("İlçe")
-    append_row(ws2, ["İlçe", "Toplam", "Olumlu", "Olumsuz", "Bekleyen"])
+    append_row(ws2, ["İlçe", "Toplam", "Olumlu", "Olumsuz", "İade", "Bekleyen"])
     for ilce, b in sorted(report["by_ilce"].items()):
-        append_row(ws2, [ilce, b["toplam"], b["olumlu"], b["olumsuz"], b["bekleyen"]])
+        append_row(ws2, [ilce, b["toplam"], b["olumlu"], b["olumsuz"], b.get("iade", 0), b["bekleyen"]])
     wb.save(path)
 
 

@@ -129,7 +129,7 @@ def test_muhtar_report_xlsx_neutralises_names_from_request_data(tmp_path: Path) 
     reports.muhtar_xlsx(report, path)
     assert_workbook_inert(path)
     ilce = load_workbook(path)["İlçe"]
-    assert [c.value for c in ilce[2]] == ['\'=HYPERLINK("http://kotu.example")', 3, 1, 1, 1], (
+    assert [c.value for c in ilce[2]] == ['\'=HYPERLINK("http://kotu.example")', 3, 1, 1, 0, 1], (
         "numbers stay numbers"
     )
 

@@ -29,7 +29,7 @@ def test_muhtar_quarter_counts_olumlu_olumsuz_and_open(hub, tmp_path) -> None:  
         for rid, outcome in zip(ids[:3], ["olumlu", "olumlu", "olumsuz"], strict=True):
             ra.reply(s, AGENT, ra.get(s, AGENT, rid), "Cevabımız ektedir.", outcome=outcome, close=True)
     report = reports.muhtar_quarter(hub.db, "2026Q3")
-    assert report["totals"] == {"toplam": 5, "olumlu": 2, "olumsuz": 1, "cevaplanan": 3, "bekleyen": 2}
+    assert report["totals"] == {"toplam": 5, "olumlu": 2, "olumsuz": 1, "cevaplanan": 3, "iade": 0, "bekleyen": 2}
     assert report["by_ilce"]["Melikgazi"]["toplam"] == 5
     assert report["by_type"]["istek"]["toplam"] == 5
     reports.muhtar_xlsx(report, tmp_path / "muhtar.xlsx")

@@ -26,8 +26,9 @@ from connectors.imports.cells import append_row, csv_writer, restore_cell
 
 ExportKind = Literal["cimer", "mbs"]
 ExportFormat = Literal["xlsx", "csv"]
-Outcome = Literal["olumlu", "olumsuz"]
+Outcome = Literal["olumlu", "olumsuz", "iade"]  # iade: returned as not the municipality's
 
+OUTCOMES = ("olumlu", "olumsuz", "iade")
 HEADERS = ["Başvuru No", "Cevap Tarihi", "Cevap Metni", "Sonuç"]
 _SHEET_TITLE = {"cimer": "CİMER Cevapları", "mbs": "MBS Cevapları"}
 _DATE_FMT = "%d.%m.%Y %H:%M"
@@ -56,8 +57,8 @@ def _has_no(basvuru_no: str) -> bool:
 def _check(answer: Answer) -> None:
     if not _has_no(answer.basvuru_no):
         raise ValueError("answer without başvuru no")
-    if answer.outcome not in (None, "olumlu", "olumsuz"):
-        raise ValueError(f"outcome must be 'olumlu' or 'olumsuz', not {answer.outcome!r}")
+    if answer.outcome not in (None, *OUTCOMES):
+        raise ValueError(f"outcome must be 'olumlu', 'olumsuz' or 'iade', not {answer.outcome!r}")
 
 
 def write_answers(
@@ -172,9 +173,9 @@ OutcomeOf = Callable[[OutboundMessage], "Outcome | None"]
 
 
 def outcome_from_reply_to(message: OutboundMessage) -> Outcome | None:
-    """Default: the hub may put ``sonuc`` ("olumlu"/"olumsuz") into reply_to; otherwise unknown."""
+    """Default: the hub may put ``sonuc`` ("olumlu"/"olumsuz"/"iade") into reply_to; otherwise unknown."""
     value = str(message.reply_to.get("sonuc") or message.reply_to.get("outcome") or "").strip().lower()
-    return value if value in ("olumlu", "olumsuz") else None  # type: ignore[return-value]
+    return value if value in OUTCOMES else None  # type: ignore[return-value]
 
 
 class ExportSender:

@@ -9,6 +9,7 @@ from hub.api import schemas as s
 from hub.api import users_api as u
 from hub.api.admin_api import QUARANTINE_STATUSES
 from hub.api.inputs import FLAGS, MAX_ID
+from hub.api.returns_api import ReturnIn
 
 _LIST_PARAMS = [
     ("status", "Comma-separated statuses (new, triaged, forwarded, in_progress, waiting_citizen, answered, closed, needs_review, duplicate, out_of_scope, rejected)"),
@@ -33,6 +34,7 @@ _PATHS: list[tuple[str, str, str, type | None, str]] = [
     ("post", "/api/v1/requests/{id}/close", "Close with an outcome (olumlu / olumsuz)", s.CloseIn, "requests"),
     ("post", "/api/v1/requests/{id}/merge", "Mark as duplicate of another request (one cluster)", s.MergeIn, "requests"),
     ("post", "/api/v1/requests/{id}/wait", "Wait on the citizen: pauses the SLA clock", s.WaitIn, "requests"),
+    ("post", "/api/v1/requests/{id}/return", "Return (iade) a CİMER / MBS request to the institution it belongs to; closes it with outcome iade", ReturnIn, "requests"),
     ("post", "/api/v1/filters", "Save a queue filter in the rules' condition language", s.FilterIn, "requests"),
     ("get", "/api/v1/filters", "Saved queue filters (use with GET /api/v1/requests?filter_id=)", None, "requests"),
     ("get", "/api/v1/contacts/{id}", "A contact with their request history", None, "contacts"),

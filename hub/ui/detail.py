@@ -32,6 +32,8 @@ FLASH = {
     "yeni": "Talep kaydedildi ve kurallara göre yönlendirildi.",
     "eklendi": "Metin, içinde adı geçen mevcut talebe eklendi.",
     "tekrar": "Bu form zaten kaydedilmişti; aynı talep açıldı.",
+    "iade": "Talep iade edildi; iade notu CİMER/MBS cevap dosyasına yazılacak.",
+    "mektup": "Yazılı cevap (PDF mektup) hazırlandı ve talebe eklendi.",
 }  # fmt: skip
 
 SYSTEM_NAMES = {

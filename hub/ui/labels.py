@@ -28,7 +28,7 @@ REQUEST_TYPE = {
 }  # fmt: skip
 PRIORITY = {"low": "Düşük", "normal": "Normal", "high": "Yüksek", "urgent": "Acil"}
 SLA = {"on_time": "Süresinde", "at_risk": "Süre doluyor", "breached": "Süre aşıldı", "paused": "Durduruldu"}
-OUTCOME = {"olumlu": "Olumlu", "olumsuz": "Olumsuz"}
+OUTCOME = {"olumlu": "Olumlu", "olumsuz": "Olumsuz", "iade": "İade (başka kurumun işi)"}
 DIRECTION = {"in": "Gelen", "out": "Giden", "note": "İç not"}
 OUTBOX_KIND = {"forward": "Birime iletim", "reply": "Vatandaşa cevap", "notify": "Bilgilendirme"}
 # What became of a notice, answer or forward (hub.queries.delivery.delivery_state): the one
@@ -88,6 +88,8 @@ EVENT = {
     "apikey.created": "API anahtarı oluşturuldu", "apikey.revoked": "API anahtarı iptal edildi",
     "rules.activated": "Kurallar etkinleştirildi", "contact.created": "Kişi kaydı oluşturuldu",
     "forward": "Birime iletildi", "reply": "Cevap gönderildi", "notify": "Vatandaş bilgilendirildi",
+    "request.returned": "İade edildi (başka kurumun işi)", "request.letter": "Yazılı cevap (mektup) hazırlandı",
+    "visit.created": "Ziyaret kaydı açıldı", "visit.request_added": "Ziyarette alınan talep",
 }  # fmt: skip
 ACTION = {
     "department": "birim", "co_departments": "ortak birimler", "priority": "öncelik", "raise_priority": "önceliği yükselt",

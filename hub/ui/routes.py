@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from hub.ui import admin_pages, detail, login, new_request, queue, users_page
+from hub.ui import admin_pages, answer_forms, detail, login, new_request, queue, users_page
 from hub.ui import muhtar as muhtar_portal
 from hub.ui.render import STATIC, STATIC_PREFIX, error_page, staff_page
 from hub.ui.session import session_actor_hook
@@ -45,6 +45,7 @@ routes.get("/ui/yeni")(staff_page(new_request.form))
 routes.post("/ui/yeni")(staff_page(new_request.submit))
 routes.get("/ui/talep/{id}")(staff_page(_detail))
 routes.get("/ui/talep/{id}/ek/{sha}")(staff_page(detail.attachment))
+routes.post("/ui/talep/{id}/iade")(staff_page(answer_forms.return_submit))  # before the generic {action}
 routes.post("/ui/talep/{id}/{action}")(staff_page(detail.act))
 routes.get("/ui/kurallar")(staff_page(_rules))
 routes.post("/ui/kurallar")(staff_page(admin_pages.rules_submit))
