@@ -171,6 +171,7 @@ class Request(SQLModel, table=True):
     reply_to: dict[str, Any] = _json(dict)  # how to answer on the channel the citizen used
     conversation_id: str | None = Field(default=None, index=True)
     erased_at: datetime | None = None  # personal content erased (KVKK); statistics kept
+    return_reason: str | None = None  # a department sent it back to Beyaz Masa: why ("bizim değil")
     search_text: str = ""  # folded for Turkish-insensitive search (hub.search_text)
 
 
@@ -338,3 +339,5 @@ for _table in SQLModel.metadata.tables.values():
     for _col in _table.columns:
         if isinstance(_col.type, DateTime):
             _col.type = UTCDateTime()
+
+import hub.models_callbacks  # noqa: E402, F401  (call-back tasks: hub/models_callbacks.py)

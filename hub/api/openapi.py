@@ -8,6 +8,7 @@ from typing import Any
 from hub.api import schemas as s
 from hub.api import users_api as u
 from hub.api.admin_api import QUARANTINE_STATUSES
+from hub.api.callbacks_api import CallbackDoneIn
 from hub.api.inputs import FLAGS, MAX_ID
 from hub.api.returns_api import ReturnIn
 
@@ -34,6 +35,8 @@ _PATHS: list[tuple[str, str, str, type | None, str]] = [
     ("post", "/api/v1/requests/{id}/close", "Close with an outcome (olumlu / olumsuz)", s.CloseIn, "requests"),
     ("post", "/api/v1/requests/{id}/merge", "Mark as duplicate of another request (one cluster)", s.MergeIn, "requests"),
     ("post", "/api/v1/requests/{id}/wait", "Wait on the citizen: pauses the SLA clock", s.WaitIn, "requests"),
+    ("get", "/api/v1/callbacks", "Open call-backs (phone answers no SMS could carry), the earliest due first", None, "callbacks"),
+    ("post", "/api/v1/callbacks/{id}/complete", "Record a call-back: reached, not_reached (another attempt is scheduled) or wrong_number", CallbackDoneIn, "callbacks"),
     ("post", "/api/v1/requests/{id}/return", "Return (iade) a CİMER / MBS request to the institution it belongs to; closes it with outcome iade", ReturnIn, "requests"),
     ("post", "/api/v1/filters", "Save a queue filter in the rules' condition language", s.FilterIn, "requests"),
     ("get", "/api/v1/filters", "Saved queue filters (use with GET /api/v1/requests?filter_id=)", None, "requests"),

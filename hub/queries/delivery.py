@@ -17,6 +17,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from hub.models import Outbox, Request
+from hub.models_callbacks import Callback
 
 CITIZEN_KINDS = ("reply", "notify")  # forwards go to departments
 # Skips that are the design, not a missed citizen: the rules' automatic "alındı" text is not
@@ -47,7 +48,7 @@ def delivery_state(status: str, result: dict[str, Any] | None, attempts: int = 0
 
 def message_state(delivery_status: str | None) -> str | None:
     """A message's own field, for messages without an outbox item (e.g. forward copies)."""
-    return {"queued": "pending", "sent": "delivered", "failed": "failed"}.get(delivery_status or "")
+    return {"queued": "pending", "sent": "delivered", "skipped": "skipped", "failed": "failed"}.get(delivery_status or "")
 
 
 def outbox_items(session: Session, request_id: int) -> list[dict[str, Any]]:
@@ -79,8 +80,13 @@ def citizen_unreached() -> Any:
     delivered_later = exists().where(
         later.request_id == missed.request_id, later.id > missed.id, later.kind.in_(CITIZEN_KINDS), _delivered(later)
     )
+    # an agent's call-back that reached the citizen after the miss counts as getting through
+    reached_later = exists().where(
+        Callback.request_id == missed.request_id, Callback.outcome == "reached", Callback.done_at > missed.created_at
+    )
     return exists().where(
-        missed.request_id == Request.id, missed.kind.in_(CITIZEN_KINDS), _not_delivered(missed), ~delivered_later
+        missed.request_id == Request.id, missed.kind.in_(CITIZEN_KINDS), _not_delivered(missed), ~delivered_later,
+        ~reached_later,
     )
 
 

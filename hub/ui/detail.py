@@ -32,6 +32,7 @@ FLASH = {
     "yeni": "Talep kaydedildi ve kurallara göre yönlendirildi.",
     "eklendi": "Metin, içinde adı geçen mevcut talebe eklendi.",
     "tekrar": "Bu form zaten kaydedilmişti; aynı talep açıldı.",
+    "geri-arama": "Görüşme kaydedildi.",
     "iade": "Talep iade edildi; iade notu CİMER/MBS cevap dosyasına yazılacak.",
     "mektup": "Yazılı cevap (PDF mektup) hazırlandı ve talebe eklendi.",
 }  # fmt: skip
@@ -80,6 +81,11 @@ def load(hub: Any, actor: Actor, rid: int) -> dict[str, Any]:
                              "score": cand.get("score"), "text": other.text[:160], "merged": other.parent_id is not None})  # fmt: skip
         parent = session.get(Request, req.parent_id) if req.parent_id else None
         deliveries = outbox_items(session, rid)
+        from hub.actions.callbacks import for_request
+
+        calls = [{"id": c.id, "status": c.status, "attempt": c.attempt, "due_at": c.due_at, "reason": labels.reason_label(c.reason),
+                  "outcome": labels.label(labels.CALLBACK_OUTCOME, c.outcome) if c.outcome else None, "note": c.note}
+                 for c in for_request(session, rid)]  # fmt: skip
         unreached = bool(unreached_ids(session, [rid]))
     if d["contact"] and not actor.can("contact.read"):
         d["contact"] = {**d["contact"], "phone": mask_phone(d["contact"]["phone"]),
@@ -89,6 +95,7 @@ def load(hub: Any, actor: Actor, rid: int) -> dict[str, Any]:
         "r": d, "users": [(u.id, u.display_name, u.role) for u in users], "names": names, "departments": depts,
         "dept_names": dict(depts), "actor_names": {**SYSTEM_NAMES, **{f"user:{u.id}": u.display_name for u in users}}, "duplicates": dups, "attachments": attachments,
         "parent": {"id": parent.id, "tracking_code": parent.tracking_code} if parent else None,
+        "callbacks": calls,
         **_delivery_view(d["thread"], deliveries, unreached),
     }  # fmt: skip
 

@@ -46,6 +46,7 @@ OUTBOX_STATUS = {
 UNREACHED = "Vatandaşa ulaşılamadı"
 # Why an item was not sent, from the worker's note.
 _SKIP_REASONS: list[tuple[str, str]] = [
+    (r"call-back task", "cevap telefonla iletilecek (geri arama)"),
     (r"SMTP is not configured", "e-posta sunucusu (SMTP) tanımlı değil"),
     (r"no SMS gateway configured", "SMS ağ geçidi tanımlı değil"),
     (r"placeholder webhook", "birimin gerçek adresi kurallar dosyasında tanımlı değil"),
@@ -90,7 +91,28 @@ EVENT = {
     "forward": "Birime iletildi", "reply": "Cevap gönderildi", "notify": "Vatandaş bilgilendirildi",
     "request.returned": "İade edildi (başka kurumun işi)", "request.letter": "Yazılı cevap (mektup) hazırlandı",
     "visit.created": "Ziyaret kaydı açıldı", "visit.request_added": "Ziyarette alınan talep",
+    "callback.opened": "Geri arama görevi açıldı", "callback.completed": "Geri arama yapıldı",
+    "callback.task": "Geri arama görevi açıldı", "request.sent_back": "Beyaz Masa'ya geri gönderildi (bizim değil)",
+    "request.call_added": "Arama bu talebe eklendi",
 }  # fmt: skip
+CALLBACK_OUTCOME = {"reached": "Ulaşıldı", "not_reached": "Ulaşılamadı", "wrong_number": "Yanlış numara"}
+# Reasons the actions store in English on status changes and call-backs, for the Turkish page.
+_REASONS: list[tuple[str, str]] = [
+    (r"^replied$", "cevap yazıldı"),
+    (r"^citizen answered$", "vatandaş cevap verdi"),
+    (r"^citizen wrote after the answer$", "vatandaş cevaptan sonra yeniden yazdı"),
+    (r"^callback pending$", "vatandaş geri aranacak; ulaşılana kadar cevaplanmış sayılmaz"),
+    (r"^citizen reached by phone$", "vatandaş telefonla arandı, cevap iletildi"),
+    (r"^duplicate of (\S+)$", "{0} talebinin mükerreri"),
+    (r"^sent back by the department$", "birim geri gönderdi"),
+    (r"^sla_breached$", "süre aşıldı"),
+    (r"^\w+ delivery failed$", "gönderim başarısız"),
+    (r"no SMS gateway configured", "SMS ağ geçidi tanımlı değil"),
+    (r"no phone number to send the answer to", "cevabın gideceği telefon numarası yok"),
+    (r"the caller's number is not a mobile number", "arayanın numarası cep telefonu değil"),
+    (r"the answer SMS was already used", "cevap SMS'i daha önceki bir cevap için kullanıldı"),
+    (r"the answer SMS failed", "cevap SMS'i gönderilemedi"),
+]
 ACTION = {
     "department": "birim", "co_departments": "ortak birimler", "priority": "öncelik", "raise_priority": "önceliği yükselt",
     "sla": "süre", "tags": "etiketler", "needs_review": "incelemeye al", "auto_reply": "otomatik cevap",
@@ -141,7 +163,8 @@ def delivery_label(state: Any, note: Any = None) -> str:
 
 def event_label(kind: Any, data: Any = None) -> str:
     """Event kinds, including the worker's outbox.<kind>.<result> family; ``data`` tells a
-    real delivery from an item the worker skipped (both are ``outbox.<kind>.delivered``)."""
+    real delivery from an item the worker skipped (older rows wrote ``outbox.<kind>.delivered``
+    for both; skipped items now write ``outbox.<kind>.skipped``)."""
     text = str(kind or "")
     if text in EVENT:
         return EVENT[text]
@@ -151,7 +174,7 @@ def event_label(kind: Any, data: Any = None) -> str:
 
         what = OUTBOX_KIND.get(parts[1], parts[1])
         result = (data or {}).get("result") if isinstance(data, dict) else None
-        if parts[2] == "delivered":
+        if parts[2] in ("delivered", "skipped"):
             state = delivery_state("done", result if isinstance(result, dict) else None)
             note = result.get("skipped") if isinstance(result, dict) else None
             said = delivery_label(state, note)
@@ -218,3 +241,14 @@ def turkish_error(exc: Exception) -> str:
     field = getattr(exc, "field", None)
     where = f" ({FIELD.get(field, field)})" if field else ""
     return f"İşlem yapılamadı{where}: {message}"
+
+
+def reason_label(text: Any) -> str:
+    """A reason stored in English by an action or the worker, in Turkish; an agent's own
+    words come back unchanged."""
+    raw = str(text or "")
+    for pattern, turkish in _REASONS:
+        m = re.search(pattern, raw)
+        if m:
+            return turkish.format(*m.groups())
+    return raw

@@ -87,6 +87,7 @@ def env() -> Environment:
     e.filters["oncelik"] = lambda c: labels.label(labels.PRIORITY, c)
     e.filters["sla"] = lambda c: labels.label(labels.SLA, c)
     e.filters["olay"] = labels.event_label
+    e.filters["gerekce"] = labels.reason_label
     e.filters["konu"] = labels.topic_name
     e.filters["yon"] = lambda c: labels.label(labels.DIRECTION, c)
     e.filters["kisi_turu"] = lambda c: labels.label(labels.CONTACT_KIND, c)

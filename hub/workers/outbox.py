@@ -13,7 +13,7 @@ import uuid
 from typing import Any
 
 from connectors.base import ConnectorError, PermanentSendError
-from hub.actions import events
+from hub.actions import callbacks, events
 from hub.actions import outbox as ob
 from hub.auth import SYSTEM_WORKER
 from hub.delivery import DeliveryError, PermanentDeliveryError, RetryPolicy
@@ -130,10 +130,12 @@ class OutboxWorker:
         with self.hub.db.session() as session:
             if not ob.mark_done(session, row.id, self.name, external_id=external_id, result=result):
                 return
+            # An item the worker did not send (``result.skipped``) is stored as skipped, never as sent.
+            skipped = (result or {}).get("skipped")
             if row.message_id:
                 msg = session.get(Message, row.message_id)
                 if msg is not None:
-                    msg.delivery_status = "sent"
+                    msg.delivery_status = "skipped" if skipped else "sent"
                     if external_id:
                         msg.meta = {**(msg.meta or {}), "sent_external_id": external_id}
                     if msg.channel == "email" and (external_id or "").startswith("<"):
@@ -142,11 +144,13 @@ class OutboxWorker:
             events.record(
                 session,
                 SYSTEM_WORKER,
-                f"outbox.{row.kind}.delivered",
+                f"outbox.{row.kind}.{'skipped' if skipped else 'delivered'}",
                 row.request_id,
                 outbox_id=row.id,
                 result=result,
             )
+            if skipped:
+                callbacks.open_if_answer_missed(session, row, str(skipped))
 
     def _retry(self, row: Outbox, error: str, delay: float) -> None:
         with self.hub.db.session() as session:
@@ -159,6 +163,7 @@ class OutboxWorker:
                 msg = session.get(Message, row.message_id)
                 if msg is not None:
                     msg.delivery_status = "failed"
+            callbacks.open_if_answer_missed(session, row, f"the answer SMS failed: {error[:200]}")
             req = session.get(Request, row.request_id) if row.request_id else None
             if req is not None:
                 req.tags = sorted(set(req.tags or []) | {"teslim-edilemedi"})

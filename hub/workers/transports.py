@@ -16,7 +16,6 @@ from sqlmodel import select
 from classifier.pii import normalize_phone_tr
 from connectors.base import OutboundMessage
 from connectors.email.smtp import SmtpConfig
-from hub.actions import events
 from hub.api.views import request_summary
 from hub.auth import SYSTEM_WORKER
 from hub.delivery import (
@@ -194,10 +193,12 @@ class Transports:
             # row in the CİMER/MBS answer file. The "received" notification already went out.
             raise Skip(f"automatic acknowledgement not sent on {channel}")
         if channel == "phone":
-            await self.hub.db.run(self._callback_task, row)
-            # The caller also learns by SMS that there is an answer (and is called back).
-            await self.hub.db.run(self._notify_answered, row)
-            return {"via": "callback_task"}
+            # The caller is told by SMS (the "answered" notice carries the answer); where no SMS
+            # can go, the answer becomes a call-back task and is not sent: recorded as skipped.
+            why = await self.hub.db.run(self._phone_answer, row)
+            if why:
+                raise Skip(f"call-back task: {why}")
+            return {"via": "sms_notice"}
         if channel in ("webform", "api", "beyaz_masa") or (
             self.hub.connectors and self.hub.connectors.sender_for(channel) is None
         ):
@@ -219,12 +220,29 @@ class Transports:
             last_inbound_at=view["last_inbound"].get(channel),
         )
 
-    def _callback_task(self, row: Outbox) -> None:
+    def _phone_answer(self, row: Outbox) -> str | None:
+        """Queue the SMS that carries a phone request's answer; when none can go, open a
+        call-back task instead and say why (None: the SMS is queued)."""
+        from hub.actions import callbacks, notify
+
         with self.hub.db.session() as session:
-            req = session.get(Request, row.request_id)
-            if req is not None:
-                req.tags = sorted(set(req.tags or []) | {"geri-arama"})
-                events.record(session, SYSTEM_WORKER, "callback.task", req.id, message_id=row.message_id)
+            lock = session.get_bind().dialect.name != "sqlite"
+            req = session.get(Request, row.request_id, with_for_update=lock)
+            if req is None:
+                return None
+            route = notify.route_for(session, req)
+            if route is None:
+                why = "no phone number to send the answer to"
+            elif route["via"] == "sms" and not self.hub.settings.sms_url:
+                why = "no SMS gateway configured (HUB_SMS_URL)"
+            elif route["via"] == "sms" and not str(route.get("phone") or "").startswith("+905"):
+                why = "the caller's number is not a mobile number"
+            elif not notify.notify(session, req, "answered", extra={"answer": (row.payload or {}).get("text")}):
+                why = "the answer SMS was already used for an earlier answer"
+            else:
+                return None
+            callbacks.open_for(session, SYSTEM_WORKER, req, reason=why, message_id=row.message_id)
+            return why
 
     def _notify_answered(self, row: Outbox) -> None:
         from hub.actions import notify
