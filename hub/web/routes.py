@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from hub.db_errors import RETRY_AFTER_SECONDS, database_unavailable
-from hub.web import pages, status_page, webform
+from hub.web import open311, pages, status_page, webform
 
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
@@ -76,3 +76,4 @@ async def takip_status(request: web.Request) -> web.StreamResponse:
 
 
 routes.static(pages.STATIC_PREFIX, pages.STATIC / "web", append_version=False)
+open311.add_routes(routes)  # Open311 GeoReport v2 at /open311/v2/ (hub/web/open311.py)
