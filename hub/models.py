@@ -173,6 +173,7 @@ class Request(SQLModel, table=True):
     erased_at: datetime | None = None  # personal content erased (KVKK); statistics kept
     return_reason: str | None = None  # a department sent it back to Beyaz Masa: why ("bizim değil")
     search_text: str = ""  # folded for Turkish-insensitive search (hub.search_text)
+    kb_entry_id: int | None = None  # closed on first contact with this knowledge base entry (hub.models_kb)
 
 
 class Message(SQLModel, table=True):
@@ -341,3 +342,4 @@ for _table in SQLModel.metadata.tables.values():
             _col.type = UTCDateTime()
 
 import hub.models_callbacks  # noqa: E402, F401  (call-back tasks: hub/models_callbacks.py)
+import hub.models_kb  # noqa: E402, F401  (knowledge base and canned replies: hub/models_kb.py)

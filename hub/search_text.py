@@ -82,6 +82,16 @@ def query_terms(q: str) -> list[str]:
     return fold(q).split()
 
 
+_CODE = re.compile(r"^[A-Za-z]{2,10}-\d{4}-\d{1,12}$")
+
+
+def tracking_code_query(q: str) -> str | None:
+    """A whole tracking code (``kay-2026-000123``) is looked up exactly, on its unique index:
+    its trigrams are in nearly every row, so a substring search would read much of the index."""
+    q = (q or "").strip()
+    return q.upper() if _CODE.match(q) else None
+
+
 def _like_escape(term: str) -> str:
     return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 

@@ -140,6 +140,9 @@ def create_app(hub: Any) -> web.Application:
     app.add_routes(requests_api.routes)
     app.add_routes(users_api.routes)
     app.add_routes(callbacks_api.routes)
+    from hub.api import knowledge_api  # knowledge base, canned replies, first contact
+
+    app.add_routes(knowledge_api.routes)
     app.add_routes(returns_api.routes)
     for extra in hub.extra_routes():
         app.add_routes(extra)

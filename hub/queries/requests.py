@@ -21,7 +21,7 @@ from hub.api.views import request_summary
 from hub.auth import Actor
 from hub.models import FINAL_STATUSES, Request, utcnow
 from hub.queries.scope import visible_filters, visible_requests
-from hub.search_text import search_condition
+from hub.search_text import search_condition, tracking_code_query
 
 MAX_LIMIT = 200
 # A saved filter's condition is checked in Python over at most this many SQL-narrowed rows.
@@ -77,7 +77,8 @@ def list_requests(ctx: Any, actor: Actor, q: dict[str, str]) -> dict:
     if query_flag(q.get("overdue"), "overdue"):
         stmt = stmt.where(Request.due_at < utcnow(), Request.status.notin_([x.value for x in FINAL_STATUSES]))
     if q.get("q"):  # Turkish-insensitive: the folded query against the folded column
-        stmt = stmt.where(search_condition(Request.search_text, q["q"]))
+        code = tracking_code_query(q["q"])
+        stmt = stmt.where(Request.tracking_code == code if code else search_condition(Request.search_text, q["q"]))
     if sort == "newest":
         order = [Request.received_at.desc(), Request.id.desc()]
     else:

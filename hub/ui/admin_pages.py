@@ -174,10 +174,11 @@ async def reports_page(request: web.Request) -> web.StreamResponse:
     since = datetime.now(UTC) - timedelta(days=days)
     needs = await hub.db.run(reports.mahalle_needs, hub.db, since=since, limit=200, actor=actor)
     deadlines = await hub.db.run(reports.deadlines_by_department, hub.db, actor=actor)
+    fcr = await hub.db.run(reports.first_contact_resolutions, hub.db, since=since, actor=actor)
     names = await hub.db.run(_department_names, hub)
     return render(request, "reports.html", status=400 if error else 200, page_title="Raporlar", quarter=quarter,
                   muhtar=muhtar, needs=needs, days=days, error=error, type_label=labels.REQUEST_TYPE,
-                  deadlines=deadlines, dept_names=names)  # fmt: skip
+                  deadlines=deadlines, dept_names=names, fcr=fcr)  # fmt: skip
 
 
 def _department_names(hub: Any) -> dict[str, str]:

@@ -27,6 +27,7 @@ FLASH = {
     "cevapla": "Cevap kaydedildi ve gönderim sırasına alındı.", "not": "İç not eklendi.",
     "kapat": "Talep kapatıldı.", "cevapla-kapat": "Cevap gönderim sırasına alındı ve talep kapatıldı.", "bekle": "Talep vatandaştan bilgi bekliyor; süre durduruldu.",
     "duzelt": "Düzeltme kaydedildi.", "birlestir": "Talep birleştirildi.",
+    "ilk-temas": "Çağrı kaydedildi ve bilgi bankasıyla ilk temasta çözüldü olarak kapatıldı.",
     "hepsini-birlestir": "Benzer talepler bu talebe birleştirildi.",
     "kvkk-sil": "Başvuranın kişisel verileri silindi.",
     "yeni": "Talep kaydedildi ve kurallara göre yönlendirildi.",

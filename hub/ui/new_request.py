@@ -135,6 +135,9 @@ async def submit(request: web.Request) -> web.StreamResponse:
     errors, clean = check(values, hub.settings.max_text_chars)
     if errors:
         return _page(request, values, errors=errors, status=400)
+    # "İlk temasta çözüldü" pressed on a suggested knowledge base entry (hub/static/ui/kb_suggest.js)
+    fcr_raw = str(posted.get("ilk_temas", "")).strip()
+    fcr_entry = int(fcr_raw) if fcr_raw.isdigit() and len(fcr_raw) < 10 else None
     phone, email = clean["phone"], values["eposta"].lower() or None
     has_place = clean["ilce"] or clean["mahalle"] or values["adres"]
     raw = RawMessage(
@@ -146,7 +149,7 @@ async def submit(request: web.Request) -> web.StreamResponse:
         if has_place else None,
         request_type=values["tur"] or None,
         reply_to={"phone": phone} if phone else ({"email": email} if email else {}),
-        metadata={"created_by": actor.id},
+        metadata={"created_by": actor.id, **({"first_contact": True} if fcr_entry else {})},
     )  # fmt: skip
     try:
         result = await hub.db.run(hub.intake.ingest, raw)
@@ -156,4 +159,15 @@ async def submit(request: web.Request) -> web.StreamResponse:
                                               "birazdan tekrar deneyin."}, status=503)  # fmt: skip
     # A resent form finds its own request; a text naming a tracking code joins that request.
     done = "tekrar" if result.duplicate_delivery else ("yeni" if result.created else "eklendi")
+    if fcr_entry is not None and result.created:
+        await hub.db.run(_close_first_contact, hub, actor, result.request_id, fcr_entry)
+        done = "ilk-temas"
     raise web.HTTPSeeOther(f"/ui/talep/{result.request_id}?tamam={done}")
+
+
+def _close_first_contact(hub: Any, actor: Actor, request_id: int, entry_id: int) -> None:
+    from hub.actions import knowledge
+    from hub.actions import requests as ra
+
+    with hub.db.session() as session:
+        knowledge.resolve_first_contact(session, actor, ra.get(session, actor, request_id, for_update=True), entry_id)

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from hub.ui import admin_pages, answer_forms, callbacks_page, detail, login, new_request, queue, users_page
+from hub.ui import (
+    admin_pages,
+    answer_forms,
+    callbacks_page,
+    detail,
+    knowledge_pages,
+    login,
+    new_request,
+    queue,
+    users_page,
+)
 from hub.ui import muhtar as muhtar_portal
 from hub.ui.render import STATIC, STATIC_PREFIX, error_page, staff_page
 from hub.ui.session import session_actor_hook
@@ -60,6 +70,7 @@ routes.get("/ui/denetim")(staff_page(admin_pages.audit_page))
 routes.post("/ui/kullanicilar")(staff_page(users_page.add_user))
 routes.post("/ui/kullanicilar/{id}/{islem}")(staff_page(users_page.change_user))
 muhtar_portal.add_routes(routes)  # the muhtar portal (/ui/muhtar/, /muhtar)
+knowledge_pages.add_routes(routes)  # knowledge base and canned replies (/ui/bilgi, /ui/hazir-cevaplar)
 routes.get("/ui/geri-arama")(staff_page(callbacks_page.page))
 routes.post("/ui/geri-arama/{id}")(staff_page(callbacks_page.complete))
 routes.get("/ui/{tail:.*}")(_not_found)  # last: a Turkish page for mistyped addresses

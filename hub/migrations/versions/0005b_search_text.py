@@ -1,4 +1,5 @@
-"""search_text: a folded, Turkish-insensitive search column on requests (pg_trgm index on PostgreSQL)
+"""search_text: a folded, Turkish-insensitive search column on requests (pg_trgm index on PostgreSQL);
+knowledge base entries, canned replies, and the entry a request was closed with on first contact
 
 Revision ID: 0005b
 Revises: 0004
@@ -18,7 +19,35 @@ _BATCH = 5000
 def upgrade() -> None:
     with op.batch_alter_table("request") as batch:
         batch.add_column(sa.Column("search_text", sa.Text(), nullable=False, server_default=""))
+        batch.add_column(sa.Column("kb_entry_id", sa.Integer(), nullable=True))
     _backfill()
+    op.create_table(
+        "kbentry",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("title", sa.String(), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("topic", sa.String(), nullable=True),
+        sa.Column("tags", sa.JSON(), nullable=True),
+        sa.Column("valid_until", sa.Date(), nullable=True),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("search_text", sa.Text(), nullable=False, server_default=""),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_by", sa.String(), nullable=True),
+    )
+    op.create_index("ix_kbentry_topic", "kbentry", ["topic"])
+    op.create_table(
+        "cannedreply",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("shortcut", sa.String(), nullable=False, unique=True),
+        sa.Column("title", sa.String(), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("topic", sa.String(), nullable=True),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_by", sa.String(), nullable=True),
+    )
+    op.create_index("ix_cannedreply_topic", "cannedreply", ["topic"])
     if op.get_bind().dialect.name == "postgresql":
         # pg_trgm ships with postgresql-contrib and is a trusted extension (the database owner may create it).
         op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
@@ -54,7 +83,10 @@ def _backfill() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("cannedreply")
+    op.drop_table("kbentry")
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP INDEX IF EXISTS ix_request_search_trgm")
     with op.batch_alter_table("request") as batch:
+        batch.drop_column("kb_entry_id")
         batch.drop_column("search_text")
