@@ -48,6 +48,17 @@ class Settings(BaseSettings):
     )
     bootstrap_admin_key: SecretStr | None = Field(None, description="If set, an admin API key with this value exists.")
 
+    # --- answers by letter (hub/letters.py) -----------------------------------------
+    letter_address: str = Field("", description="Postal address printed under the letterhead of answer letters.")
+    letter_logo_path: Path | None = Field(None, description="Optional PNG/JPEG logo at the top of answer letters.")
+    letter_signer_name: str = Field("", description="Default signer of answer letters (the form can change it).")
+    letter_signer_title: str = Field("", description="Default signer's title, e.g. 'Beyaz Masa Şube Müdürü'.")
+    letter_sayi_prefix: str = Field("", description="Prefix of the letters' Sayı line, e.g. 'E-38393483-105'.")
+    letter_font_dir: Path = Field(
+        Path("/usr/share/fonts/truetype/dejavu"),
+        description="Folder with DejaVuSans.ttf and DejaVuSans-Bold.ttf (Debian fonts-dejavu-core).",
+    )
+
     # --- limits -----------------------------------------------------------------
     max_body_bytes: int = 1_048_576
     max_text_chars: int = 20_000

@@ -11,3 +11,6 @@ fi
 extra=""
 [ "${1:-}" = "test" ] && extra="[test]"
 .venv/bin/python -m pip install -q -c requirements.lock -e ".${extra}"
+# DejaVu Sans (Turkish letters) for the answer letters' PDF (hub/letters.py).
+scripts/ensure-deb.sh /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf fonts-dejavu-core \
+  || echo "warning: fonts-dejavu-core could not be installed; answer letters need HUB_LETTER_FONT_DIR" >&2

@@ -15,6 +15,8 @@ fi
 scripts/ensure-dovecot.sh || echo "warning: dovecot could not be installed; IMAP tests will say so"
 # Debian Chromium for the Playwright browser test (Playwright never downloads its own browser here).
 scripts/ensure-chromium.sh || echo "warning: chromium could not be installed; the browser test will say so"
+# pdftoppm renders the answer letter to PNG for a look (tests/test_letters.py).
+scripts/ensure-deb.sh /usr/bin/pdftoppm poppler-utils || echo "warning: poppler-utils could not be installed; no letter PNG"
 
 .venv/bin/ruff check . || exit 1
 status=0

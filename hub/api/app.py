@@ -9,7 +9,7 @@ from aiohttp import web
 from sqlalchemy import text
 from sqlmodel import select
 
-from hub.api import callbacks_api, metrics_access, openapi, requests_api, returns_api, users_api
+from hub.api import callbacks_api, letters_api, metrics_access, openapi, requests_api, returns_api, users_api
 from hub.api.auth import anonymous_actor, conflicting_keys, key_from
 from hub.api.errors import Handler, error_middleware
 from hub.api.inputs import input_middleware
@@ -144,6 +144,7 @@ def create_app(hub: Any) -> web.Application:
 
     app.add_routes(knowledge_api.routes)
     app.add_routes(returns_api.routes)
+    app.add_routes(letters_api.routes)
     for extra in hub.extra_routes():
         app.add_routes(extra)
     return app

@@ -68,3 +68,23 @@ async def return_submit(request: web.Request) -> web.StreamResponse:
         request, "iade",
         lambda se, a, r: returns.return_request(se, a, r, institution=institution, note=note),
     )  # fmt: skip
+
+
+async def letter_submit(request: web.Request) -> web.StreamResponse:
+    from hub.actions import letters
+
+    hub = request.app["hub"]
+    form = await request.post()
+    text = _text(form, "mektup_metin", 20_000)
+    # Empty: the letterhead settings' signer (HUB_LETTER_SIGNER_NAME / _TITLE).
+    signer = _text(form, "imza_ad", 120) or hub.settings.letter_signer_name
+    title = _text(form, "imza_unvan", 160) or hub.settings.letter_signer_title
+    outcome = _text(form, "sonuc", 20) or None
+    close = form.get("kapat") == "1"
+    return await _run(
+        request, "mektup",
+        lambda se, a, r: letters.answer_by_letter(
+            se, a, r, text, settings=hub.settings, store=hub.attachments, signer_name=signer, signer_title=title,
+            outcome=outcome, close=close,
+        ),
+    )  # fmt: skip

@@ -21,6 +21,7 @@ CHANNEL = {
     "facebook": "Facebook", "instagram": "Instagram", "phone": "Telefon (153)", "beyaz_masa": "Beyaz Masa",
     "cimer": "CİMER", "mbs": "MBS (muhtar)", "api": "API", "meta": "WhatsApp / Facebook / Instagram",
     "muhtar": "Muhtar portalı", "open311": "Open311",
+    "mektup": "Yazılı cevap (mektup)", "ziyaret": "Saha / başkan ziyareti",
 }  # fmt: skip
 REQUEST_TYPE = {
     "istek": "İstek", "sikayet": "Şikâyet", "ihbar": "İhbar", "gorus_oneri": "Görüş/öneri",

@@ -56,6 +56,7 @@ routes.post("/ui/yeni")(staff_page(new_request.submit))
 routes.get("/ui/talep/{id}")(staff_page(_detail))
 routes.get("/ui/talep/{id}/ek/{sha}")(staff_page(detail.attachment))
 routes.post("/ui/talep/{id}/iade")(staff_page(answer_forms.return_submit))  # before the generic {action}
+routes.post("/ui/talep/{id}/mektup")(staff_page(answer_forms.letter_submit))
 routes.post("/ui/talep/{id}/{action}")(staff_page(detail.act))
 routes.get("/ui/kurallar")(staff_page(_rules))
 routes.post("/ui/kurallar")(staff_page(admin_pages.rules_submit))
