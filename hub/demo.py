@@ -182,6 +182,9 @@ def seed(hub: Any, n: int = 500, *, seed_value: int = 153) -> dict[str, Any]:
     )  # fmt: skip
     untriaged.ingest_batch(fresh)
     logins = _users(hub)
+    from hub.demo_knowledge import seed_knowledge  # knowledge base entries and canned replies
+
+    seed_knowledge(hub)
     _advance(hub, rng)
     return logins
 
