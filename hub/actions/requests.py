@@ -208,6 +208,7 @@ def forward(
     if req.status != Status.forwarded:
         _set_status(session, actor, req, Status.forwarded, reason=note)
     req.needs_review = False
+    req.return_reason = None  # a department's "bizim değil" is answered by this forward
     departments = {code: session.get(Department, code) for code in [department, *req.co_departments]}
     rows, keys = outbox.forward_rows(
         departments, req.id, department, req.co_departments, note=note, base_url=base_url, now=utcnow()

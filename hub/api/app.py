@@ -140,6 +140,9 @@ def create_app(hub: Any) -> web.Application:
     app.add_routes(requests_api.routes)
     app.add_routes(users_api.routes)
     app.add_routes(callbacks_api.routes)
+    from hub.api import desk_api  # bizim değil (send back), a call added to an earlier request
+
+    app.add_routes(desk_api.routes)
     from hub.api import knowledge_api  # knowledge base, canned replies, first contact
 
     app.add_routes(knowledge_api.routes)

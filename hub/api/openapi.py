@@ -9,6 +9,7 @@ from hub.api import schemas as s
 from hub.api import users_api as u
 from hub.api.admin_api import QUARANTINE_STATUSES
 from hub.api.callbacks_api import CallbackDoneIn
+from hub.api.desk_api import SendBackIn
 from hub.api.inputs import FLAGS, MAX_ID
 from hub.api.letters_api import LetterIn
 from hub.api.returns_api import ReturnIn
@@ -38,6 +39,7 @@ _PATHS: list[tuple[str, str, str, type | None, str]] = [
     ("post", "/api/v1/requests/{id}/wait", "Wait on the citizen: pauses the SLA clock", s.WaitIn, "requests"),
     ("get", "/api/v1/callbacks", "Open call-backs (phone answers no SMS could carry), the earliest due first", None, "callbacks"),
     ("post", "/api/v1/callbacks/{id}/complete", "Record a call-back: reached, not_reached (another attempt is scheduled) or wrong_number", CallbackDoneIn, "callbacks"),
+    ("post", "/api/v1/requests/{id}/send-back", "Bizim değil: a department sends a misrouted request back to Beyaz Masa with a reason", SendBackIn, "requests"),
     ("post", "/api/v1/requests/{id}/return", "Return (iade) a CİMER / MBS request to the institution it belongs to; closes it with outcome iade", ReturnIn, "requests"),
     ("post", "/api/v1/requests/{id}/letter", "Answer by letter: render the answer as a PDF on the letterhead and attach it (channel mektup)", LetterIn, "requests"),
     ("get", "/api/v1/requests/{id}/letter.pdf", "The request's latest answer letter (PDF)", None, "requests"),

@@ -50,6 +50,7 @@ def request_summary(req: Request) -> dict[str, Any]:
             "lat": req.lat, "lon": req.lon, "source": req.location_source,
         },  # fmt: skip
         "needs_review": req.needs_review,
+        "return_reason": req.return_reason,
         "assignee_id": req.assignee_id,
         "contact_id": req.contact_id,
         "due_at": iso(req.due_at),

@@ -83,6 +83,7 @@ def load(hub: Any, actor: Actor, rid: int) -> dict[str, Any]:
         parent = session.get(Request, req.parent_id) if req.parent_id else None
         deliveries = outbox_items(session, rid)
         from hub.actions.callbacks import for_request
+        from hub.queries.routing_choice import proposed_department, rules_department
 
         calls = [{"id": c.id, "status": c.status, "attempt": c.attempt, "due_at": c.due_at, "reason": labels.reason_label(c.reason),
                   "outcome": labels.label(labels.CALLBACK_OUTCOME, c.outcome) if c.outcome else None, "note": c.note}
@@ -97,6 +98,7 @@ def load(hub: Any, actor: Actor, rid: int) -> dict[str, Any]:
         "dept_names": dict(depts), "actor_names": {**SYSTEM_NAMES, **{f"user:{u.id}": u.display_name for u in users}}, "duplicates": dups, "attachments": attachments,
         "parent": {"id": parent.id, "tracking_code": parent.tracking_code} if parent else None,
         "callbacks": calls,
+        "proposed_department": proposed_department(d), "rules_department": rules_department(d["routing"]["trace"]),
         **_delivery_view(d["thread"], deliveries, unreached),
     }  # fmt: skip
 

@@ -220,6 +220,12 @@ _MESSAGES: list[tuple[str, str]] = [
     (r"erasure needs a reason", "Silme için gerekçe yazın (ör. KVKK başvuru numarası)."),
     (r"erasure not confirmed", "Silmeyi onaylamak için kutuyu işaretleyin; bu işlem geri alınamaz."),
     (r"no contact to erase", "Bu talepte silinecek kişi bilgisi yok."),
+    (r"sending back needs a reason", "Geri göndermek için gerekçe yazın (ör. hangi birimin işi olduğu)."),
+    (r"only a department can send a request back", "Talebi yalnızca birim kullanıcıları geri gönderebilir."),
+    (r"a (\w+) request cannot be sent back", "Kapanmış ya da sonuçlanmış talep geri gönderilemez."),
+    (r"callback outcome must be", "Görüşme sonucunu seçin: ulaşıldı, ulaşılamadı ya da yanlış numara."),
+    (r"this call-back is already done", "Bu geri arama zaten kaydedilmiş."),
+    (r"callback \d+ not found", "Geri arama bulunamadı."),
     (r"the last active admin", "Son etkin yönetici devre dışı bırakılamaz ya da rolü değiştirilemez; önce başka bir yönetici ekleyin."),
 ]
 

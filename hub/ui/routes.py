@@ -11,8 +11,10 @@ from hub.ui import (
     detail,
     knowledge_pages,
     login,
+    merge_page,
     new_request,
     queue,
+    send_back_page,
     users_page,
 )
 from hub.ui import muhtar as muhtar_portal
@@ -57,6 +59,8 @@ routes.get("/ui/talep/{id}")(staff_page(_detail))
 routes.get("/ui/talep/{id}/ek/{sha}")(staff_page(detail.attachment))
 routes.post("/ui/talep/{id}/iade")(staff_page(answer_forms.return_submit))  # before the generic {action}
 routes.post("/ui/talep/{id}/mektup")(staff_page(answer_forms.letter_submit))
+routes.post("/ui/talep/{id}/bizim-degil")(staff_page(send_back_page.submit))  # before the generic {action}
+routes.post("/ui/talep/{id}/birlestir")(staff_page(merge_page.submit))  # asks which one survives
 routes.post("/ui/talep/{id}/{action}")(staff_page(detail.act))
 routes.get("/ui/kurallar")(staff_page(_rules))
 routes.post("/ui/kurallar")(staff_page(admin_pages.rules_submit))
