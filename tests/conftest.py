@@ -23,7 +23,7 @@ ALL_TABLES = [
     "delivery", "outbox", "event", "message", "correction", "request", "apikey", '"user"', "contactidentity",
     "contact", "department", "quarantine", "rulesversion", "savedfilter", "checkpoint", "callstat", "ratehit",
     "callback",
-    "kbentry", "cannedreply",
+    "kbentry", "cannedreply", "visitrequest", "visit",
 ]  # fmt: skip
 
 

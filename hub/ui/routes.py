@@ -16,6 +16,7 @@ from hub.ui import (
     queue,
     send_back_page,
     users_page,
+    visits,
 )
 from hub.ui import muhtar as muhtar_portal
 from hub.ui.render import STATIC, STATIC_PREFIX, error_page, staff_page
@@ -78,6 +79,11 @@ muhtar_portal.add_routes(routes)  # the muhtar portal (/ui/muhtar/, /muhtar)
 knowledge_pages.add_routes(routes)  # knowledge base and canned replies (/ui/bilgi, /ui/hazir-cevaplar)
 routes.get("/ui/geri-arama")(staff_page(callbacks_page.page))
 routes.post("/ui/geri-arama/{id}")(staff_page(callbacks_page.complete))
+routes.get("/ui/ziyaretler")(staff_page(visits.list_page))
+routes.post("/ui/ziyaretler")(staff_page(visits.create))
+routes.get("/ui/ziyaret/{id}")(staff_page(visits.show))
+routes.post("/ui/ziyaret/{id}/talep")(staff_page(visits.add_request))
+routes.get("/ui/ziyaret/{id}/rapor.{fmt}")(staff_page(visits.export))
 routes.get("/ui/{tail:.*}")(_not_found)  # last: a Turkish page for mistyped addresses
 routes.static(STATIC_PREFIX, STATIC, append_version=False)
 
