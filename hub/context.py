@@ -101,6 +101,9 @@ class Hub:
         app = create_app(self)
         self.connectors.mount(app)
         app.on_startup.append(self._on_startup)
+        from hub.live import close_live
+
+        app.on_shutdown.append(close_live)  # the live queue's streams end before the server waits
         app.on_cleanup.append(self._on_cleanup)
         return app
 

@@ -85,6 +85,17 @@ class Settings(BaseSettings):
     )
     retention_check_seconds: float = Field(3600.0, description="How often the retention purge runs.")
 
+    # --- live workspace (hub/live.py, hub/actions/claims.py) ------------------------
+    claim_lease_seconds: float = Field(
+        300.0, gt=0, description="How long an Üstlen holds a request; the open page renews it."
+    )
+    claim_heartbeat_seconds: float = Field(
+        30.0, gt=0, description="How often an open request page renews its claim and says it is open."
+    )
+    live_poll_seconds: float = Field(
+        5.0, gt=0, description="Live queue: also look for new events this often (beside LISTEN/NOTIFY)."
+    )
+
     # --- classifier ------------------------------------------------------------
     classifier_enabled: bool = True
     classifier_model_dir: Path | None = Field(None, description="Model registry; default data_dir/models.")

@@ -22,6 +22,7 @@ SHARED = ROOT.parent / "shared"
 ALL_TABLES = [
     "delivery", "outbox", "event", "message", "correction", "request", "apikey", '"user"', "contactidentity",
     "contact", "department", "quarantine", "rulesversion", "savedfilter", "checkpoint", "callstat", "ratehit",
+    "requestclaim", "requestview",
     "callback",
     "kbentry", "cannedreply", "visitrequest", "visit",
 ]  # fmt: skip

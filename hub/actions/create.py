@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlmodel import Session
 
-from hub.actions import notify
+from hub.actions import notify, publish
 from hub.actions.bulk import bulk_insert
 from hub.actions.errors import ActionError
 from hub.actions.events import jsonable
@@ -170,6 +170,7 @@ def create_requests(
     bulk_insert(session, Message, [{**message_row(rid, n, actor), "id": mid}
                                    for n, rid, mid in zip(news, ids, msg_ids, strict=True)])  # fmt: skip
     bulk_insert(session, Event, ev)
+    publish.mark(session)  # hub.actions.publish: the live queue hears of the new requests
     bulk_insert(session, Outbox, ob)
     return [Created(rid, mid, code) for rid, mid, code in zip(ids, msg_ids, codes, strict=True)]
 

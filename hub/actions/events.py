@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from hub.actions import publish
 from hub.auth import Actor
 from hub.models import Event
 
@@ -30,6 +31,7 @@ def jsonable(value: Any) -> Any:
 def record(session: Session, actor: Actor, kind: str, request_id: int | None = None, **data: Any) -> Event:
     ev = Event(request_id=request_id, actor=actor.id, kind=kind, data=jsonable(data))
     session.add(ev)
+    publish.mark(session)  # the live queue hears of it when this transaction commits
     return ev
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import update as sql_update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
-from hub.actions import events, outbox
+from hub.actions import claims, events, outbox
 from hub.actions.contacts import NewContact
 from hub.actions.errors import ActionError, Conflict, NotFound
 from hub.auth import Actor, PermissionDenied, require
@@ -167,6 +167,7 @@ def append_message(
 
 def assign(session: Session, actor: Actor, req: Request, user_id: int | None) -> Request:
     require(actor, "request.assign")
+    claims.ensure_free(session, actor, req)
     if user_id is not None and session.get(User, user_id) is None:
         raise ActionError(f"user {user_id} not found", field="assignee_id")
     before = req.assignee_id
@@ -176,12 +177,11 @@ def assign(session: Session, actor: Actor, req: Request, user_id: int | None) ->
     return req
 
 
-def claim(session: Session, actor: Actor, req: Request) -> Request:
-    if actor.user_id is None:
-        raise ActionError("only a signed-in user can claim a request")
-    if req.assignee_id not in (None, actor.user_id):
-        raise Conflict("request is already assigned to someone else", field="assignee_id")
-    return assign(session, actor, req, actor.user_id)
+def claim(session: Session, actor: Actor, req: Request, *, lease: float = claims.DEFAULT_LEASE) -> Request:
+    """Üstlen: hold the request for ``lease`` seconds (hub.actions.claims); the claimer
+    becomes the assignee when nobody is."""
+    claims.claim(session, actor, req, lease=lease)
+    return req
 
 
 def forward(
@@ -196,6 +196,7 @@ def forward(
 ) -> list[int]:
     """Send the request to a department (and inform co-departments). Returns the outbox keys."""
     require(actor, "request.forward")
+    claims.ensure_free(session, actor, req)
     dept = session.get(Department, department)
     if dept is None or not dept.active:
         raise ActionError(f"unknown department {department!r}", field="department")
@@ -235,6 +236,7 @@ def reply(
 ) -> Message:
     """Answer the citizen on the channel they used (or add an internal note)."""
     require(actor, "request.reply")
+    claims.ensure_free(session, actor, req)
     if not text.strip():
         raise ActionError("reply text is empty", field="text")
     if outcome is not None and outcome not in OUTCOMES:
@@ -279,6 +281,7 @@ def close_request(
     session: Session, actor: Actor, req: Request, *, outcome: str | None, reason: str | None = None
 ) -> Request:
     require(actor, "request.close")
+    claims.ensure_free(session, actor, req)
     if outcome is not None and outcome not in OUTCOMES:
         raise ActionError("outcome must be olumlu or olumsuz", field="outcome")
     if outcome is None and req.outcome is None:
@@ -294,6 +297,7 @@ def close_request(
 def merge(session: Session, actor: Actor, req: Request, into: Request) -> Request:
     """Mark ``req`` as a duplicate of ``into``: one cluster, worked once."""
     require(actor, "request.merge")
+    claims.ensure_free(session, actor, req)
     if req.id == into.id:
         raise ActionError("a request cannot be merged into itself", field="into")
     root = into
@@ -321,6 +325,7 @@ _CORRECTABLE = {"topic", "request_type", "mahalle"}
 def update(session: Session, actor: Actor, req: Request, changes: dict[str, Any], *, masked_text: str = "") -> Request:
     """PATCH: change fields an agent may edit; corrections become training examples."""
     require(actor, "request.update")
+    claims.ensure_free(session, actor, req)
     unknown = set(changes) - EDITABLE
     if unknown:
         raise ActionError(f"field cannot be changed: {sorted(unknown)[0]}", field=sorted(unknown)[0])
@@ -370,6 +375,7 @@ def update(session: Session, actor: Actor, req: Request, changes: dict[str, Any]
 def wait_on_citizen(session: Session, actor: Actor, req: Request, question: str | None = None) -> Request:
     """Pause the SLA clock while the request waits for the citizen."""
     require(actor, "request.update")
+    claims.ensure_free(session, actor, req)
     _set_status(session, actor, req, Status.waiting_citizen, reason=question)
     if req.sla_paused_since is None:
         req.sla_paused_since = utcnow()

@@ -159,7 +159,21 @@ async def assign(request: web.Request) -> web.Response:
 
 @routes.post("/api/v1/requests/{id}/claim")
 async def claim(request: web.Request) -> web.Response:
-    return await _act(request, lambda se, a, r, d, c: ra.claim(se, a, r))
+    return await _act(request, lambda se, a, r, d, c: ra.claim(se, a, r, lease=c.settings.claim_lease_seconds))
+
+
+@routes.post("/api/v1/requests/{id}/release")
+async def release(request: web.Request) -> web.Response:
+    from hub.actions import claims
+
+    return await _act(request, lambda se, a, r, d, c: claims.release(se, a, r))
+
+
+@routes.post("/api/v1/requests/{id}/take-over")
+async def take_over(request: web.Request) -> web.Response:
+    from hub.actions import claims
+
+    return await _act(request, lambda se, a, r, d, c: claims.take_over(se, a, r, lease=c.settings.claim_lease_seconds))
 
 
 @routes.post("/api/v1/requests/{id}/forward")

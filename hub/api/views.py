@@ -110,4 +110,7 @@ def request_detail(session: Session, req: Request) -> dict[str, Any]:
         {"id": r.id, "tracking_code": r.tracking_code, "status": r.status}
         for r in session.exec(select(Request).where(Request.parent_id == req.id))
     ]
+    from hub.actions.claims import claim_view
+
+    out["claim"] = claim_view(session, req.id)  # who holds it now (Üstlen), or None
     return out

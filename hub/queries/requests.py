@@ -44,11 +44,24 @@ def _decode_cursor(cursor: str) -> list[Any]:
         raise ActionError("cursor is not valid", field="cursor") from None
 
 
-def list_requests(ctx: Any, actor: Actor, q: dict[str, str]) -> dict:
+# Every query parameter the list understands; anything else is refused (400 naming it), so a
+# mistyped filter (?stauts=new) never silently lists everything.
+KNOWN_PARAMS = frozenset({
+    "status", "channel", "topic", "department", "ilce", "mahalle", "priority", "request_type", "tag",
+    "assignee", "unreached", "overdue", "q", "sort", "cursor", "limit", "filter_id", "count",
+})  # fmt: skip
+
+
+def list_requests(ctx: Any, actor: Actor, q: dict[str, str], *, only_ids: list[int] | None = None) -> dict:
     """``{"items": [request_summary...], "next_cursor": str | None, "total": int | None}``.
 
     ``ctx`` is the hub (``ctx.db.reader()``); department staff see only their department.
+    ``only_ids`` (the live queue, hub.live): list only these of the matching requests; the
+    total still counts every match.
     """
+    unknown = sorted(set(q) - KNOWN_PARAMS)
+    if unknown:
+        raise ActionError(f"unknown filter: {unknown[0]}", field=unknown[0])
     # an empty parameter (a form's blank field) means its default
     q = {k: v for k, v in q.items() if v != "" or k not in ("sort", "limit", "filter_id", "cursor", "overdue", "count")}
     sort = q.get("sort", "newest")
@@ -61,6 +74,8 @@ def list_requests(ctx: Any, actor: Actor, q: dict[str, str]) -> dict:
             values = [v for v in q[key].split(",") if v]
             stmt = stmt.where(getattr(Request, key).in_(values))
     stmt = visible_requests(stmt, actor)
+    if q.get("tag"):
+        stmt = stmt.where(tag_condition(ctx, q["tag"][:100]))
     if "assignee" in q:
         if q["assignee"] in ("none", ""):
             stmt = stmt.where(Request.assignee_id.is_(None))
@@ -84,6 +99,7 @@ def list_requests(ctx: Any, actor: Actor, q: dict[str, str]) -> dict:
     else:
         order = [Request.due_at.asc(), Request.id.asc()]
         stmt = stmt.where(Request.due_at.is_not(None))
+    counted = stmt  # the total counts the whole list, not only what follows the cursor
     if q.get("cursor"):
         key, last_id = _decode_cursor(q["cursor"])
         try:
@@ -98,6 +114,8 @@ def list_requests(ctx: Any, actor: Actor, q: dict[str, str]) -> dict:
     cond = None
     if q.get("filter_id"):
         cond = _saved_condition(ctx, actor, q["filter_id"])
+    if only_ids is not None:
+        stmt = stmt.where(Request.id.in_(only_ids or [-1]))
     with ctx.db.reader() as session:
         if cond is None:
             rows = list(session.exec(stmt.order_by(*order).limit(limit + 1)))
@@ -114,7 +132,13 @@ def list_requests(ctx: Any, actor: Actor, q: dict[str, str]) -> dict:
                         break
         total = None
         if query_flag(q.get("count"), "count"):
-            total = session.exec(select(func.count()).select_from(stmt.order_by(None).subquery())).one()
+            if cond is None:
+                total = session.exec(select(func.count()).select_from(counted.order_by(None).subquery())).one()
+            else:  # a saved filter's condition is checked in Python: count what it keeps
+                from hub.rules import matches
+
+                total = sum(1 for r in session.exec(counted.order_by(*order).limit(FILTER_SCAN))
+                            if matches(cond, _filter_record(r)))  # fmt: skip
     more = len(rows) > limit
     rows = rows[:limit]
     next_cursor = None
@@ -145,3 +169,18 @@ def _filter_record(r: Request) -> dict:
         "department": r.department, "is_duplicate": r.parent_id is not None,
         "out_of_scope": bool((r.classification or {}).get("out_of_scope")),
     }  # fmt: skip
+
+
+def tag_condition(ctx: Any, tag: str) -> Any:
+    """Requests whose ``tags`` (a JSON list) hold ``tag``, on SQLite and PostgreSQL."""
+    from sqlalchemy import String, cast, exists, literal_column, text
+
+    if getattr(ctx.db, "is_sqlite", True):
+        return exists(
+            select(literal_column("1")).select_from(text("json_each(request.tags)")).where(
+                literal_column("json_each.value") == tag
+            )
+        )
+    from sqlalchemy.dialects.postgresql import JSONB
+
+    return cast(cast(Request.tags, String), JSONB).contains([tag])

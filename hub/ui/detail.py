@@ -19,7 +19,7 @@ from hub.api.views import request_detail
 from hub.auth import Actor, PermissionDenied, require
 from hub.models import PRIORITIES, REQUEST_TYPES, Department, Request, User
 from hub.queries.delivery import CITIZEN_KINDS, message_state, outbox_items, unreached_ids
-from hub.ui import labels
+from hub.ui import claim_page, labels
 from hub.ui.render import actor_of, render
 
 FLASH = {
@@ -129,7 +129,8 @@ async def show(
     require(actor, "request.read")
     hub = request.app["hub"]
     data = await hub.db.run(load, hub, actor, _request_id(request))
-    flash = FLASH.get(request.query.get("tamam", ""))
+    data.update(await hub.db.run(claim_page.banner, hub, actor, _request_id(request)))  # claim banner
+    flash = FLASH.get(request.query.get("tamam", "")) or claim_page.FLASH.get(request.query.get("tamam", ""))
     return render(
         request, "detail.html", status=status, page_title=data["r"]["tracking_code"] or "Talep",
         error=error, flash=None if error else flash, form=form or {}, request_types=REQUEST_TYPES,
@@ -149,8 +150,8 @@ def _masked_text(text: str) -> str:
 
 def _action(name: str, form: Any, hub: Any) -> Callable[[Session, Actor, Request], None]:
     """The action behind one form, already bound to its (validated) inputs."""
-    if name == "ustlen":
-        return lambda se, a, r: ra.claim(se, a, r)
+    if name in claim_page.ACTIONS:  # Üstlen / Devral / Bırak (hub/ui/claim_page.py)
+        return claim_page.action(name, form, hub)
     if name == "ata":
         raw = _text(form, "kullanici", 20)
         try:

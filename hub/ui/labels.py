@@ -73,6 +73,8 @@ ROLE = {
     "muhtar": "Muhtar",
 }
 EVENT = {
+    "request.claimed": "Üstlenildi", "request.claim_released": "Üstlenme bırakıldı",
+    "request.taken_over": "Devralındı",
     "request.created": "Talep oluşturuldu", "request.routed": "Birime yönlendirildi",
     "request.classified": "Sınıflandırıldı", "request.assigned": "Atandı", "request.status": "Durum değişti",
     "request.replied": "Cevap yazıldı", "request.note": "İç not eklendi", "request.closed": "Kapatıldı",
@@ -190,6 +192,11 @@ def event_label(kind: Any, data: Any = None) -> str:
 _MESSAGES: list[tuple[str, str]] = [
     (r"status cannot go from (\w+) to (\w+)", "Talep «{0}» durumundayken «{1}» durumuna geçirilemez."),
     (r"request is already assigned to someone else", "Bu talep başka bir personele atanmış."),
+    # claims (hub.actions.claims)
+    (r"request is held by (.+) since (\S+ \S+); take it over first",
+     "Bu talep {0} tarafından üstlenilmiş ({1} itibarıyla). İşlem yapmak için önce «Devral» ile devralın."),
+    (r"you do not hold this request", "Bu talebi siz üstlenmemişsiniz."),
+    (r"unknown filter: (\S+)", "Bilinmeyen süzgeç: {0}"),
     (r"only a signed-in user can claim", "Talebi üstlenmek için oturum açmış olmanız gerekir."),
     (r"unknown department '?([^']*)'?", "Bilinmeyen birim: {0}"),
     (r"reply text is empty", "Cevap metni boş olamaz."),

@@ -8,6 +8,7 @@ from hub.ui import (
     admin_pages,
     answer_forms,
     callbacks_page,
+    claim_page,
     detail,
     knowledge_pages,
     login,
@@ -54,11 +55,15 @@ routes.post("/ui/cikis")(login.logout)
 routes.get("/ui")(_to_queue)
 routes.get("/ui/")(staff_page(queue.queue))
 routes.post("/ui/filtreler")(staff_page(queue.save_filter))
+routes.get("/ui/canli")(staff_page(queue.stream))
+routes.post("/ui/toplu")(staff_page(queue.bulk))
 routes.get("/ui/yeni")(staff_page(new_request.form))
 routes.post("/ui/yeni")(staff_page(new_request.submit))
 routes.get("/ui/talep/{id}")(staff_page(_detail))
 routes.get("/ui/talep/{id}/ek/{sha}")(staff_page(detail.attachment))
 routes.post("/ui/talep/{id}/iade")(staff_page(answer_forms.return_submit))  # before the generic {action}
+routes.post("/ui/talep/{id}/nabiz")(staff_page(claim_page.heartbeat))
+routes.post("/ui/talep/{id}/ayril")(staff_page(claim_page.leave))
 routes.post("/ui/talep/{id}/mektup")(staff_page(answer_forms.letter_submit))
 routes.post("/ui/talep/{id}/bizim-degil")(staff_page(send_back_page.submit))  # before the generic {action}
 routes.post("/ui/talep/{id}/birlestir")(staff_page(merge_page.submit))  # asks which one survives
