@@ -104,15 +104,17 @@ async def test_agent_registers_a_call_in_the_browser(server, hub) -> None:  # no
             await page.click("nav >> text=Yeni talep")
             await expect(page.locator("h1")).to_have_text("Yeni talep")
 
-            await page.fill("#ara-telefon", "05321234567")
+            # what the agent typed before looking the caller up is still there afterwards
+            await page.fill("#metin", "Gül sokakta ana boru patladı, sabahtan beri su yok.")
+            await page.select_option("#ilce", "Talas")
+            await page.fill("#telefon", "05321234567")
             await page.click("text=Geçmişi göster")
             await expect(page.locator("#gecmis")).to_contain_text(earlier["tracking_code"])
             await expect(page.locator("#ad")).to_have_value("Ayşe Yılmaz")
+            await expect(page.locator("#metin")).to_have_value("Gül sokakta ana boru patladı, sabahtan beri su yok.")
+            await expect(page.locator("#ilce")).to_have_value("Talas")
 
-            await page.fill("#telefon", "0532 123 45 67")
-            await page.select_option("#ilce", "Talas")
             await page.fill("#mahalle", "Mevlana")
-            await page.fill("#metin", "Gül sokakta ana boru patladı, sabahtan beri su yok.")
             await page.click("#kaydet")
             await expect(page.locator(".alert.ok")).to_contain_text("Talep kaydedildi")
             await expect(page.locator("#vatandas-metni")).to_contain_text("ana boru patladı")

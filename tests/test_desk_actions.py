@@ -54,7 +54,7 @@ async def test_department_sends_a_request_back_with_a_reason(ui, hub) -> None:  
     # the agents see it in their queue with the reason, and on the request page
     await relogin(ui, "agent")
     queue = await (await ui.get("/ui/")).text()
-    row = queue.split(f'data-id="{su["id"]}"')[1].split("</tr>")[0]
+    row = queue.split(f'href="/ui/talep/{su["id"]}"')[1].split("</tr>")[0]
     assert "Şebeke değil, bina içi tesisat" in row
     page = await (await ui.get(url)).text()
     assert 'id="geri-gonderme"' in page and "Şebeke değil, bina içi tesisat" in page

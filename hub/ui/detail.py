@@ -34,6 +34,7 @@ FLASH = {
     "eklendi": "Metin, içinde adı geçen mevcut talebe eklendi.",
     "tekrar": "Bu form zaten kaydedilmişti; aynı talep açıldı.",
     "geri-arama": "Görüşme kaydedildi.",
+    "arama-eklendi": "Arama bu talebe mesaj olarak eklendi; yeni talep açılmadı.",
     "iade": "Talep iade edildi; iade notu CİMER/MBS cevap dosyasına yazılacak.",
     "mektup": "Yazılı cevap (PDF mektup) hazırlandı ve talebe eklendi.",
 }  # fmt: skip

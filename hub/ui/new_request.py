@@ -132,9 +132,14 @@ async def submit(request: web.Request) -> web.StreamResponse:
     posted = await request.post()
     values = {k: str(posted.get(k, "")).strip()[:1000] for k in FIELDS}
     values["metin"] = str(posted.get("metin", "")).replace("\r\n", "\n").strip()[: hub.settings.max_text_chars + 1]
+    if posted.get("islem") == "gecmis":  # "Geçmişi göster": the form comes back with all it had
+        return await _lookup(request, actor, values)
     errors, clean = check(values, hub.settings.max_text_chars)
     if errors:
         return _page(request, values, errors=errors, status=400)
+    add_to = str(posted.get("ekle", ""))
+    if add_to.isdigit() and len(add_to) < 10:  # "Bu talebe ekle" on a row of the caller's history
+        return await _add_to_earlier(request, actor, int(add_to), values, clean)
     # "İlk temasta çözüldü" pressed on a suggested knowledge base entry (hub/static/ui/kb_suggest.js)
     fcr_raw = str(posted.get("ilk_temas", "")).strip()
     fcr_entry = int(fcr_raw) if fcr_raw.isdigit() and len(fcr_raw) < 10 else None
@@ -171,3 +176,34 @@ def _close_first_contact(hub: Any, actor: Actor, request_id: int, entry_id: int)
 
     with hub.db.session() as session:
         knowledge.resolve_first_contact(session, actor, ra.get(session, actor, request_id, for_update=True), entry_id)
+
+
+async def _lookup(request: web.Request, actor: Actor, values: dict[str, str]) -> web.Response:
+    """The caller's history, shown on the form the agent is filling in: nothing typed is lost."""
+    hub = request.app["hub"]
+    norm = normalize_phone_tr(values["telefon"]) if values["telefon"] else None
+    if norm is None:
+        return _page(request, values, status=400,
+                     errors={"telefon": "Geçerli bir telefon numarası yazın (ör. 0532 123 45 67)."})  # fmt: skip
+    caller = await hub.db.run(_caller, hub, actor, norm)
+    if caller and caller["name"] and not values["ad"]:
+        values["ad"] = caller["name"]
+    return _page(request, values, caller=caller, looked_up=True)
+
+
+async def _add_to_earlier(request: web.Request, actor: Actor, rid: int, values: dict[str, str],
+                          clean: dict[str, Any]) -> web.StreamResponse:  # fmt: skip
+    from hub.actions import requests as ra
+    from hub.actions.call_added import add_call
+
+    hub = request.app["hub"]
+
+    def work() -> None:
+        with hub.db.session() as session:
+            req = ra.get(session, actor, rid, for_update=True)
+            sender = {"name": values["ad"] or None, "phone": clean["phone"], "kind": values["kisi_turu"]}
+            add_call(session, actor, req, channel=values["kanal"], text=values["metin"],
+                     external_id="ui:" + values["token"], sender={k: v for k, v in sender.items() if v})  # fmt: skip
+
+    await hub.db.run(work)
+    raise web.HTTPSeeOther(f"/ui/talep/{rid}?tamam=arama-eklendi")
