@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -18,7 +19,7 @@ from jinja2 import ChainableUndefined, Environment, FileSystemLoader, Undefined
 from hub.actions.errors import ActionError
 from hub.auth import Actor, PermissionDenied
 from hub.db_errors import RETRY_AFTER_SECONDS, database_unavailable
-from hub.ui import labels
+from hub.ui import labels, labels_more
 from hub.ui.session import ui_state
 from hub.web.pages import SECURITY_HEADERS, log_failure, turkish_datetime
 
@@ -88,6 +89,11 @@ def env() -> Environment:
     e.filters["sla"] = lambda c: labels.label(labels.SLA, c)
     e.filters["olay"] = labels.event_label
     e.filters["gerekce"] = labels.reason_label
+    e.filters["konum_gerekce"] = labels.locator_reason
+    e.filters["iz_deger"] = lambda v, field=None: _value(labels_more.trace_value(v, field))
+    e.filters["politika"] = labels_more.sla_policy
+    e.filters["kanal_kapali"] = labels_more.disabled_reason
+    e.filters["json_tr"] = lambda v: json.dumps(v, ensure_ascii=False, default=str)  # autoescaped like any text
     e.filters["konu"] = labels.topic_name
     e.filters["yon"] = lambda c: labels.label(labels.DIRECTION, c)
     e.filters["kisi_turu"] = lambda c: labels.label(labels.CONTACT_KIND, c)
@@ -136,7 +142,10 @@ def render(request: web.Request, template: str, *, status: int = 200, **context:
 
 
 def error_page(request: web.Request, status: int, title: str, message: str) -> web.Response:
-    return render(request, "error.html", status=status, page_title=title, title=title, message=message)
+    # a muhtar sees his portal's frame and a way back to it, never the staff menu
+    muhtar = request.get("ui_session") is not None and request.get("actor") is not None and actor_of(request).role == "muhtar"
+    template = "muhtar_error.html" if muhtar else "error.html"
+    return render(request, template, status=status, page_title=title, title=title, message=message)
 
 
 def staff_page(handler: Handler) -> Handler:
