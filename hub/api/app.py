@@ -123,11 +123,14 @@ async def openapi_doc(request: web.Request) -> web.Response:
 
 
 def create_app(hub: Any) -> web.Application:
+    from hub.web.landing import branded_not_found
+
     app = web.Application(
         middlewares=[
             # first: every later step sees the real client address and scheme
             forwarded_middleware(ProxyTrust(hub.settings.trusted_proxies), hub.settings.hsts_seconds),
             error_middleware,
+            branded_not_found,  # unknown public addresses: a Turkish page (hub/web/landing.py)
             input_middleware,  # NUL in the path or query: refused before any lookup
             auth_middleware,
         ],

@@ -83,6 +83,9 @@ def load(hub: Any, actor: Actor, rid: int) -> dict[str, Any]:
                              "score": cand.get("score"), "text": other.text[:160], "merged": other.parent_id is not None})  # fmt: skip
         parent = session.get(Request, req.parent_id) if req.parent_id else None
         deliveries = outbox_items(session, rid)
+        from hub.queries.actor_names import actor_names
+
+        names_by_actor = actor_names(session)  # every account, also those deactivated since
         from hub.actions.callbacks import for_request
         from hub.queries.routing_choice import proposed_department, rules_department
 
@@ -96,7 +99,7 @@ def load(hub: Any, actor: Actor, rid: int) -> dict[str, Any]:
     attachments = [a for m in d["thread"] for a in (m.get("attachments") or [])]
     return {
         "r": d, "users": [(u.id, u.display_name, u.role) for u in users], "names": names, "departments": depts,
-        "dept_names": dict(depts), "actor_names": {**SYSTEM_NAMES, **{f"user:{u.id}": u.display_name for u in users}}, "duplicates": dups, "attachments": attachments,
+        "dept_names": dict(depts), "actor_names": names_by_actor, "duplicates": dups, "attachments": attachments,
         "parent": {"id": parent.id, "tracking_code": parent.tracking_code} if parent else None,
         "callbacks": calls,
         "proposed_department": proposed_department(d), "rules_department": rules_department(d["routing"]["trace"]),

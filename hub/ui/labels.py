@@ -246,8 +246,8 @@ def turkish_error(exc: Exception) -> str:
     message = getattr(exc, "message", str(exc))
     for pattern, text in _MESSAGES:
         m = re.search(pattern, message)
-        if m:
-            return text.format(*m.groups())
+        if m:  # status codes inside a message are said in Turkish too
+            return text.format(*(STATUS.get(g, g) if g else g for g in m.groups()))
     if isinstance(exc, NotFound):
         return "Kayıt bulunamadı."
     if isinstance(exc, Conflict):
@@ -255,6 +255,9 @@ def turkish_error(exc: Exception) -> str:
     field = getattr(exc, "field", None)
     where = f" ({FIELD.get(field, field)})" if field else ""
     return f"İşlem yapılamadı{where}: {message}"
+
+
+from hub.ui.labels_more import locator_reason  # noqa: E402, F401  (the locator's reasons in Turkish)
 
 
 def reason_label(text: Any) -> str:

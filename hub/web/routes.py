@@ -63,6 +63,14 @@ async def basvuru_mahalle(request: web.Request) -> web.StreamResponse:
         return web.json_response({"error": "Mahalle önerileri şu anda alınamıyor.", "items": []}, status=500)
 
 
+@routes.get("/")
+@citizen_page
+async def front_door(request: web.Request) -> web.StreamResponse:
+    from hub.web import landing
+
+    return await landing.home(request)
+
+
 @routes.get("/takip")
 @citizen_page
 async def takip_lookup(request: web.Request) -> web.StreamResponse:

@@ -70,6 +70,7 @@ class StatusView:
     parent_code: str | None
     answers: list[dict[str, str]] = field(default_factory=list)
     answers_hidden: int = 0  # answers that exist but need the link's key to be read
+    greeting_name: str | None = None  # only on the private link: the citizen's own name
 
 
 def normalize_code(raw: str | None) -> str | None:
@@ -158,6 +159,7 @@ def load_view(hub: Any, code: str, *, with_answers: bool) -> StatusView | None:
             if with_answers
             else [],
             answers_hidden=0 if with_answers else len(answered),
+            greeting_name=(contact.name or None) if with_answers and contact and contact.erased_at is None else None,
         )
 
 
