@@ -20,14 +20,16 @@ from hub.ui.render import actor_of, render
 IN_PROGRESS = {Status.forwarded, Status.in_progress, Status.waiting_citizen}
 
 
-def default_survivor(a: Request, b: Request) -> Request:
-    """The one already being worked on (forwarded, in progress, or assigned), else the older."""
-    def working(r: Request) -> bool:
-        return r.status in IN_PROGRESS or r.assignee_id is not None
+def _working(r: Request) -> bool:
+    return r.status in IN_PROGRESS or r.assignee_id is not None
 
-    if working(a) != working(b):
-        return a if working(a) else b
-    return min((a, b), key=lambda r: (r.received_at, r.id or 0))
+
+def default_survivor(a: Request, b: Request) -> tuple[Request, str]:
+    """The one already being worked on (forwarded, in progress, or assigned), else the older;
+    and why, for the page."""
+    if _working(a) != _working(b):
+        return (a if _working(a) else b), "işlemde olan"
+    return min((a, b), key=lambda r: (r.received_at, r.id or 0)), "daha eski olan"
 
 
 def _find(session: Any, actor: Actor, code: str) -> Request:
@@ -59,8 +61,8 @@ async def submit(request: web.Request) -> web.StreamResponse:
             other = _find(session, actor, code)
             if other.id == this.id:
                 raise ActionError("a request cannot be merged into itself", field="into")
-            keep = default_survivor(this, other)
-            return {"this": _card(this), "other": _card(other), "default": keep.id}
+            keep, why = default_survivor(this, other)
+            return {"this": _card(this), "other": _card(other), "default": keep.id, "why": why}
 
     def merge(survivor_id: int) -> int:
         with hub.db.session() as session:
