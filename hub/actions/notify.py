@@ -43,3 +43,12 @@ def notify(session: Session, req: Request, stage: str, *, extra: dict | None = N
         fresh=fresh,
     )
     return row is not None
+
+
+def muhtar_answered(session: Session, req: Request, text: str) -> bool:
+    """A muhtar's own request (channel ``muhtar``) has no channel to answer on: the answer
+    shows in his portal, and the "answered" SMS with the tracking code goes to his phone now,
+    from the reply itself, not from the worker's status-page path. False for other channels."""
+    if req.channel != "muhtar":
+        return False
+    return notify(session, req, "answered", extra={"answer": text})

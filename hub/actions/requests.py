@@ -14,7 +14,7 @@ from sqlalchemy import update as sql_update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
-from hub.actions import claims, events, outbox
+from hub.actions import claims, events, notify, outbox
 from hub.actions.contacts import NewContact
 from hub.actions.errors import ActionError, Conflict, NotFound
 from hub.auth import Actor, PermissionDenied, require
@@ -265,6 +265,7 @@ def reply(
         payload={"channel": req.channel, "reply_to": req.reply_to, "text": text},
         fresh=True,
     )
+    notify.muhtar_answered(session, req, text)  # the muhtar's "answered" SMS (hub/actions/notify.py)
     if outcome:
         req.outcome, req.outcome_reason = outcome, outcome_reason
     if req.status not in (Status.answered, Status.closed):

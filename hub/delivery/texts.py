@@ -283,3 +283,16 @@ def _first_fitting(
         if measure(candidate) <= hard_limit:
             return candidate
     return None
+
+
+def muhtar_portal_path(tracking_code: str) -> str:
+    """Where a muhtar reads his request (after logging in to the muhtar portal)."""
+    from urllib.parse import quote
+
+    return "/ui/muhtar/talep/" + quote(tracking_code, safe="")
+
+
+def to_muhtar(text: str) -> str:
+    """A citizen notice addressed to the muhtar who sent the request. Shorter than the
+    citizen's greeting, so the SMS still fits the length the wording was chosen for."""
+    return text.replace("Sayın vatandaşımız,", "Sayın muhtarımız,", 1)

@@ -31,6 +31,7 @@ from hub.delivery import (
 )
 from hub.delivery.redact import mask_phone
 from hub.delivery.staff_sms import staff_sms_text
+from hub.delivery.texts import muhtar_portal_path, to_muhtar
 from hub.models import Contact, Department, Message, Outbox, Request
 from hub.web.pages import private_status_path
 
@@ -199,6 +200,10 @@ class Transports:
             if why:
                 raise Skip(f"call-back task: {why}")
             return {"via": "sms_notice"}
+        if channel == "muhtar":
+            # Shown in the muhtar's portal; the reply action queued his "answered" SMS itself
+            # (hub.actions.notify.muhtar_answered), so nothing is sent from here.
+            return {"via": "muhtar_portal"}
         if channel in ("webform", "api", "beyaz_masa") or (
             self.hub.connectors and self.hub.connectors.sender_for(channel) is None
         ):
@@ -268,11 +273,16 @@ class Transports:
         )
         if channel_kind == "chat":
             channel_kind = "x" if route.get("channel") == "x" else "sms"
+        muhtar = view["channel"] == "muhtar"  # his own request: his portal, not the citizen's status page
+        status_url = st.base_url + (muhtar_portal_path(view["tracking_code"]) if muhtar
+                                    else private_status_path(self.hub, view["tracking_code"]))  # fmt: skip
         subject, body = notification_text(
             p["stage"], tracking_code=view["tracking_code"], department_name=dept["name"] if dept else None,
-            answer=p.get("answer"), status_url=st.base_url + private_status_path(self.hub, view["tracking_code"]),
+            answer=p.get("answer"), status_url=status_url,
             due_date=None, channel=channel_kind, municipality=st.municipality_name,
         )  # fmt: skip
+        if muhtar:
+            body = to_muhtar(body)
         if via == "channel":
             return await self._send_on_channel(
                 route["channel"],
