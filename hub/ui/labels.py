@@ -169,6 +169,8 @@ def event_label(kind: Any, data: Any = None) -> str:
     real delivery from an item the worker skipped (older rows wrote ``outbox.<kind>.delivered``
     for both; skipped items now write ``outbox.<kind>.skipped``)."""
     text = str(kind or "")
+    if text == "callback.completed" and isinstance(data, dict) and data.get("outcome") in CALLBACK_OUTCOME:
+        return f"{EVENT[text]}: {CALLBACK_OUTCOME[data['outcome']].lower()}"
     if text in EVENT:
         return EVENT[text]
     parts = text.split(".")
