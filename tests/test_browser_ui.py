@@ -80,8 +80,14 @@ async def test_agent_claims_answers_and_closes_a_request(server, hub) -> None:  
 
     with hub.db.reader() as s:
         req = s.get(Request, created["id"])
-        assert req.status == "closed" and req.outcome == "olumlu"
+        assert req.outcome == "olumlu"
         assert s.exec(select(Outbox).where(Outbox.request_id == req.id, Outbox.kind == "reply")).first()
+        # By phone with no SMS gateway the answer must be read out: once the worker has seen
+        # that, the request waits for its call-back (which closes it again), else it is closed.
+        from hub.models_callbacks import Callback
+
+        waiting = s.exec(select(Callback).where(Callback.request_id == req.id, Callback.status == "open")).first()
+        assert req.status == "closed" or (waiting and waiting.resume_status == "closed" and req.status == "in_progress")
 
 
 async def test_agent_registers_a_call_in_the_browser(server, hub) -> None:  # noqa: ANN001

@@ -108,7 +108,7 @@ async def test_queue_marks_and_lists_requests_whose_citizen_was_never_reached(ui
         set_row(hub, o.id, result={"via": "email"})
     await login(ui, "agent")
     html = await (await ui.get("/ui/")).text()
-    rows = {code: html.split(code)[1].split("</tr>")[0] for code in (unreached["tracking_code"], reached["tracking_code"])}
+    rows = {code: html.split(f">{code}</a>")[1].split("</tr>")[0] for code in (unreached["tracking_code"], reached["tracking_code"])}
     assert "Vatandaşa ulaşılamadı" in rows[unreached["tracking_code"]]
     assert "Vatandaşa ulaşılamadı" not in rows[reached["tracking_code"]]
     listed = await (await ui.get("/ui/", params={"ulasilamayan": "1"})).text()
