@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import or_
+from sqlalchemy.orm import defer
 from sqlmodel import func, select
 
 from hub.actions.errors import ActionError
@@ -68,7 +69,8 @@ def list_requests(ctx: Any, actor: Actor, q: dict[str, str], *, only_ids: list[i
     if sort not in ("newest", "due"):
         raise ActionError("sort must be newest or due", field="sort")
     limit = query_int(q.get("limit", "50"), "limit", hi=MAX_LIMIT)
-    stmt = select(Request)
+    # the routing trace and reply address are big JSON the list never shows: not loaded
+    stmt = select(Request).options(defer(Request.routing_trace), defer(Request.reply_to))
     for key in ("status", "channel", "topic", "department", "ilce", "mahalle", "priority", "request_type"):
         if key in q:
             values = [v for v in q[key].split(",") if v]
