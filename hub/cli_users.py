@@ -60,7 +60,8 @@ def cmd_user(args: argparse.Namespace) -> int:
             return json.dumps(
                 [
                     {"username": u.username, "display_name": u.display_name, "role": u.role,
-                     "department": u.department_code, "active": u.active}
+                     "department": u.department_code, "active": u.active,
+                     **({"ilce": u.ilce, "mahalle": u.mahalle} if u.mahalle else {})}  # a muhtar's mahalle
                     for u in rows
                 ],
                 ensure_ascii=False, indent=1,

@@ -27,6 +27,12 @@ _hasher = PasswordHasher()
 _TR = str.maketrans("çğıöşüÇĞİÖŞÜâîû", "cgiosucgiosuaiu")
 
 
+class PlaceError(ActionError):
+    """An ilçe, mahalle or phone that the gazetteer / number rules refuse: the input is invalid (422)."""
+
+    status = 422
+
+
 def _locator() -> Any:
     from classifier.locator import Locator
 
@@ -38,13 +44,13 @@ def gazetteer_place(ilce: str, mahalle: str) -> tuple[str, str]:
     loc = _locator()
     ilce_norm = loc.normalize_ilce((ilce or "").strip())
     if ilce_norm is None:
-        raise ActionError(f"unknown ilçe {ilce!r}", field="ilce")
+        raise PlaceError(f"unknown ilçe {ilce!r}", field="ilce")
     want = (mahalle or "").strip()
     if not want:
-        raise ActionError("mahalle is required", field="mahalle")
+        raise PlaceError("mahalle is required", field="mahalle")
     res = loc.resolve(want, ilce_norm)
     if not res.mahalle or res.ilce != ilce_norm or res.ambiguous or res.confidence < 0.8:
-        raise ActionError(f"unknown mahalle {mahalle!r} in {ilce_norm}", field="mahalle")
+        raise PlaceError(f"unknown mahalle {mahalle!r} in {ilce_norm}", field="mahalle")
     return ilce_norm, res.mahalle
 
 
@@ -62,7 +68,7 @@ def _phone(phone: str | None) -> str:
 
     norm = normalize_phone_tr(phone or "") if phone else None
     if norm is None:
-        raise ActionError(f"phone {phone!r} is not a Turkish phone number", field="phone")
+        raise PlaceError("phone is not a Turkish phone number", field="phone")
     return norm
 
 

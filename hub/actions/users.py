@@ -12,12 +12,14 @@ import re
 from argon2 import PasswordHasher
 from sqlmodel import Session, func, select
 
-from hub.actions import events
+from hub.actions import events, muhtars
 from hub.actions.errors import ActionError, Conflict, NotFound
 from hub.auth import PERMISSIONS, Actor, hash_key, new_api_key, require
 from hub.models import ApiKey, Department, User, utcnow
 
 STAFF_ROLES = ("agent", "supervisor", "department", "admin")
+# accounts may also be muhtars (hub.actions.muhtars: bound to a mahalle, portal only, no API keys)
+USER_ROLES = (*STAFF_ROLES, "muhtar")
 MIN_PASSWORD = 10
 _USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,49}$")
 _hasher = PasswordHasher()
@@ -49,7 +51,10 @@ def by_username(session: Session, username: str) -> User:
 def create_user(
     session: Session, actor: Actor, *, username: str, display_name: str, role: str,
     department: str | None = None, password: str | None = None,
+    ilce: str | None = None, mahalle: str | None = None, phone: str | None = None,
 ) -> User:  # fmt: skip
+    """A staff account, or with role ``muhtar`` a muhtar bound to ilçe + mahalle (checked
+    against the gazetteer by hub.actions.muhtars) with a phone for his stage SMS."""
     require(actor, "user.manage")
     username = username.strip().lower()
     if not _USERNAME_RE.match(username):
@@ -58,6 +63,14 @@ def create_user(
         )
     if session.exec(select(User).where(User.username == username)).first() is not None:
         raise Conflict(f"user {username!r} already exists", field="username")
+    if role == "muhtar":
+        if department:
+            raise muhtars.PlaceError("a muhtar has a mahalle, not a department", field="department")
+        return muhtars.create_muhtar(session, actor, name=display_name, phone=phone or "", ilce=ilce or "",
+                                     mahalle=mahalle or "", username=username, password=password)  # fmt: skip
+    for name, value in (("ilce", ilce), ("mahalle", mahalle), ("phone", phone)):
+        if value and value.strip():
+            raise muhtars.PlaceError(f"{name} is only for muhtar accounts", field=name)
     display_name = display_name.strip() or username
     _check_role(session, role, department)
     if password is not None:
@@ -115,7 +128,15 @@ def update_user(
     before = {"role": user.role, "department": user.department_code, "display_name": user.display_name}
     new_role = role or user.role
     new_dept = user.department_code if department is None else (department or None)  # "" clears
-    _check_role(session, new_role, new_dept)
+    if "muhtar" in (user.role, new_role):
+        # a muhtar stays a muhtar of his mahalle (staff roles would keep his mahalle-bound
+        # portal session meaningless); a new muhtar is created with his mahalle
+        if new_role != user.role:
+            raise ActionError("a muhtar account is created as such and keeps its role", field="role")
+        if new_dept:
+            raise ActionError("a muhtar has a mahalle, not a department", field="department")
+    else:
+        _check_role(session, new_role, new_dept)
     if new_role != "admin":
         _keep_an_admin(session, user)
     user.role, user.department_code = new_role, new_dept

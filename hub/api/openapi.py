@@ -67,7 +67,7 @@ _PATHS: list[tuple[str, str, str, type | None, str]] = [
     ("get", "/api/v1/reports/calls", "Call-centre calls per day and disposition (requests or not)", None, "reports"),
     ("get", "/api/v1/reports/deadlines", "Open requests per department by deadline state (gecikmis, riskli, zamaninda, bekletilen, suresiz)", None, "reports"),
     ("get", "/api/v1/users", "Staff accounts (admin); never password hashes", None, "users"),
-    ("post", "/api/v1/users", "Add a staff account (admin)", u.UserCreateIn, "users"),
+    ("post", "/api/v1/users", "Add a staff account, or a muhtar (role muhtar: ilce + mahalle from the gazetteer and phone, else 422 naming the field) (admin)", u.UserCreateIn, "users"),
     ("patch", "/api/v1/users/{id}", "Change role, department, display name or active (deactivation ends sessions)", u.UserUpdateIn, "users"),
     ("post", "/api/v1/users/{id}/password", "Set a new password; ends the user's open sessions", u.PasswordIn, "users"),
     ("post", "/api/v1/users/{id}/logout", "End every open UI session of the user", None, "users"),

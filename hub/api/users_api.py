@@ -20,11 +20,15 @@ from hub.api.inputs import DbId
 from hub.api.schemas import Strict
 from hub.api.views import iso
 from hub.auth import require
+from hub.delivery.redact import mask_phone
 from hub.models import ApiKey, User
 
 routes = web.RouteTableDef()
 
-Role = Literal["agent", "supervisor", "department", "admin"]  # hub.actions.users.STAFF_ROLES
+Role = Literal["agent", "supervisor", "department", "admin", "muhtar"]  # hub.actions.users.USER_ROLES
+KeyRole = Literal["agent", "supervisor", "department", "admin"]  # STAFF_ROLES: a muhtar has no API access
+Place = Annotated[str, StringConstraints(max_length=100)]
+Phone = Annotated[str, StringConstraints(max_length=40)]
 Name = Annotated[str, StringConstraints(max_length=200)]
 Code = Annotated[str, StringConstraints(max_length=100)]
 Password = Annotated[str, StringConstraints(min_length=users.MIN_PASSWORD, max_length=500)]  # as the action checks
@@ -37,6 +41,10 @@ class UserCreateIn(Strict):
     role: Role = "agent"
     department: Code | None = None
     password: Password
+    # role muhtar only: his mahalle in the gazetteer (as the web form resolves names) and mobile number
+    ilce: Place | None = None
+    mahalle: Place | None = None
+    phone: Phone | None = None
 
 
 class UserUpdateIn(Strict):
@@ -54,15 +62,16 @@ class PasswordIn(Strict):
 
 class ApiKeyCreateIn(Strict):
     name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
-    role: Role = "agent"
+    role: KeyRole = "agent"
     department: Code | None = None
     user_id: DbId | None = None
 
 
 def user_view(u: User) -> dict[str, Any]:
     return {"id": u.id, "username": u.username, "display_name": u.display_name, "role": u.role,
-            "department": u.department_code, "active": u.active, "has_password": u.password_hash is not None,
-            "created_at": iso(u.created_at)}  # fmt: skip
+            "department": u.department_code, "ilce": u.ilce, "mahalle": u.mahalle,
+            "phone": mask_phone(u.phone) if u.phone else None,  # KVKK: masked; the hub keeps the number
+            "active": u.active, "has_password": u.password_hash is not None, "created_at": iso(u.created_at)}  # fmt: skip
 
 
 def key_view(k: ApiKey) -> dict[str, Any]:
@@ -105,6 +114,7 @@ async def create_user(request: web.Request) -> web.Response:
             user = users.create_user(
                 session, actor, username=data.username, display_name=data.display_name or "", role=data.role,
                 department=data.department or None, password=data.password,
+                ilce=data.ilce, mahalle=data.mahalle, phone=data.phone,
             )  # fmt: skip
             return user_view(user)
 

@@ -24,7 +24,7 @@ def _listing(hub: Any) -> tuple[list[dict], list[dict]]:
         accounts = [
             {"id": u.id, "username": u.username, "display_name": u.display_name, "role": u.role,
              "department": u.department_code, "active": u.active, "has_password": u.password_hash is not None,
-             "created_at": u.created_at}
+             "created_at": u.created_at, "ilce": u.ilce, "mahalle": u.mahalle}
             for u in session.exec(select(User).order_by(User.username))
         ]  # fmt: skip
         departments = [
@@ -44,7 +44,7 @@ async def users_page(
     return render(
         request, "users.html", status=status, page_title="Kullanıcılar", accounts=accounts,
         departments=departments, dept_names={d["code"]: d["name"] for d in departments},
-        roles=list(users.STAFF_ROLES), form_error=form_error or {}, form=form or {},
+        roles=list(users.STAFF_ROLES), new_roles=list(users.USER_ROLES), form_error=form_error or {}, form=form or {},
         min_password=users.MIN_PASSWORD, state_label=labels.USER_STATE,
         flash=None if form_error else labels.USER_DONE.get(request.query.get("tamam", "")),
     )  # fmt: skip
@@ -61,9 +61,21 @@ def _same_passwords(form: Any) -> str:
     return password
 
 
+_MUHTAR_ERRORS = {  # hub.actions.muhtars / users refusals of a muhtar account, by field
+    "ilce": "İlçe bulunamadı. İlin ilçelerinden birini yazın.",
+    "mahalle": "Mahalle bu ilçede bulunamadı. Adres kayıt sistemindeki adıyla yazın.",
+    "phone": "Cep telefonu geçerli bir Türkiye numarası değil.",
+    "department": "Muhtar hesabına birim verilmez; mahallesi yeterlidir.",
+}
+
+
 def _message(exc: ActionError) -> str:
     if exc.message == "passwords differ":
         return "Parolalar aynı değil."
+    if exc.field in ("ilce", "mahalle", "phone") and "only for muhtar" in exc.message:
+        return "İlçe, mahalle ve telefon yalnızca muhtar hesapları içindir."
+    if exc.field in _MUHTAR_ERRORS and (exc.field != "department" or "muhtar" in exc.message):
+        return _MUHTAR_ERRORS[exc.field]
     return labels.turkish_error(exc)
 
 
@@ -72,13 +84,14 @@ async def add_user(request: web.Request) -> web.StreamResponse:
     require(actor, "user.manage")
     hub = request.app["hub"]
     form = await request.post()
-    kept = {k: _field(form, k) for k in ("kullanici", "ad", "rol", "birim")}  # never the passwords
+    kept = {k: _field(form, k) for k in ("kullanici", "ad", "rol", "birim", "ilce", "mahalle", "telefon")}  # never the passwords
 
     def work() -> None:
         with hub.db.session() as session:
             users.create_user(
                 session, actor, username=kept["kullanici"], display_name=kept["ad"], role=kept["rol"],
                 department=kept["birim"] or None, password=_same_passwords(form),
+                ilce=kept["ilce"] or None, mahalle=kept["mahalle"] or None, phone=kept["telefon"] or None,
             )  # fmt: skip
 
     try:
