@@ -50,6 +50,7 @@ CATCH_UP_REQUESTS = 500
 QUEUE_MAX = 100  # messages waiting for one slow browser; past that it is dropped and reconnects
 PING_SECONDS = 15.0
 LIVE_LIMIT = 200
+COUNTS_EVERY = 1.0  # counters (a Python scan for saved filters) at most this often per scope
 
 
 def scope_key(actor: Actor) -> tuple[str, ...]:
@@ -114,6 +115,8 @@ class Live:
         self._tasks: list[asyncio.Task] = []
         self._unsubscribe: Any = None
         self._start_lock: asyncio.Lock | None = None
+        self._counts: dict[Any, tuple[float, dict[str, Any]]] = {}  # scope → (monotonic, counters)
+        self._counts_stale = False  # a batch reused counters: refresh them shortly
 
     # -- lifecycle -------------------------------------------------------------------------
     async def ensure_started(self) -> None:
@@ -199,9 +202,13 @@ class Live:
         assert self._wake is not None
         poll = self.hub.settings.live_poll_seconds
         while True:
+            woken = False
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), poll)
+                await asyncio.wait_for(self._wake.wait(), COUNTS_EVERY if self._counts_stale else poll)
+                woken = True
             self._wake.clear()
+            if not woken and self._counts_stale:
+                await self._refresh_counts()
             await asyncio.sleep(0.02)  # let a burst of commits arrive as one batch
             while True:
                 events, more = await self.hub.db.run(self._read)
@@ -265,13 +272,41 @@ class Live:
         for key, c in groups.items():
             data = list_requests(self.hub, c.actor, {**c.params, "limit": str(LIVE_LIMIT), "count": "1"}, only_ids=changed)
             listed[key] = (data["items"], data["total"])
-        counts = {key: queue_counts(self.hub, c.actor) for key, c in scopes.items()}
+        counts = {key: self._scope_counts(key, c.actor, queue_counts) for key, c in scopes.items()}
         html: dict[str, dict[int, str]] = {}
         for sort in {c.params.get("sort", "newest") for c in groups.values()}:
             items = {i["id"]: i for key, (its, _) in listed.items() if groups[key].params.get("sort", "newest") == sort
                      for i in its}  # fmt: skip
             html[sort] = render_rows(list(items.values()), row_view(self.hub, list(items.values()), sort)) if items else {}
         return {"listed": listed, "counts": counts, "html": html}
+
+    def _scope_counts(self, key: Any, actor: Actor, compute: Any, *, fresh: bool = False) -> dict[str, Any]:
+        now = time.monotonic()
+        cached = self._counts.get(key)
+        if cached is not None and not fresh and now - cached[0] < COUNTS_EVERY:
+            self._counts_stale = True  # reused: the fan-out refreshes them within COUNTS_EVERY
+            return cached[1]
+        counts = compute(self.hub, actor)
+        self._counts[key] = (now, counts)
+        return counts
+
+    async def _refresh_counts(self) -> None:
+        """After a burst: recompute the counters that a batch reused, send those that changed."""
+        from hub.ui.queue import queue_counts
+
+        self._counts_stale = False
+        clients = [c for c in self.clients if not c.dropped]
+        scopes = {c.scope: c.actor for c in clients}
+
+        def work() -> dict[Any, dict[str, Any]]:
+            return {k: self._scope_counts(k, a, queue_counts, fresh=True) for k, a in scopes.items()}
+
+        counts = await self.hub.db.run(work)
+        for c in clients:
+            if counts.get(c.scope) is not None and counts[c.scope] != c.last_counts:
+                c.last_counts = counts[c.scope]
+                c.push(sse("degisiklik", {"rows": [], "remove": [], "total": c.last_total,
+                                          "counts": c.last_counts}, self.cursor))  # fmt: skip
 
     def _message(
         self, client: Client, result: dict[str, Any], changed: list[int], created: set[int], event_id: int
