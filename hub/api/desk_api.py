@@ -20,7 +20,7 @@ routes = web.RouteTableDef()
 
 
 class SendBackIn(Strict):
-    reason: Annotated[str, StringConstraints(min_length=1, max_length=1000)]
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=1000, pattern=r"\S")]  # not only spaces
 
 
 @routes.post("/api/v1/requests/{id}/send-back")
