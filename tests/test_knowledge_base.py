@@ -8,8 +8,9 @@ from __future__ import annotations
 from sqlmodel import select
 
 from hub.auth import Actor
-from hub.delivery.canned import placeholder_errors, render_canned, to_jinja
+from hub.delivery.canned import placeholder_errors
 from hub.models import Event, Request
+from hub.reply_templates import render
 from tests.conftest import ADMIN_KEY, add_key
 from tests.test_ui import login
 
@@ -81,12 +82,15 @@ async def test_first_contact_closes_the_call_without_forwarding_and_is_reported(
     assert r.status == 400
 
 
-def test_canned_placeholders_become_jinja_and_braces_stay_literal() -> None:
-    assert to_jinja("Sayın {ad}") == "Sayın {{ ad }}"
-    out = render_canned("Sayın {ad}, {takip_kodu} ({birim}, {mahalle}) {{ 7*7 }} {% if 1 %}x{% endif %}",
-                        {"ad": "Ayşe", "takip_kodu": "KAY-2026-000001", "birim": "Fen İşleri", "mahalle": None})  # fmt: skip
-    assert out == "Sayın Ayşe, KAY-2026-000001 (Fen İşleri, ) {{ 7*7 }} {% if 1 %}x{% endif %}"
-    assert placeholder_errors("{adres}") and not placeholder_errors("{ad} {mahalle}")
+def test_canned_replies_use_the_reply_template_syntax_and_renderer() -> None:
+    ctx = {"ad": "Ayşe", "takip_kodu": "KAY-2026-000001", "birim": "Fen İşleri", "mahalle": None}
+    out = render("Sayın {ad}, {takip_kodu} ({birim}, {mahalle}) {{ 7*7 }} {% if 1 %}x{% endif %}", ctx)
+    # {{ and }} are literal braces (as in the rules file); nothing reaches Jinja2 syntax
+    assert out == "Sayın Ayşe, KAY-2026-000001 (Fen İşleri, ) { 7*7 } {% if 1 %}x{% endif %}"
+    assert render("{mahalle|merkez} mahallesi", ctx) == "merkez mahallesi"
+    assert placeholder_errors("{adres}") and not placeholder_errors("{ad} {mahalle|merkez} {{x}}")
+    assert "use {ad}, {takip_kodu}, {birim}, {mahalle}" in placeholder_errors("{adres}")[0]
+    assert placeholder_errors("{% if 1 %}x{% endif %}") and placeholder_errors("{ad")
 
 
 async def test_canned_replies_are_per_topic_and_filled_from_the_request(ui, hub) -> None:  # noqa: ANN001

@@ -1,19 +1,16 @@
-"""Canned replies: supervisors write ``{ad}``, ``{takip_kodu}``, ``{birim}``, ``{mahalle}``;
-the hub renders them with Jinja2 like its other citizen texts (hub.delivery.templating).
+"""Canned replies: supervisors write ``{ad}``, ``{takip_kodu}``, ``{birim}``, ``{mahalle}``
+(``{ad|vatandaşımız}`` gives a fallback, ``{{``/``}}`` literal braces).
 
-The supervisors' short placeholders are converted to Jinja2 expressions and every other
-brace is made literal, so a reply text cannot reach Jinja2 syntax; rendering is sandboxed
-all the same. A value the request lacks renders as nothing.
+The syntax, its checks and the sandboxed Jinja2 rendering are ``hub.reply_templates``, shared with
+the routing rules' auto-replies; this module holds the canned replies' vocabulary and their values
+(``hub.queries.knowledge.rendered_canned`` renders them with ``hub.reply_templates.render``).
 """
 
 from __future__ import annotations
 
-import re
-from functools import lru_cache
 from typing import Any
 
-from jinja2 import ChainableUndefined
-from jinja2.sandbox import SandboxedEnvironment
+from hub.reply_templates import template_errors
 
 PLACEHOLDERS = {
     "ad": "başvuranın adı",
@@ -21,34 +18,13 @@ PLACEHOLDERS = {
     "birim": "yönlendirilen birimin adı",
     "mahalle": "mahalle",
 }
-_TOKEN = re.compile(r"\{([a-z_]+)\}|[{}]")
 
 
 def placeholder_errors(body: str) -> list[str]:
-    return [f"unknown placeholder {{{m.group(1)}}}; use {', '.join('{' + p + '}' for p in PLACEHOLDERS)}"
-            for m in _TOKEN.finditer(body) if m.group(1) and m.group(1) not in PLACEHOLDERS]  # fmt: skip
-
-
-def to_jinja(body: str) -> str:
-    """``Sayın {ad}, {x}`` -> ``Sayın {{ ad }}, {{ "{" }}x{{ "}" }}``."""
-
-    def one(m: re.Match[str]) -> str:
-        if m.group(1) in PLACEHOLDERS:
-            return "{{ " + m.group(1) + " }}"
-        return "".join('{{ "' + c + '" }}' for c in m.group(0))
-
-    return _TOKEN.sub(one, body)
-
-
-@lru_cache(maxsize=1)
-def _env() -> SandboxedEnvironment:
-    # plain text (the reply box and SMS): no HTML escaping; a missing value is empty
-    return SandboxedEnvironment(autoescape=False, undefined=ChainableUndefined, keep_trailing_newline=True)
-
-
-def render_canned(body: str, context: dict[str, Any]) -> str:
-    values = {k: ("" if context.get(k) is None else str(context[k])) for k in PLACEHOLDERS}
-    return _env().from_string(to_jinja(body)).render(**values)
+    """A canned reply's template problems as messages naming the allowed placeholders."""
+    allowed = ", ".join("{" + p + "}" for p in PLACEHOLDERS)
+    return [f"{message}; use {allowed}" if name else message
+            for message, name, _offset in template_errors(body, PLACEHOLDERS)]  # fmt: skip
 
 
 def request_context(req: Any, contact: Any, department_name: str | None) -> dict[str, Any]:

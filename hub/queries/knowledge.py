@@ -61,11 +61,12 @@ def all_canned(session: Session) -> list[CannedReply]:
 
 def rendered_canned(session: Session, req: Request) -> list[dict[str, Any]]:
     """The request's canned replies with their placeholders filled from the request."""
-    from hub.delivery.canned import render_canned, request_context
+    from hub.delivery.canned import request_context
     from hub.models import Contact, Department
+    from hub.reply_templates import render
 
     contact = session.get(Contact, req.contact_id) if req.contact_id else None
     dept = session.get(Department, req.department) if req.department else None
     ctx = request_context(req, contact, dept.name if dept else None)
-    return [{"id": c.id, "shortcut": c.shortcut, "title": c.title, "text": render_canned(c.body, ctx)}
+    return [{"id": c.id, "shortcut": c.shortcut, "title": c.title, "text": render(c.body, ctx)}
             for c in canned_for(session, req.topic)]  # fmt: skip

@@ -6,12 +6,14 @@ Public interface (see docs/rules.md):
   backtest(current, candidate, records) -> BacktestReport;  check_file(path) -> (exit code, text)
 """
 
+from hub.reply_templates import render
+
 from .backtest import BacktestReport, backtest
 from .check import check_file
 from .conditions import Condition, compile_condition, matches
 from .engine import Decision, Defaults, Department, RoutingInput, Rule, RuleSet, Target, reload_or_keep
 from .errors import RuleIssue, RulesError
-from .templates import PLACEHOLDERS, render
+from .templates import PLACEHOLDERS
 from .vocab import CHANNELS, CONTACT_KINDS, DEFAULT_TOPICS, PRIORITIES, REQUEST_TYPES
 
 __all__ = [

@@ -14,12 +14,13 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from hub.reply_templates import render
 from hub.sla import WorkCalendar, compute_due
 
 from .compiled import Condition, trace_value
 from .errors import RulesError
 from .loader import load_marked, read_rules_file
-from .templates import PLACEHOLDERS, render
+from .templates import PLACEHOLDERS
 from .view import View
 from .vocab import PRIORITY_RANK
 

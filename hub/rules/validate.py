@@ -13,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from classifier.pii import normalize_phone_tr
+from hub.reply_templates import template_errors
 from hub.sla import SlaPolicy, WorkCalendar
 
 from . import schema
@@ -21,7 +22,7 @@ from .conditions import compile_node, dump_node
 from .context import CompileContext, Group, suggest
 from .engine import Defaults, Department, Rule, Target
 from .loader import Marked, Path
-from .templates import template_errors
+from .templates import PLACEHOLDERS
 from .text import name_key
 from .vocab import DEFAULT_TOPICS, PRIORITIES
 
@@ -330,9 +331,7 @@ def _auto_replies(value: Mapping, ctx: CompileContext) -> dict[str, str]:
 
 
 def _check_template(text: str, path: Path, ctx: CompileContext) -> None:
-    from .templates import PLACEHOLDERS
-
-    for message, bad_name, _offset in template_errors(text):
+    for message, bad_name, _offset in template_errors(text, PLACEHOLDERS):
         ctx.issue(path, message, suggestion=suggest(bad_name, PLACEHOLDERS) if bad_name else None)
 
 

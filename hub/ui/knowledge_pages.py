@@ -77,8 +77,10 @@ def _tr_error(exc: ActionError) -> dict[str, str]:
         text = "Geçerlilik tarihi GG.AA.YYYY değil, YYYY-AA-GG biçiminde olmalı."
     elif "taken" in msg:
         text = "Bu kısayol başka bir hazır cevapta kullanılıyor."
+    elif "brace" in msg:
+        text = "Tek başına { ya da } yazılamaz; metinde süslü parantez için {{ ya da }} yazın."
     elif "placeholder" in msg:
-        text = "Bilinmeyen yer tutucu; yalnızca {ad}, {takip_kodu}, {birim}, {mahalle} kullanılabilir."
+        text = "Bilinmeyen yer tutucu; yalnızca {ad}, {takip_kodu}, {birim}, {mahalle} kullanılabilir (yedekli: {ad|vatandaşımız})."
     else:
         text = f"{_FIELD_TR.get(field, field)} geçersiz."
     return {field: text}
