@@ -141,3 +141,27 @@ async def test_a_delivered_answer_sms_opens_no_callback(ui, hub) -> None:  # noq
     await settled(hub, web["id"])
     with hub.db.reader() as s:
         assert s.exec(select(Callback).where(Callback.request_id == web["id"])).first() is None
+
+
+async def test_kvkk_erasure_blanks_call_back_notes_and_return_reasons(ui, hub) -> None:  # noqa: ANN001
+    """An agent's call-back note may repeat what the citizen said on the phone: it goes with the rest."""
+    from hub.actions import callbacks, privacy
+    from hub.auth import Actor
+
+    su = await create(ui, SU)
+    await reply(ui, su["id"])
+    cb = await open_callback(hub, su["id"])
+    agent = Actor("user:test", "supervisor")
+    with hub.db.session() as s:
+        callbacks.complete(s, agent, cb.id, "reached", note="Ayşe Hanım 0532 111 22 33 ile görüşüldü")
+        req = s.get(Request, su["id"])
+        req.status, req.return_reason = "closed", "Bizim değil: 0532 111 22 33 arayan kişi"
+        s.add(req)
+    with hub.db.session() as s:
+        contact_id = s.get(Request, su["id"]).contact_id
+        privacy.erase_contact(s, Actor("user:admin", "admin"), contact_id, reason="KVKK-2026-1")
+    with hub.db.reader() as s:
+        notes = [c.note for c in s.exec(select(Callback).where(Callback.request_id == su["id"]))]
+        req = s.get(Request, su["id"])
+    assert notes and all(n in (None, privacy.ERASED) for n in notes)
+    assert "0532" not in (req.return_reason or "")

@@ -37,6 +37,7 @@ from hub.models import (
     Request,
     utcnow,
 )
+from hub.models_callbacks import Callback
 from hub.queries.contacts import live_contact, merged_family
 from hub.search_text import fold
 
@@ -214,6 +215,7 @@ def _erase_requests(
         r.lat = r.lon = None
         r.reply_to = {}
         r.outcome_reason = mask_pii(r.outcome_reason) if r.outcome_reason else None
+        r.return_reason = mask_pii(r.return_reason) if r.return_reason else None
         r.routing_trace = scrub(r.routing_trace or {})
         r.classification = scrub(r.classification or {})
         r.erased_at = now
@@ -238,6 +240,11 @@ def _erase_requests(
             ob.last_error = "kişisel veriler silindi"
     for ev in session.exec(select(Event).where(col(Event.request_id).in_(ids))).all():
         ev.data = scrub(ev.data or {})
+    for cb in session.exec(select(Callback).where(col(Callback.request_id).in_(ids))).all():
+        # An agent's note of a call-back may say what the citizen told them on the phone.
+        cb.note = ERASED if cb.note else None
+        if cb.status == "open":
+            cb.status = "cancelled"
     for r in reqs:  # each request's own history says when and why its content went
         events.record(session, actor, "privacy.erased", r.id, why=why)
     session.execute(delete(Correction).where(col(Correction.request_id).in_(ids)))
