@@ -2,14 +2,14 @@
 knowledge base entries, canned replies, and the entry a request was closed with on first contact
 
 Revision ID: 0005b
-Revises: 0004
+Revises: 0005a
 Create Date: 2026-12-06
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0005b"
-down_revision = "0004"
+down_revision = "0005a"
 branch_labels = None
 depends_on = None
 

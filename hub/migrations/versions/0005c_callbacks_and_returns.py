@@ -1,14 +1,14 @@
 """callback: call-back tasks for phone answers no SMS could carry; request.return_reason
 
 Revision ID: 0005c
-Revises: 0004
+Revises: 0005b
 Create Date: 2026-12-06
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0005c"
-down_revision = "0004"
+down_revision = "0005b"
 branch_labels = None
 depends_on = None
 

@@ -1,14 +1,14 @@
 """user.ilce / user.mahalle / user.phone: a muhtar account is bound to one mahalle and gets SMS
 
 Revision ID: 0005d
-Revises: 0004
+Revises: 0005c
 Create Date: 2026-12-01
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0005d"
-down_revision = "0004"
+down_revision = "0005c"
 branch_labels = None
 depends_on = None
 

@@ -1,14 +1,14 @@
 """visit, visitrequest: field and mayor's-visit intake
 
 Revision ID: 0005e
-Revises: 0004
+Revises: 0005d
 Create Date: 2026-12-06
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0005e"
-down_revision = "0004"
+down_revision = "0005d"
 branch_labels = None
 depends_on = None
 
