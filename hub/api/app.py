@@ -142,6 +142,8 @@ def create_app(hub: Any) -> web.Application:
     app.add_routes(system)
     app.add_routes(requests_api.routes)
     app.add_routes(users_api.routes)
+    app.add_routes(returns_api.routes)
+    app.add_routes(letters_api.routes)
     app.add_routes(callbacks_api.routes)
     from hub.api import desk_api  # bizim değil (send back), a call added to an earlier request
 
@@ -149,8 +151,6 @@ def create_app(hub: Any) -> web.Application:
     from hub.api import knowledge_api  # knowledge base, canned replies, first contact
 
     app.add_routes(knowledge_api.routes)
-    app.add_routes(returns_api.routes)
-    app.add_routes(letters_api.routes)
     for extra in hub.extra_routes():
         app.add_routes(extra)
     return app
