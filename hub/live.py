@@ -343,6 +343,16 @@ class Live:
         result = self._compute(changed, [client])
         return self._message(client, result, changed, created, upto)
 
+    def _visible(self, actor: Actor, ids: set[int]) -> set[int]:
+        from hub.models import Request
+        from hub.queries.scope import visible_requests
+
+        if not ids:
+            return set()
+        with self.hub.db.reader() as session:
+            stmt = visible_requests(select(Request.id).where(Request.id.in_(sorted(ids))), actor)  # type: ignore[attr-defined]
+            return {int(i) for i in session.exec(stmt)}
+
     async def serve(self, request: web.Request, actor: Actor) -> web.StreamResponse:
         """GET /ui/canli?<the queue's filters>&goster=<ids on the page>[&son=<last id>]."""
         from hub.queries.requests import list_requests
@@ -352,7 +362,8 @@ class Live:
         params.pop("cursor", None)
         hub = self.hub
         await hub.db.run(list_requests, hub, actor, {**params, "limit": "1"})  # bad filters: 400 now, not later
-        shown = {int(x) for x in request.query.get("goster", "").split(",")[:500] if x.isdigit()}
+        asked = {int(x) for x in request.query.get("goster", "").split(",")[:500] if x.isdigit() and len(x) < 12}
+        shown = await hub.db.run(self._visible, actor, asked)  # only rows this person may see can leave the page
         raw_last = request.headers.get("Last-Event-ID") or request.query.get("son", "")
         last = int(raw_last) if raw_last.strip().isdigit() else None
         await self.ensure_started()
