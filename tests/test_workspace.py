@@ -80,13 +80,18 @@ def codes(data: dict) -> set[str]:
 
 
 async def test_new_request_reaches_an_open_queue_and_resumes_after_a_drop(ui) -> None:  # noqa: ANN001
+    r = await ui.post("/api/v1/filters", json={"name": "Telefon", "condition": {"channel": "phone"}}, headers=API)
+    fid = str((await r.json())["id"])
     await login(ui, "agent")
+    html = await (await ui.get("/ui/")).text()
+    assert f'data-filtre="{fid}"' in html and "Telefon <b>0</b>" in html
     stream = await open_stream(ui)
     made = await create(ui, SU)
     data = await stream.until(lambda d: made["tracking_code"] in codes(d))
     row = next(r for r in data["rows"] if r["id"] == made["id"])
     assert row["new"] is True and f'data-id="{made["id"]}"' in row["html"]
-    assert data["counts"]["durum"] and data["total"] >= 1
+    assert data["counts"]["durum"] and data["total"] == 1
+    assert data["counts"]["filtre"] == {fid: 1}  # the saved filter's counter moved too
     last = stream.last_id
     stream.close()
 
