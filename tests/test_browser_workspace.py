@@ -245,6 +245,9 @@ async def test_two_hub_processes_on_postgres(tmp_path, database_url) -> None:  #
                 await expect(agent.locator("#kuyruk tbody tr", has_text=code2)).to_be_visible(timeout=LIVE_LIMIT_MS + 6000)
             finally:
                 await browser.close()
+    except Exception as exc:  # say what the hub processes logged
+        tails = "\n".join(f"--- {p.name}:\n{p.log_tail(30)}" for p in procs)
+        raise AssertionError(f"{type(exc).__name__}: {exc}\n{tails}") from exc
     finally:
         stop_all(procs)
         await receiver.close()
