@@ -281,3 +281,34 @@ async def test_queue_shows_total_and_how_late(ui, hub) -> None:  # noqa: ANN001
     assert 'src="/static/ui/app.js"' in html and 'type="module"' in html
     js = await ui.get("/static/ui/queue.js")
     assert js.status == 200 and "javascript" in js.headers["Content-Type"]
+
+
+async def test_a_claim_also_holds_back_returns_letters_and_send_back(ui, hub) -> None:  # noqa: ANN001
+    """Every action that changes a request respects another person's claim, not only the reply box."""
+    import pytest
+
+    from connectors.base import RawMessage, Sender
+    from hub.actions import claims, letters, returns, send_back
+    from hub.auth import Actor
+
+    await login(ui, "agent")  # the demo staff exist
+    made = hub.intake.ingest(RawMessage(channel="cimer", external_id="cimer-claim-1", sender=Sender(name="Ali Veli"),
+                                        text="Talas Mevlana Mahallesi sokak lambası yanmıyor."))  # fmt: skip
+    with hub.db.reader() as s:
+        agent = s.exec(select(User).where(User.username == "agent")).one()
+        sup = s.exec(select(User).where(User.username == "supervisor")).one()
+    holder = Actor(f"user:{agent.id}", "agent", user_id=agent.id)
+    other = Actor(f"user:{sup.id}", "supervisor", user_id=sup.id)
+    with hub.db.session() as s:
+        claims.claim(s, holder, s.get(Request, made.request_id))
+    attempts = {
+        "return": lambda s, r: returns.return_request(s, other, r, institution="TEDAŞ"),
+        "send_back": lambda s, r: send_back.send_back(s, other, r, "bizim değil"),
+        "letter": lambda s, r: letters.answer_by_letter(s, other, r, "Cevap", settings=hub.settings,
+                                                        store=hub.attachments, signer_name="A", signer_title="B"),
+    }  # fmt: skip
+    for name, attempt in attempts.items():
+        with pytest.raises(claims.Held), hub.db.session() as s:
+            attempt(s, s.get(Request, made.request_id))
+        with hub.db.reader() as s:
+            assert s.get(Request, made.request_id).status != "closed", name

@@ -11,7 +11,7 @@ from typing import Any
 from sqlmodel import Session, func, select
 
 from connectors.base import Attachment
-from hub.actions import events
+from hub.actions import claims, events
 from hub.actions.errors import ActionError, Conflict
 from hub.actions.requests import _set_status, close_request
 from hub.auth import Actor, require
@@ -42,6 +42,7 @@ def answer_by_letter(
     """Render the letter, store it, and record it as the answer. ``store`` is the hub's
     AttachmentStore; ``settings`` give the letterhead."""
     require(actor, "request.reply")
+    claims.ensure_free(session, actor, req)
     text = (text or "").strip()
     signer_name, signer_title = " ".join(signer_name.split()), " ".join(signer_title.split())
     if not text:

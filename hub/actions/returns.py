@@ -12,7 +12,7 @@ import uuid
 
 from sqlmodel import Session
 
-from hub.actions import events, outbox
+from hub.actions import claims, events, outbox
 from hub.actions.errors import ActionError, Conflict
 from hub.actions.requests import _set_status
 from hub.auth import Actor, require
@@ -36,6 +36,7 @@ def return_request(
     session: Session, actor: Actor, req: Request, *, institution: str, note: str | None = None
 ) -> Message:
     require(actor, "request.return")
+    claims.ensure_free(session, actor, req)
     institution = " ".join((institution or "").split())
     note = (note or "").strip() or None
     if req.channel not in RETURNABLE_CHANNELS:

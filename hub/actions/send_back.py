@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from hub.actions import events
+from hub.actions import claims, events
 from hub.actions.errors import ActionError, Conflict
 from hub.auth import Actor, require
 from hub.models import FINAL_STATUSES, Request, Status, utcnow
@@ -17,6 +17,7 @@ TAG = "birim-iadesi"
 
 def send_back(session: Session, actor: Actor, req: Request, reason: str) -> Request:
     require(actor, "request.update")
+    claims.ensure_free(session, actor, req)
     if actor.role not in ("department", "admin", "supervisor"):
         raise ActionError("only a department can send a request back", field="role")
     reason = (reason or "").strip()
