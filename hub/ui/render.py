@@ -148,6 +148,17 @@ def error_page(request: web.Request, status: int, title: str, message: str) -> w
     return render(request, template, status=status, page_title=title, title=title, message=message)
 
 
+async def _nul_field(request: web.Request) -> str | None:
+    """The first posted form field holding a NUL character (aiohttp caches the parsed form)."""
+    if request.content_type not in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        return None
+    form = await request.post()
+    for name, value in form.items():
+        if "\x00" in name or (isinstance(value, str) and "\x00" in value):
+            return name.replace("\x00", "")
+    return None
+
+
 def staff_page(handler: Handler) -> Handler:
     """Signed-in users only; refusals and failures become Turkish pages, never a traceback."""
 
@@ -162,6 +173,10 @@ def staff_page(handler: Handler) -> Handler:
             return error_page(request, 403, "Yetkiniz yok", "Bu sayfa belediye personeli içindir.")
         if request.method == "POST" and not await csrf_ok(request):
             return csrf_refused(request)
+        if request.method == "POST" and (field := await _nul_field(request)) is not None:
+            # PostgreSQL cannot store NUL in text; say which box holds it instead of failing later
+            return error_page(request, 400, "İşlem yapılamadı",
+                              f"«{field}» alanında kabul edilmeyen bir denetim karakteri (NUL) var; metni yeniden yazın.")  # fmt: skip
         try:
             return await handler(request)
         except web.HTTPException:
