@@ -196,8 +196,11 @@ async def test_concurrent_alias_bombs_leave_the_hub_responsive(client, keys) -> 
     for status, body in results:
         assert status == 422 and body["field"] == "text", body
         assert "alias" in body["message"] + str(body["errors"]), body
-    assert max(waits) < 1.0, waits
-    assert elapsed < 5, elapsed
+    # Before the fix the 20 bombs ran one after another on the event loop (about 4.5 s each at
+    # 5 levels): /healthz waited for all of them, about 90 s. The bounds are loose on purpose,
+    # so a loaded CI machine does not fail them while that regression still would.
+    assert max(waits) < 10.0, waits
+    assert elapsed < 30, elapsed
 
 
 @pytest.mark.parametrize("path", ["/api/v1/rules/check", "/api/v1/rules/backtest", "/api/v1/rules"])
