@@ -8,10 +8,12 @@ import os
 import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 import pytest_asyncio
+from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import create_engine, text
 
@@ -157,3 +159,30 @@ def run(hub, monkeypatch, capsys):  # noqa: ANN001, ANN201
         return code, out.out, out.err
 
     return go
+
+
+# A generic SMS gateway on loopback (real HTTP) that records what it was asked to send.
+@dataclass
+class FakeSms:
+    received: list[dict] = field(default_factory=list)
+
+    async def send(self, request: web.Request) -> web.Response:
+        self.received.append({"data": await request.json(), "headers": dict(request.headers)})
+        return web.json_response({"status": "OK", "id": f"m{len(self.received)}"})
+
+    def to(self, phone: str) -> list[dict]:
+        return [r for r in self.received if r["data"]["to"] == phone]
+
+    def texts_to(self, phone: str) -> list[str]:
+        return [r["data"]["text"] for r in self.to(phone)]
+
+
+@pytest_asyncio.fixture
+async def sms_gateway() -> AsyncIterator[tuple[FakeSms, str]]:
+    fake = FakeSms()
+    app = web.Application()
+    app.router.add_post("/sms", fake.send)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    yield fake, str(server.make_url("/sms"))
+    await server.close()

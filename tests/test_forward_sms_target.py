@@ -4,14 +4,10 @@ requests (and forwards), through a real HTTP gateway on loopback, without the ci
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestServer
 from sqlmodel import select
 
 from connectors.base import RawMessage, Sender
@@ -26,29 +22,6 @@ AGENT = Actor("user:1", "agent", user_id=1)
 ON_CALL = "+905551112233"
 CITIZEN_PHONE = "05321234567"
 CITIZEN_TEXT = "Talas Mevlana Mahallesi Gül sokakta yolda göçük var, araç içine düştü."
-
-
-@dataclass
-class Gateway:
-    received: list[dict] = field(default_factory=list)
-
-    async def send(self, request: web.Request) -> web.Response:
-        self.received.append({"data": await request.json(), "headers": dict(request.headers)})
-        return web.json_response({"status": "OK", "id": f"m{len(self.received)}"})
-
-    def to(self, phone: str) -> list[dict]:
-        return [r for r in self.received if r["data"]["to"] == phone]
-
-
-@pytest.fixture
-async def gateway() -> AsyncIterator[tuple[Gateway, str]]:
-    fake = Gateway()
-    app = web.Application()
-    app.router.add_post("/sms", fake.send)
-    server = TestServer(app, host="127.0.0.1")
-    await server.start_server()
-    yield fake, str(server.make_url("/sms"))
-    await server.close()
 
 
 def _rules(tmp_path: Path) -> Path:
@@ -87,10 +60,10 @@ def _assert_no_citizen_data(text: str) -> None:
         assert secret not in text, secret
 
 
-async def test_urgent_request_reaches_on_call_phone_once(settings_factory, tmp_path, gateway, caplog) -> None:  # noqa: ANN001
+async def test_urgent_request_reaches_on_call_phone_once(settings_factory, tmp_path, sms_gateway, caplog) -> None:  # noqa: ANN001
     from hub.workers import sla
 
-    fake, url = gateway
+    fake, url = sms_gateway
     hub = _hub(settings_factory, tmp_path, sms_url=url, sms_success_regex='"status": ?"OK"')
     try:
         caplog.set_level(logging.INFO)

@@ -6,52 +6,25 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestServer
 from sqlmodel import select
 
 from hub.models import Outbox, Request
-from tests.conftest import ADMIN_KEY
+from tests.conftest import ADMIN_KEY, FakeSms
 from tests.test_muhtar_portal import PASSWORD, PHONE, add_muhtar, login, submit
 
 API = {"Authorization": f"Bearer {ADMIN_KEY}"}
 BASE_URL = "https://talep.kayseri.example"
 
 
-@dataclass
-class Gateway:
-    received: list[dict] = field(default_factory=list)
-
-    async def send(self, request: web.Request) -> web.Response:
-        self.received.append(await request.json())
-        return web.json_response({"status": "OK", "id": f"m{len(self.received)}"})
-
-    def texts_to(self, phone: str) -> list[str]:
-        return [r["text"] for r in self.received if r["to"] == phone]
-
-
 @pytest.fixture
-async def gateway() -> AsyncIterator[tuple[Gateway, str]]:
-    fake = Gateway()
-    app = web.Application()
-    app.router.add_post("/sms", fake.send)
-    server = TestServer(app, host="127.0.0.1")
-    await server.start_server()
-    yield fake, str(server.make_url("/sms"))
-    await server.close()
-
-
-@pytest.fixture
-def settings(settings_factory, gateway):  # noqa: ANN001, ANN201
+def settings(settings_factory, sms_gateway):  # noqa: ANN001, ANN201
     """The hub of the ``ui`` fixture, with its SMS gateway at the fake one."""
-    return settings_factory(sms_url=gateway[1], sms_success_regex='"status": ?"OK"', public_url=BASE_URL)
+    return settings_factory(sms_url=sms_gateway[1], sms_success_regex='"status": ?"OK"', public_url=BASE_URL)
 
 
-async def _sms_to_muhtar(hub, fake: Gateway, count: int) -> list[str]:  # noqa: ANN001
+async def _sms_to_muhtar(hub, fake: FakeSms, count: int) -> list[str]:  # noqa: ANN001
     """Deliver the outbox until the muhtar's phone has ``count`` SMS. The server's own worker
     may take a row first, so this waits for the gateway rather than for one pass."""
     from hub.workers.outbox import OutboxWorker
@@ -67,8 +40,8 @@ async def _sms_to_muhtar(hub, fake: Gateway, count: int) -> list[str]:  # noqa: 
     return fake.texts_to(PHONE)
 
 
-async def test_muhtar_gets_an_sms_at_each_stage_of_his_request(ui, hub, gateway, caplog) -> None:  # noqa: ANN001
-    fake, _ = gateway
+async def test_muhtar_gets_an_sms_at_each_stage_of_his_request(ui, hub, sms_gateway, caplog) -> None:  # noqa: ANN001
+    fake, _ = sms_gateway
     caplog.set_level(logging.INFO)
     add_muhtar(hub)
     await login(ui, "muhtar.talas.mevlana", PASSWORD)
