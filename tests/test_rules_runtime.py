@@ -129,3 +129,34 @@ def test_rules_backtest_cli(hub, tmp_path) -> None:  # noqa: ANN001
     r = subprocess.run([sys.executable, "run_hub.py", "rules", "backtest", str(cand)], cwd=ROOT, env=env,
                        capture_output=True, text=True, timeout=180)  # fmt: skip
     assert r.returncode == 0 and r.stdout.strip()
+
+
+def test_processes_starting_together_sync_departments_without_a_clash(hub) -> None:  # noqa: ANN001
+    """Hub processes that start at once all mirror the rules' departments; an insert that loses
+    the race to another one is retried, not fatal (a scale-out start once died on it)."""
+    import threading
+
+    from sqlmodel import select
+
+    from hub.actions.rules import sync_departments
+    from hub.models import Department
+
+    depts = {f"yeni-{i}": {"name": f"Yeni Birim {i}", "targets": []} for i in range(20)}
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(4)
+
+    def start() -> None:
+        barrier.wait()
+        try:
+            sync_departments(hub.db, depts)
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=start) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    with hub.db.reader() as s:
+        assert {d.code for d in s.exec(select(Department)) if d.active} == set(depts)

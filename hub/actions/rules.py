@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from hub.db import Database
@@ -27,7 +28,21 @@ def store_version(db: Database, text: str, digest: str, *, author: str, diff: st
 
 
 def sync_departments(db: Database, departments: dict[str, dict]) -> None:
-    """Mirror the rules file's departments into the table the API and UI read."""
+    """Mirror the rules file's departments into the table the API and UI read.
+
+    Hub processes starting together all sync the same file: if another one inserted a
+    department between our read and our insert, the second pass finds it and updates it.
+    """
+    for attempt in (1, 2):
+        try:
+            _sync_departments(db, departments)
+            return
+        except IntegrityError:
+            if attempt == 2:
+                raise
+
+
+def _sync_departments(db: Database, departments: dict[str, dict]) -> None:
     with db.session() as session:
         seen = set()
         for code, d in departments.items():
