@@ -15,6 +15,7 @@ from hub.ui import (
     merge_page,
     new_request,
     queue,
+    rules_pages,
     send_back_page,
     users_page,
     visits,
@@ -33,7 +34,7 @@ async def _detail(request: web.Request) -> web.StreamResponse:
 
 
 async def _rules(request: web.Request) -> web.StreamResponse:
-    return await admin_pages.rules_page(request)
+    return await rules_pages.rules_page(request)
 
 
 async def _quarantine(request: web.Request) -> web.StreamResponse:
@@ -69,8 +70,8 @@ routes.post("/ui/talep/{id}/bizim-degil")(staff_page(send_back_page.submit))  # 
 routes.post("/ui/talep/{id}/birlestir")(staff_page(merge_page.submit))  # asks which one survives
 routes.post("/ui/talep/{id}/{action}")(staff_page(detail.act))
 routes.get("/ui/kurallar")(staff_page(_rules))
-routes.post("/ui/kurallar")(staff_page(admin_pages.rules_submit))
-routes.post("/ui/kurallar/surum/{id}")(staff_page(admin_pages.rules_restore))
+routes.post("/ui/kurallar")(staff_page(rules_pages.rules_submit))
+routes.post("/ui/kurallar/surum/{id}")(staff_page(rules_pages.rules_restore))
 routes.get("/ui/kanallar")(staff_page(admin_pages.channels_page))
 routes.get("/ui/karantina")(staff_page(_quarantine))
 routes.post("/ui/karantina/{id}/yeniden")(staff_page(admin_pages.quarantine_retry))
