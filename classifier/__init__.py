@@ -15,6 +15,7 @@ _EXPORTS = {
     "find_duplicates": "classifier.duplicates",
     "GateResult": "classifier.training",
     "train_with_gate": "classifier.training",
+    "train_candidate": "classifier.training",
     "ModelRegistry": "classifier.registry",
     "InputError": "classifier.errors",
 }

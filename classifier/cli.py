@@ -134,7 +134,7 @@ def cmd_registry(args: argparse.Namespace, out: TextIO) -> int:
     elif args.action == "activate":
         if not args.version:
             raise InputError("registry activate needs a VERSION")
-        reg.activate(args.version)
+        reg.activate(args.version, force=args.force)
         out.write(f"active: {args.version}\n")
     else:
         out.write(f"active: {reg.rollback()}\n")
@@ -167,6 +167,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--dir", required=True)
     r.add_argument("action", choices=["list", "activate", "rollback"])
     r.add_argument("version", nargs="?")
+    r.add_argument(
+        "--force", action="store_true", help="activate even a model that failed the evaluation gate"
+    )
     return p
 
 

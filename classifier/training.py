@@ -1,4 +1,5 @@
-"""Learning loop: retrain on seed + history + staff corrections, activate only if not worse."""
+"""Learning loop: retrain on seed + history + staff corrections; a candidate is activated only
+if it is not worse than the active model on the same held-out examples (the gate)."""
 
 from __future__ import annotations
 
@@ -25,10 +26,12 @@ class GateResult:
     reason: str
     skipped_examples: int = 0
     details: dict = field(default_factory=dict)
+    passed: bool = False  # the candidate is not worse than the active model (or there was none)
 
     def to_dict(self) -> dict:
         return {
             "activated": self.activated,
+            "passed": self.passed,
             "new_version": self.new_version,
             "old_version": self.old_version,
             "new_metrics": _headline(self.new_metrics),
@@ -69,16 +72,40 @@ def train_with_gate(
     seed: int = 42,
     refit: bool = True,
 ) -> GateResult:
-    """Train a candidate on seed + extra examples (label, text) and activate it if it is not worse.
+    """Train a candidate (see train_candidate) and activate it when it passed the gate."""
+    result = train_candidate(
+        seed_csv, extra_examples, registry_dir, holdout_fraction=holdout_fraction, holdout=holdout,
+        tolerance=tolerance, seed=seed, refit=refit,
+    )  # fmt: skip
+    if result.passed:
+        ModelRegistry(registry_dir).activate(result.new_version)
+        result.activated = True
+    log.info("learning gate: %s (%s)", "activated" if result.activated else "kept old model", result.reason)
+    return result
+
+
+def train_candidate(
+    seed_csv: str | Path | None,
+    extra_examples: Sequence[tuple[str, str]],
+    registry_dir: str | Path,
+    *,
+    holdout_fraction: float = 0.2,
+    holdout: Sequence[tuple[str, str]] | None = None,
+    tolerance: float = 0.0,
+    seed: int = 42,
+    refit: bool = True,
+    extra_metadata: dict | None = None,
+) -> GateResult:
+    """Train a candidate on seed + extra examples (label, text), judge it, store it; never activate.
 
     The candidate and the active model are compared on the same held-out examples: `holdout`
     when given (a trusted, fixed check set), else a stratified `holdout_fraction` slice of seed +
-    extras that the candidate does not train on. Activated when candidate macro-F1 >=
+    extras that the candidate does not train on. It passes the gate when its macro-F1 >=
     active macro-F1 - tolerance, or when there is no active model. Invalid examples (empty text
-    or label) are skipped and counted, never fatal. The candidate is stored in the registry
-    either way, so a person can inspect or activate it later. With `refit` (default) and no fixed
-    `holdout`, an accepted candidate is retrained on all examples before activation, so every
-    correction is learned.
+    or label) are skipped and counted, never fatal. With `refit` (default) and no fixed
+    `holdout`, a candidate that passed is retrained on all examples before it is stored, so every
+    correction is learned. The stored metadata holds the held-out metrics, the gate's verdict
+    and the active model's metrics on the same slice (`gate`), plus `extra_metadata`.
     """
     if not 0.0 < holdout_fraction < 0.9:
         raise InputError("holdout_fraction must be between 0 and 0.9")
@@ -98,37 +125,40 @@ def train_with_gate(
     old_version = registry.active_version()
     candidate = train_bundle(train_rows, source=f"seed+{len(extras)} extra")
     new_metrics = evaluate_model(candidate.topic, check)
-    candidate.metadata["metrics"] = {"gate_holdout": True, **new_metrics}
-    new_version = registry.add(candidate)
 
     old_metrics: dict | None = None
     if old_version is None:
-        activated, reason = True, "no active model yet"
+        passed, reason = True, "no active model yet"
     else:
         try:
             old_metrics = evaluate_model(registry.load(old_version).topic, check)
         except InputError as exc:
             log.warning("active model %s unreadable: %s", old_version, exc)
         if old_metrics is None:
-            activated, reason = True, f"active model {old_version} could not be loaded"
+            passed, reason = True, f"active model {old_version} could not be loaded"
         else:
             new_f1, old_f1 = new_metrics["macro_f1"], old_metrics["macro_f1"]
-            activated = new_f1 >= old_f1 - tolerance
-            verdict = "not worse" if activated else "worse"
+            passed = new_f1 >= old_f1 - tolerance
+            verdict = "not worse" if passed else "worse"
             reason = (
                 f"candidate macro-F1 {new_f1:.4f} vs active {old_f1:.4f} on {len(check)} held-out: {verdict}"
             )
-    if activated and refit and holdout is None:
+    stored = candidate
+    metrics = {"gate_holdout": True, **new_metrics}
+    if passed and refit and holdout is None:
         # The gate judged the training procedure; the model that serves should also learn from the
         # held-out slice, or a correction that lands there would never be learned.
-        final = train_bundle(rows, source=f"seed+{len(extras)} extra (refit on all)")
-        final.metadata["metrics"] = {"gate_holdout": True, "refit_on_all": True, **new_metrics}
-        new_version = registry.add(final)
-    if activated:
-        registry.activate(new_version)
-    log.info("learning gate: %s (%s)", "activated" if activated else "kept old model", reason)
+        stored = train_bundle(rows, source=f"seed+{len(extras)} extra (refit on all)")
+        metrics["refit_on_all"] = True
+    stored.metadata["metrics"] = metrics
+    stored.metadata["gate"] = {
+        "passed": passed, "reason": reason, "compared_with": old_version, "active_metrics": old_metrics,
+        "tolerance": tolerance, "n_check": len(check), "fixed_holdout": holdout is not None,
+    }  # fmt: skip
+    stored.metadata.update(extra_metadata or {})
+    new_version = registry.add(stored)
     return GateResult(
-        activated=activated,
+        activated=False,
         new_version=new_version,
         old_version=old_version,
         new_metrics=new_metrics,
@@ -136,4 +166,5 @@ def train_with_gate(
         reason=reason,
         skipped_examples=skipped,
         details={"n_train": len(train_rows), "n_check": len(check), "n_extra": len(extras)},
+        passed=passed,
     )
