@@ -1,0 +1,107 @@
+"""Department performance: volume, answers, on-time rate, time to answer, reopened."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import select
+
+from hub.auth import Actor
+from hub.models import OPEN_STATUSES, Department, Event, Request, Status
+from hub.report_filter import ReportFilter
+from hub.reports.common import hours, month_of, percentile, rate
+
+# A request is reopened when its status leaves answered / closed for a working status. The
+# call-back task does this too ("callback pending": the answer has not reached the citizen
+# yet), which is the hub taking back its own "answered", not a reopening.
+_REOPEN_FROM = (Status.answered.value, Status.closed.value)
+_REOPEN_TO = tuple(s.value for s in OPEN_STATUSES)
+_NOT_A_REOPEN = "callback pending"
+_OPEN = {s.value for s in OPEN_STATUSES}
+
+
+def department_performance(
+    db: Any, flt: ReportFilter, *, actor: Actor | None, by_month: bool = False, now: datetime | None = None
+) -> list[dict[str, Any]]:
+    """Per department (and per Istanbul calendar month of ``received_at`` when ``by_month``),
+    over the top-level requests (``parent_id`` is null; merged duplicates are not counted
+    twice) received in the filter's range, narrowed to what ``actor`` may see:
+
+    - ``volume``: requests received.
+    - ``answered``: the citizen got an answer: ``answered_at`` is set (reply, letter, return to
+      CİMER/MBS, first-contact resolution, call-back reached), or the request was closed
+      (then ``closed_at`` is the answer time). A request waiting for its call-back is not answered.
+    - ``on_time`` / ``late`` / ``on_time_rate``: only requests *with* a deadline count. On time:
+      answered at or before ``due_at`` (which already includes the time the clock was paused
+      for the citizen). Late: answered after ``due_at``, or still open with ``due_at`` before
+      ``now``. Requests with no deadline (``no_deadline``) and open requests whose deadline
+      has not come are in neither, so an unanswered, overdue request lowers the rate instead
+      of hiding from it. ``on_time_rate`` = on_time / (on_time + late), a fraction 0..1, or
+      None when nothing counts yet.
+    - ``median_hours`` / ``p90_hours``: hours from ``received_at`` to the answer over the
+      answered requests, linear interpolation between ranks (as PostgreSQL's
+      ``percentile_cont``), one decimal; None when nothing was answered.
+    - ``reopened``: requests that were reopened at least once (a ``request.status`` event from
+      answered / closed to a working status, not counting the call-back task's own).
+
+    Rows are ordered by department name (unrouted requests last, ``department`` None), then month.
+    """
+    flt = flt.for_actor(actor)
+    now = now or datetime.now(UTC)
+    stmt = select(
+        Request.id, Request.department, Request.received_at, Request.answered_at, Request.closed_at,
+        Request.due_at, Request.status,
+    ).where(Request.parent_id.is_(None))  # fmt: skip
+    stmt = flt.apply(stmt, actor)
+    reopen = (
+        select(Event.request_id)
+        .join(Request, Request.id == Event.request_id)
+        .where(
+            Event.kind == "request.status",
+            Request.parent_id.is_(None),
+            Event.data["before"].as_string().in_(_REOPEN_FROM),
+            Event.data["after"].as_string().in_(_REOPEN_TO),
+            func.coalesce(Event.data["reason"].as_string(), "") != _NOT_A_REOPEN,
+        )
+        .distinct()
+    )
+    reopen = flt.apply(reopen, actor)
+    groups: dict[tuple[str | None, str | None], dict[str, Any]] = {}
+    with db.reader() as session:
+        reopened = set(session.exec(reopen))
+        names = dict(session.exec(select(Department.code, Department.name)).all())
+        for rid, dept, received, answered_at, closed_at, due, status in session.exec(stmt):
+            key = (dept, month_of(received) if by_month else None)
+            g = groups.get(key)
+            if g is None:
+                g = groups[key] = {"volume": 0, "answered": 0, "on_time": 0, "late": 0, "no_deadline": 0,
+                                   "reopened": 0, "_secs": []}  # fmt: skip
+            g["volume"] += 1
+            g["reopened"] += rid in reopened
+            answer = answered_at or (closed_at if status == Status.closed else None)
+            if answer is not None:
+                g["answered"] += 1
+                g["_secs"].append(max(0.0, (answer - received).total_seconds()))
+            if due is None:
+                g["no_deadline"] += 1
+            elif answer is not None:
+                g["on_time" if answer <= due else "late"] += 1
+            elif status in _OPEN and due < now:
+                g["late"] += 1
+    rows = []
+    for (dept, month), g in groups.items():
+        secs = sorted(g.pop("_secs"))
+        row: dict[str, Any] = {"department": dept, "department_name": names.get(dept, dept) if dept else None}
+        if by_month:
+            row["month"] = month
+        row.update(g)
+        row["on_time_rate"] = rate(g["on_time"], g["on_time"] + g["late"])
+        row["median_hours"] = hours(percentile(secs, 0.5))
+        row["p90_hours"] = hours(percentile(secs, 0.9))
+        rows.append(row)
+    rows.sort(
+        key=lambda r: (r["department"] is None, (r["department_name"] or "").casefold(), r.get("month") or "")
+    )
+    return rows
