@@ -123,8 +123,11 @@ class Classifier:
                 log.warning("active model unusable (%s); training the seed model", exc)
                 bundle = None
             if bundle is None:
-                bundle = _seed_bundle()
-                registry.activate(registry.add(bundle))
+                # Through the gate's own path, so the first model keeps out of the check slice
+                # that later candidates are compared with it on.
+                from classifier.training import train_with_gate
+
+                bundle = registry.load(train_with_gate(None, [], model_dir).new_version)
             return cls(bundle, taxonomy, centroids=centroids)
         return cls(_default_bundle(), taxonomy, centroids=centroids)
 

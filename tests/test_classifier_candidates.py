@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from classifier import ModelRegistry
+from classifier.dataset import read_labelled_csv
 from classifier.errors import InputError
 from classifier.training import train_candidate, train_with_gate
 from tests.model_support import CHECK, POISON, small_seed
@@ -93,3 +94,35 @@ def test_one_training_at_a_time(tmp_path: Path) -> None:
     with reg.training_lock() as held:
         assert held and reg.training_running()
     assert not reg.training_running()
+
+
+def test_retraining_on_the_same_data_passes_the_gate(seed_csv: Path, tmp_path: Path) -> None:
+    """The check slice is the same examples every time and no model trains on it, so the active
+    model is not judged on examples it learned (it used to score 1.0 there and beat everyone)."""
+    first = train_with_gate(seed_csv, [], tmp_path / "reg")
+    again = train_candidate(seed_csv, [], tmp_path / "reg")
+    assert again.passed, again.reason
+    assert again.new_metrics["macro_f1"] == again.old_metrics["macro_f1"] == first.new_metrics["macro_f1"]
+
+
+def test_corrections_are_always_learned_and_never_held_out(seed_csv: Path, tmp_path: Path) -> None:
+    from classifier.training import check_slice
+
+    fixes = [("aydinlatma", f"meydandaki projektör {n} yanmıyor") for n in range(40)]
+    assert check_slice(fixes, 0.2)[1], "some of these texts fall in the check slice as plain examples"
+    res = train_candidate(seed_csv, [], tmp_path / "reg", always_train=fixes)
+    assert res.details["n_extra"] == 40
+    assert res.details["n_train"] + res.details["n_check"] == len(read_labelled_csv(seed_csv)) + 40
+    assert res.details["n_check"] == len(check_slice(read_labelled_csv(seed_csv), 0.2)[1])
+    held_out_fix = check_slice(fixes, 0.2)[1][0][1]
+    predicted, _ = ModelRegistry(tmp_path / "reg").load(res.new_version).topic.predict([held_out_fix])
+    assert predicted == ["aydinlatma"]
+
+
+def test_check_slice_is_stable_as_data_grows() -> None:
+    from classifier.training import check_slice
+
+    rows = [("a" if n % 2 else "b", f"metin {n}") for n in range(400)]
+    _, small = check_slice(rows[:200], 0.2)
+    _, big = check_slice(rows, 0.2)
+    assert set(small) <= set(big) and 40 <= len(big) <= 120

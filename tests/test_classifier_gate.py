@@ -74,12 +74,9 @@ def test_default_holdout_and_bad_examples(registry_dir):
     assert res.skipped_examples == 2
     assert res.details["n_check"] > 100  # 20 % of the seed corpus
     assert "macro-F1" in res.reason
-    if res.activated:  # the served model was refit on everything, held-out slice included
-        meta = ModelRegistry(registry_dir).load(res.new_version).metadata
-        assert (
-            meta["metrics"]["refit_on_all"]
-            and meta["n_examples"] == res.details["n_train"] + res.details["n_check"]
-        )
+    # The served model never learns the check slice (tests/test_classifier_candidates.py says why).
+    meta = ModelRegistry(registry_dir).info(res.new_version)
+    assert meta["n_examples"] == res.details["n_train"] and meta["gate"]["n_check"] == res.details["n_check"]
 
 
 def test_rollback_without_history_is_a_clear_error(tmp_path):
