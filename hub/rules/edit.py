@@ -1,0 +1,429 @@
+"""Round-trip editing of the `rules:` list of a rule file: text in, text out, no web.
+
+Only the rule an operation touches is rewritten; every other line of the file (comments, blank lines,
+quoting, the other sections) is copied byte for byte. The rule list is cut into bodies (one per rule)
+and gaps (the blank and comment lines between them). Gaps stay at their place in the list, so a section
+heading such as "routing rules" stays where it is while rules move past it; a comment written inside a
+rule (indented deeper than its dash) belongs to the rule and moves with it.
+
+A touched rule goes through ruamel.yaml's round-trip loader and dumper, so its own untouched keys and
+comments survive too. After every operation the new text is parsed with the hub's own loader and must
+hold exactly the data the operation intended; otherwise nothing is returned (EditError).
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import YAMLError as RuamelError
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+
+from .loader import load_marked
+
+RULE_KEYS = ("id", "description", "enabled", "when", "then", "continue")  # order of keys in a new rule
+_INDENTS = ((2, 4, 2), (2, 2, 0), (4, 6, 2), (4, 4, 0), (3, 5, 2))  # (mapping, sequence, offset)
+
+
+class EditError(ValueError):
+    """An edit that cannot be made; the message is Turkish, for the supervisor."""
+
+
+@dataclass(frozen=True)
+class RuleEntry:
+    index: int
+    id: str
+    description: str
+    enabled: bool
+    cont: bool
+    when: Any
+    then: dict
+    data: dict  # the rule as plain data
+    line: int | None  # 1-based line of the rule in the text
+
+
+@dataclass
+class _Layout:
+    """The text cut into: head lines, then gap[0] body[0] gap[1] body[1] ... body[n-1] gap[n], then tail."""
+
+    head: list[str]
+    gaps: list[list[str]]
+    bodies: list[list[str]]
+    dash_cols: list[int]
+    tail: list[str]
+
+    def text(self) -> str:
+        out = list(self.head)
+        for i, body in enumerate(self.bodies):
+            out += self.gaps[i] + body
+        out += self.gaps[len(self.bodies)] + self.tail
+        return "".join(out)
+
+
+# -- reading ------------------------------------------------------------------------------------------------
+
+
+def _load(text: str) -> tuple[dict, Any]:
+    """Plain data and the loader's positions; the hub's loader enforces its limits (size, aliases, tags)."""
+    doc = load_marked(text, "<taslak>")
+    data = doc.data
+    if not isinstance(data, Mapping) or not isinstance(data.get("rules"), list):
+        raise EditError("Dosyada «rules:» listesi yok; kurallar düzenlenemiyor.")
+    for i, rule in enumerate(data["rules"]):
+        if not isinstance(rule, Mapping) or not isinstance(rule.get("id"), str):
+            raise EditError(
+                f"{i + 1}. kural bir eşleme değil ya da «id» alanı yok; önce YAML görünümünde düzeltin."
+            )
+    return data, doc
+
+
+def list_rules(text: str) -> list[RuleEntry]:
+    """The rules in order, as plain data with their line numbers."""
+    data, doc = _load(_with_newline(text))
+    out = []
+    for i, rule in enumerate(data["rules"]):
+        then = rule.get("then")
+        out.append(
+            RuleEntry(
+                index=i,
+                id=rule["id"],
+                description=str(rule.get("description") or ""),
+                enabled=rule.get("enabled", True) is not False,
+                cont=rule.get("continue", False) is True,
+                when=rule.get("when"),
+                then=dict(then) if isinstance(then, Mapping) else {},
+                data=dict(rule),
+                line=doc.marks.get(("rules", i), (None, None))[0],
+            )
+        )
+    return out
+
+
+def get_rule(text: str, rule_id: str) -> dict:
+    data, _ = _load(_with_newline(text))
+    return copy.deepcopy(data["rules"][_index(data, rule_id)])
+
+
+def _with_newline(text: str) -> str:
+    text = text.replace("\r\n", "\n").replace("\r", "\n")  # a browser posts form text with CRLF
+    return text if text.endswith("\n") or not text else text + "\n"
+
+
+def _index(data: Mapping, rule_id: str) -> int:
+    for i, rule in enumerate(data["rules"]):
+        if rule.get("id") == rule_id:
+            return i
+    raise EditError(f"«{rule_id}» kimlikli kural taslakta yok; sayfayı yenileyip yeniden deneyin.")
+
+
+def _is_filler(line: str) -> bool:
+    s = line.strip()
+    return not s or s.startswith("#")
+
+
+def _indent_of(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _layout(text: str, data: Mapping, doc: Any) -> _Layout:
+    lines = text.splitlines(keepends=True)
+    n = len(data["rules"])
+    key_line = doc.key_marks[("rules",)][0] - 1
+    if n == 0:
+        raise EditError("Kural listesi boş; ilk kuralı YAML görünümünde yazın.")
+    starts: list[int] = []
+    dash_cols: list[int] = []
+    for i in range(n):
+        line, col = doc.marks[("rules", i)]
+        line, col = line - 1, col - 1
+        before = lines[line][:col].rstrip()
+        if not before.endswith("-"):  # "-" alone on a line, the rule's keys below it
+            line -= 1
+            while line > key_line and _is_filler(lines[line]):
+                line -= 1
+            before = lines[line].rstrip()
+        if not before.endswith("-") or before[:-1].strip() not in ("", "-"):
+            raise EditError("Kurallar listesi blok biçiminde yazılmalı (her kural «- id: ...» ile başlar).")
+        starts.append(line)
+        dash_cols.append(len(before) - 1)
+    if starts[0] <= key_line:
+        raise EditError("Kurallar listesi blok biçiminde yazılmalı (her kural «- id: ...» ile başlar).")
+    # The list ends at the next line written at the indentation of `rules:` or less.
+    key_indent = _indent_of(lines[key_line])
+    end = len(lines)
+    for j in range(starts[-1] + 1, len(lines)):
+        if not _is_filler(lines[j]) and (
+            _indent_of(lines[j]) <= key_indent or lines[j].startswith(("---", "..."))
+        ):
+            end = j
+            break
+    bounds = [*starts, end]
+    gaps: list[list[str]] = [lines[key_line + 1 : starts[0]]]
+    bodies: list[list[str]] = []
+    for i in range(n):
+        lo, hi = bounds[i], bounds[i + 1]
+        last = hi - 1
+        while last > lo and _is_filler(lines[last]):
+            last -= 1
+        stop = last + 1
+        # comment lines right below the rule and deeper than its dash are the rule's own
+        while stop < hi and lines[stop].strip().startswith("#") and _indent_of(lines[stop]) > dash_cols[i]:
+            stop += 1
+        bodies.append(lines[lo:stop])
+        gaps.append(lines[stop:hi])
+    return _Layout(lines[: key_line + 1], gaps, bodies, dash_cols, lines[end:])
+
+
+# -- writing one rule ---------------------------------------------------------------------------------------
+
+
+def _yaml(indent: tuple[int, int, int]) -> YAML:
+    y = YAML()  # round-trip mode: keeps comments, key order, flow/block style and quotes
+    y.preserve_quotes = True
+    y.width = 4096  # never fold a long description or keyword list over several lines
+    y.indent(mapping=indent[0], sequence=indent[1], offset=indent[2])
+    return y
+
+
+def _dump_item(item: CommentedMap, indent: tuple[int, int, int], dash_col: int) -> list[str]:
+    buf = io.StringIO()
+    _yaml(indent).dump(CommentedMap([("rules", CommentedSeq([item]))]), buf)
+    lines = buf.getvalue().splitlines(keepends=True)[1:]  # without the "rules:" line
+    shift = dash_col - _indent_of(lines[0])
+    out = []
+    for line in lines:
+        if not line.strip():
+            out.append(line)
+        elif shift >= 0:
+            out.append(" " * shift + line)
+        else:
+            out.append(line[-shift:])
+    while out and not out[-1].strip():  # the gap after the rule holds the blank lines
+        out.pop()
+    return out
+
+
+def _load_body(body: list[str], dash_col: int) -> tuple[CommentedMap, tuple[int, int, int]]:
+    """A rule's lines as a round-trip mapping, and the indentation that writes them back unchanged."""
+    src = "rules:\n" + "".join(body)
+    try:
+        item = _yaml(_INDENTS[0]).load(src)["rules"][0]
+    except (RuamelError, KeyError, IndexError, TypeError) as exc:
+        raise EditError(f"Kural okunamadı: {exc}") from None
+    for indent in _INDENTS:
+        try:
+            again = _dump_item(copy.deepcopy(item), indent, dash_col)
+        except RuamelError:
+            continue
+        if again == body:
+            return item, indent
+    return item, _INDENTS[0]
+
+
+def _needs_quotes(s: str) -> bool:
+    """True when the hub's YAML 1.1 loader would not read the plain word back as this text
+    (yes/no/on/off, numbers, 17:30 as a sexagesimal number, dates...)."""
+    try:
+        return yaml.safe_load(s) != s
+    except yaml.YAMLError:
+        return True
+
+
+def _styled(value: Any, *, flow_ok: bool = True) -> Any:
+    """Plain data as ruamel nodes in the shipped file's style: short scalar lists and small scalar mappings
+    in flow style ([a, b], {days: 1}), everything else in block style."""
+    if isinstance(value, str):
+        return DoubleQuotedScalarString(value) if _needs_quotes(value) else value
+    if isinstance(value, Mapping):
+        cm = CommentedMap((k, _styled(v, flow_ok=not isinstance(v, list))) for k, v in value.items())
+        scalars = all(not isinstance(v, Mapping | list) for v in value.values())
+        short = len(str(dict(value))) <= 50 and len(value) <= 2
+        if flow_ok and scalars and short:
+            cm.fa.set_flow_style()
+        else:
+            cm.fa.set_block_style()
+        return cm
+    if isinstance(value, list):
+        cs = CommentedSeq(_styled(v, flow_ok=False) for v in value)
+        if all(not isinstance(v, Mapping | list) for v in value) and len(", ".join(map(str, value))) <= 70:
+            cs.fa.set_flow_style()
+        else:
+            cs.fa.set_block_style()
+        return cs
+    return value
+
+
+def _merge(node: CommentedMap, old: Mapping, new: Mapping) -> None:
+    """Make node hold new: keys whose value did not change are left alone (with their comments and
+    style), changed values are rewritten, removed keys dropped, new keys added in RULE_KEYS order."""
+    for key in [k for k in node if k not in new]:
+        del node[key]
+    for key, value in new.items():
+        if key in node and key in old and old[key] == value:
+            continue
+        if (
+            key in node
+            and isinstance(node[key], CommentedMap)
+            and isinstance(old.get(key), Mapping)
+            and isinstance(value, Mapping)
+        ):
+            _merge(node[key], old[key], value)
+            continue
+        styled = _styled(value, flow_ok=key not in ("then",))
+        if key in node:
+            node[key] = styled
+        else:
+            node.insert(_insert_at(node, key), key, styled)
+
+
+def _insert_at(node: CommentedMap, key: str) -> int:
+    if key not in RULE_KEYS:
+        return len(node)
+    rank = RULE_KEYS.index(key)
+    pos = 0
+    for i, k in enumerate(node):
+        if k in RULE_KEYS and RULE_KEYS.index(k) < rank:
+            pos = i + 1
+    return pos
+
+
+def _new_item(rule: Mapping) -> CommentedMap:
+    ordered = {k: rule[k] for k in RULE_KEYS if k in rule}
+    ordered.update({k: v for k, v in rule.items() if k not in ordered})
+    node = CommentedMap()
+    _merge(node, {}, ordered)
+    return node
+
+
+# -- operations ---------------------------------------------------------------------------------------------
+
+
+def _start(text: str) -> tuple[str, dict, _Layout]:
+    text = _with_newline(text)
+    data, doc = _load(text)
+    return text, data, _layout(text, data, doc)
+
+
+def _finish(layout: _Layout, data: dict, rules: list) -> str:
+    out = layout.text()
+    expected = {**data, "rules": rules}
+    try:
+        got = load_marked(out, "<taslak>").data
+    except Exception:  # noqa: BLE001  (any failure means the edit is refused, below)
+        got = None
+    if got != expected:
+        raise EditError("Bu değişiklik dosyaya güvenle yazılamadı; kuralı YAML görünümünde düzenleyin.")
+    return out
+
+
+def _plain_rule(rule: Mapping) -> dict:
+    if not isinstance(rule, Mapping) or not isinstance(rule.get("id"), str) or not rule["id"]:
+        raise EditError("Kuralın bir kimliği (id) olmalıdır.")
+    bad = [k for k in rule if k not in RULE_KEYS]
+    if bad:
+        raise EditError(f"Kuralda bilinmeyen alan: {', '.join(map(str, bad))}")
+    return copy.deepcopy(dict(rule))
+
+
+def _blank_gap(layout: _Layout) -> list[str]:
+    """The separator the file uses between rules: one blank line unless the rules are packed."""
+    inner = [g for g in layout.gaps[1:-1] if all(not s.strip() for s in g)]
+    if inner and all(not g for g in inner):
+        return []
+    return ["\n"]
+
+
+def _indent_like(layout: _Layout) -> tuple[int, tuple[int, int, int]]:
+    dash = layout.dash_cols[0]
+    _, indent = _load_body(layout.bodies[0], dash)
+    return dash, indent
+
+
+def add_rule(text: str, rule: Mapping, position: int | None = None) -> str:
+    """Insert rule before the rule now at position (None or len: at the end)."""
+    text, data, layout = _start(text)
+    new = _plain_rule(rule)
+    rules = list(data["rules"])
+    if any(r.get("id") == new["id"] for r in rules):
+        raise EditError(f"«{new['id']}» kimlikli bir kural zaten var; başka bir kimlik seçin.")
+    n = len(rules)
+    pos = n if position is None else max(0, min(int(position), n))
+    dash, indent = _indent_like(layout)
+    body = _dump_item(_new_item(new), indent, dash)
+    layout.bodies.insert(pos, body)
+    layout.dash_cols.insert(pos, dash)
+    # the gap above the old rule at pos stays above the new one; a fresh separator goes between them
+    layout.gaps.insert(pos + 1 if pos < n else n, _blank_gap(layout))
+    rules.insert(pos, new)
+    return _finish(layout, data, rules)
+
+
+def replace_rule(text: str, rule_id: str, rule: Mapping) -> str:
+    """Rewrite one rule; its keys that keep their value keep their text and comments."""
+    text, data, layout = _start(text)
+    i = _index(data, rule_id)
+    new = _plain_rule(rule)
+    rules = list(data["rules"])
+    if new["id"] != rule_id and any(r.get("id") == new["id"] for r in rules):
+        raise EditError(f"«{new['id']}» kimlikli bir kural zaten var; başka bir kimlik seçin.")
+    node, indent = _load_body(layout.bodies[i], layout.dash_cols[i])
+    _merge(node, rules[i], new)
+    layout.bodies[i] = _dump_item(node, indent, layout.dash_cols[i])
+    rules[i] = new
+    return _finish(layout, data, rules)
+
+
+def set_enabled(text: str, rule_id: str, enabled: bool) -> str:
+    """Disable (enabled: false) or enable (the key is removed: rules are enabled by default)."""
+    rule = get_rule(text, rule_id)
+    if enabled:
+        rule.pop("enabled", None)
+    else:
+        rule["enabled"] = False
+    return replace_rule(text, rule_id, rule)
+
+
+def move_rule(text: str, rule_id: str, to_index: int) -> str:
+    """Move a rule to position to_index (0 = first); the gaps between rules stay where they are."""
+    text, data, layout = _start(text)
+    i = _index(data, rule_id)
+    rules = list(data["rules"])
+    j = max(0, min(int(to_index), len(rules) - 1))
+    if i == j:
+        return text
+    for seq in (layout.bodies, layout.dash_cols, rules):
+        seq.insert(j, seq.pop(i))
+    return _finish(layout, data, rules)
+
+
+def move_up(text: str, rule_id: str) -> str:
+    return move_rule(text, rule_id, _index(_load(_with_newline(text))[0], rule_id) - 1)
+
+
+def move_down(text: str, rule_id: str) -> str:
+    return move_rule(text, rule_id, _index(_load(_with_newline(text))[0], rule_id) + 1)
+
+
+def delete_rule(text: str, rule_id: str) -> str:
+    """Remove a rule; the comments around it stay (the two gaps beside it become one)."""
+    text, data, layout = _start(text)
+    i = _index(data, rule_id)
+    rules = list(data["rules"])
+    if len(rules) == 1:
+        raise EditError("Son kural silinemez; dosyada en az bir kural kalmalıdır.")
+    before, after = layout.gaps[i], layout.gaps[i + 1]
+    if not any(s.strip() for s in after):
+        merged = before
+    elif not any(s.strip() for s in before):
+        merged = after
+    else:
+        merged = before + [s for s in after if s.strip()]
+    layout.gaps[i : i + 2] = [merged]
+    del layout.bodies[i], layout.dash_cols[i], rules[i]
+    return _finish(layout, data, rules)
