@@ -15,6 +15,7 @@ from hub.ui import (
     merge_page,
     new_request,
     queue,
+    rule_builder,
     rules_pages,
     send_back_page,
     users_page,
@@ -72,6 +73,8 @@ routes.post("/ui/talep/{id}/{action}")(staff_page(detail.act))
 routes.get("/ui/kurallar")(staff_page(_rules))
 routes.post("/ui/kurallar")(staff_page(rules_pages.rules_submit))
 routes.post("/ui/kurallar/surum/{id}")(staff_page(rules_pages.rules_restore))
+routes.get(rule_builder.URL)(staff_page(rule_builder.page))  # the form-based rule builder
+routes.post(rule_builder.URL)(staff_page(rule_builder.submit))
 routes.get("/ui/kanallar")(staff_page(admin_pages.channels_page))
 routes.get("/ui/karantina")(staff_page(_quarantine))
 routes.post("/ui/karantina/{id}/yeniden")(staff_page(admin_pages.quarantine_retry))

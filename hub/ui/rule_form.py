@@ -377,7 +377,7 @@ def fields_from_form(form: Mapping[str, Any], getall: Any) -> RuleFields:
 
     return RuleFields(
         id=s("kimlik"), description=s("aciklama_kural"), enabled=s("etkin") == "1", cont=s("sonra") == "devam",
-        department=s("birim"), co_departments=[str(v) for v in getall("ortak_birim") if str(v).strip()],
+        department=s("birim"), co_departments=[str(v) for v in getall("ortak_birim", []) if str(v).strip()],
         priority=s("oncelik"), raise_priority=s("oncelik_yukselt"), sla_days=s("sure_gun"),
         sla_business=s("sure_is_gunu") == "1", tags=s("etiketler"), template=s("sablon"),
         reply_text=str(form.get("cevap_metni", "")).replace("\r\n", "\n").strip(),
