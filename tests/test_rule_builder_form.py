@@ -7,6 +7,7 @@ from pathlib import Path
 from multidict import MultiDict
 
 from hub.rules import edit
+from hub.ui import rule_actions as ra
 from hub.ui import rule_form as rf
 
 SHIPPED = (Path(__file__).resolve().parent.parent / "routing_rules.yaml").read_text(encoding="utf-8")
@@ -16,7 +17,7 @@ def test_every_shipped_rule_survives_the_form_unchanged() -> None:
     for entry in edit.list_rules(SHIPPED):
         errors: list[str] = []
         when = rf.when_from_tree(rf.tree_from_when(entry.when), errors)
-        rule = rf.rule_from_fields(rf.fields_from_rule(entry.data), when, errors, old_then=entry.then)
+        rule = ra.rule_from_fields(ra.fields_from_rule(entry.data), when, errors, old_then=entry.then)
         assert errors == [] and rule == entry.data, entry.id
 
 
@@ -50,7 +51,7 @@ def test_form_problems_are_said_in_turkish() -> None:
     errors: list[str] = []
     tree = rf.Node("ve", [rf.new_node("text"), rf.new_node("time"), rf.new_node("topic")]).numbered()
     assert rf.when_from_tree(tree, errors) is None
-    rule = rf.rule_from_fields(rf.RuleFields(id="Asansör"), None, errors)
+    rule = ra.rule_from_fields(ra.RuleFields(id="Asansör"), None, errors)
     assert rule["id"] == "Asansör"
     joined = " ".join(errors)
     assert "sözcük yazın" in joined and "SS:DD" in joined and "en az bir değer" in joined
@@ -58,5 +59,5 @@ def test_form_problems_are_said_in_turkish() -> None:
 
 
 def test_suggested_ids_fold_turkish_letters() -> None:
-    assert rf.suggest_id("Asansör arızaları Fen İşlerine", set()) == "asansor-arizalari-fen-islerine"
-    assert rf.suggest_id("Asansör", {"asansor"}) == "asansor-2"
+    assert ra.suggest_id("Asansör arızaları Fen İşlerine", set()) == "asansor-arizalari-fen-islerine"
+    assert ra.suggest_id("Asansör", {"asansor"}) == "asansor-2"

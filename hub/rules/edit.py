@@ -14,25 +14,15 @@ hold exactly the data the operation intended; otherwise nothing is returned (Edi
 from __future__ import annotations
 
 import copy
-import io
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import yaml
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import YAMLError as RuamelError
-from ruamel.yaml.scalarstring import DoubleQuotedScalarString
-
+from .edit_yaml import RULE_KEYS, EditError, dump_item, indent_of, load_body, merge, new_item
 from .loader import load_marked
 
-RULE_KEYS = ("id", "description", "enabled", "when", "then", "continue")  # order of keys in a new rule
-_INDENTS = ((2, 4, 2), (2, 2, 0), (4, 6, 2), (4, 4, 0), (3, 5, 2))  # (mapping, sequence, offset)
-
-
-class EditError(ValueError):
-    """An edit that cannot be made; the message is Turkish, for the supervisor."""
+__all__ = ["EditError", "RuleEntry", "add_rule", "delete_rule", "get_rule", "list_rules", "move_down",
+           "move_rule", "move_up", "replace_rule", "set_enabled"]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -127,10 +117,6 @@ def _is_filler(line: str) -> bool:
     return not s or s.startswith("#")
 
 
-def _indent_of(line: str) -> int:
-    return len(line) - len(line.lstrip(" "))
-
-
 def _layout(text: str, data: Mapping, doc: Any) -> _Layout:
     lines = text.splitlines(keepends=True)
     n = len(data["rules"])
@@ -155,11 +141,11 @@ def _layout(text: str, data: Mapping, doc: Any) -> _Layout:
     if starts[0] <= key_line:
         raise EditError("Kurallar listesi blok biçiminde yazılmalı (her kural «- id: ...» ile başlar).")
     # The list ends at the next line written at the indentation of `rules:` or less.
-    key_indent = _indent_of(lines[key_line])
+    key_indent = indent_of(lines[key_line])
     end = len(lines)
     for j in range(starts[-1] + 1, len(lines)):
         if not _is_filler(lines[j]) and (
-            _indent_of(lines[j]) <= key_indent or lines[j].startswith(("---", "..."))
+            indent_of(lines[j]) <= key_indent or lines[j].startswith(("---", "..."))
         ):
             end = j
             break
@@ -173,132 +159,11 @@ def _layout(text: str, data: Mapping, doc: Any) -> _Layout:
             last -= 1
         stop = last + 1
         # comment lines right below the rule and deeper than its dash are the rule's own
-        while stop < hi and lines[stop].strip().startswith("#") and _indent_of(lines[stop]) > dash_cols[i]:
+        while stop < hi and lines[stop].strip().startswith("#") and indent_of(lines[stop]) > dash_cols[i]:
             stop += 1
         bodies.append(lines[lo:stop])
         gaps.append(lines[stop:hi])
     return _Layout(lines[: key_line + 1], gaps, bodies, dash_cols, lines[end:])
-
-
-# -- writing one rule ---------------------------------------------------------------------------------------
-
-
-def _yaml(indent: tuple[int, int, int]) -> YAML:
-    y = YAML()  # round-trip mode: keeps comments, key order, flow/block style and quotes
-    y.preserve_quotes = True
-    y.width = 4096  # never fold a long description or keyword list over several lines
-    y.indent(mapping=indent[0], sequence=indent[1], offset=indent[2])
-    return y
-
-
-def _dump_item(item: CommentedMap, indent: tuple[int, int, int], dash_col: int) -> list[str]:
-    buf = io.StringIO()
-    _yaml(indent).dump(CommentedMap([("rules", CommentedSeq([item]))]), buf)
-    lines = buf.getvalue().splitlines(keepends=True)[1:]  # without the "rules:" line
-    shift = dash_col - _indent_of(lines[0])
-    out = []
-    for line in lines:
-        if not line.strip():
-            out.append(line)
-        elif shift >= 0:
-            out.append(" " * shift + line)
-        else:
-            out.append(line[-shift:])
-    while out and not out[-1].strip():  # the gap after the rule holds the blank lines
-        out.pop()
-    return out
-
-
-def _load_body(body: list[str], dash_col: int) -> tuple[CommentedMap, tuple[int, int, int]]:
-    """A rule's lines as a round-trip mapping, and the indentation that writes them back unchanged."""
-    src = "rules:\n" + "".join(body)
-    try:
-        item = _yaml(_INDENTS[0]).load(src)["rules"][0]
-    except (RuamelError, KeyError, IndexError, TypeError) as exc:
-        raise EditError(f"Kural okunamadı: {exc}") from None
-    for indent in _INDENTS:
-        try:
-            again = _dump_item(copy.deepcopy(item), indent, dash_col)
-        except RuamelError:
-            continue
-        if again == body:
-            return item, indent
-    return item, _INDENTS[0]
-
-
-def _needs_quotes(s: str) -> bool:
-    """True when the hub's YAML 1.1 loader would not read the plain word back as this text
-    (yes/no/on/off, numbers, 17:30 as a sexagesimal number, dates...)."""
-    try:
-        return yaml.safe_load(s) != s
-    except yaml.YAMLError:
-        return True
-
-
-def _styled(value: Any, *, flow_ok: bool = True) -> Any:
-    """Plain data as ruamel nodes in the shipped file's style: short scalar lists and small scalar mappings
-    in flow style ([a, b], {days: 1}), everything else in block style."""
-    if isinstance(value, str):
-        return DoubleQuotedScalarString(value) if _needs_quotes(value) else value
-    if isinstance(value, Mapping):
-        cm = CommentedMap((k, _styled(v, flow_ok=not isinstance(v, list))) for k, v in value.items())
-        scalars = all(not isinstance(v, Mapping | list) for v in value.values())
-        short = len(str(dict(value))) <= 50 and len(value) <= 2
-        if flow_ok and scalars and short:
-            cm.fa.set_flow_style()
-        else:
-            cm.fa.set_block_style()
-        return cm
-    if isinstance(value, list):
-        cs = CommentedSeq(_styled(v, flow_ok=False) for v in value)
-        if all(not isinstance(v, Mapping | list) for v in value) and len(", ".join(map(str, value))) <= 70:
-            cs.fa.set_flow_style()
-        else:
-            cs.fa.set_block_style()
-        return cs
-    return value
-
-
-def _merge(node: CommentedMap, old: Mapping, new: Mapping) -> None:
-    """Make node hold new: keys whose value did not change are left alone (with their comments and
-    style), changed values are rewritten, removed keys dropped, new keys added in RULE_KEYS order."""
-    for key in [k for k in node if k not in new]:
-        del node[key]
-    for key, value in new.items():
-        if key in node and key in old and old[key] == value:
-            continue
-        if (
-            key in node
-            and isinstance(node[key], CommentedMap)
-            and isinstance(old.get(key), Mapping)
-            and isinstance(value, Mapping)
-        ):
-            _merge(node[key], old[key], value)
-            continue
-        styled = _styled(value, flow_ok=key not in ("then",))
-        if key in node:
-            node[key] = styled
-        else:
-            node.insert(_insert_at(node, key), key, styled)
-
-
-def _insert_at(node: CommentedMap, key: str) -> int:
-    if key not in RULE_KEYS:
-        return len(node)
-    rank = RULE_KEYS.index(key)
-    pos = 0
-    for i, k in enumerate(node):
-        if k in RULE_KEYS and RULE_KEYS.index(k) < rank:
-            pos = i + 1
-    return pos
-
-
-def _new_item(rule: Mapping) -> CommentedMap:
-    ordered = {k: rule[k] for k in RULE_KEYS if k in rule}
-    ordered.update({k: v for k, v in rule.items() if k not in ordered})
-    node = CommentedMap()
-    _merge(node, {}, ordered)
-    return node
 
 
 # -- operations ---------------------------------------------------------------------------------------------
@@ -341,7 +206,7 @@ def _blank_gap(layout: _Layout) -> list[str]:
 
 def _indent_like(layout: _Layout) -> tuple[int, tuple[int, int, int]]:
     dash = layout.dash_cols[0]
-    _, indent = _load_body(layout.bodies[0], dash)
+    _, indent = load_body(layout.bodies[0], dash)
     return dash, indent
 
 
@@ -355,7 +220,7 @@ def add_rule(text: str, rule: Mapping, position: int | None = None) -> str:
     n = len(rules)
     pos = n if position is None else max(0, min(int(position), n))
     dash, indent = _indent_like(layout)
-    body = _dump_item(_new_item(new), indent, dash)
+    body = dump_item(new_item(new), indent, dash)
     layout.bodies.insert(pos, body)
     layout.dash_cols.insert(pos, dash)
     # the gap above the old rule at pos stays above the new one; a fresh separator goes between them
@@ -372,9 +237,9 @@ def replace_rule(text: str, rule_id: str, rule: Mapping) -> str:
     rules = list(data["rules"])
     if new["id"] != rule_id and any(r.get("id") == new["id"] for r in rules):
         raise EditError(f"«{new['id']}» kimlikli bir kural zaten var; başka bir kimlik seçin.")
-    node, indent = _load_body(layout.bodies[i], layout.dash_cols[i])
-    _merge(node, rules[i], new)
-    layout.bodies[i] = _dump_item(node, indent, layout.dash_cols[i])
+    node, indent = load_body(layout.bodies[i], layout.dash_cols[i])
+    merge(node, rules[i], new)
+    layout.bodies[i] = dump_item(node, indent, layout.dash_cols[i])
     rules[i] = new
     return _finish(layout, data, rules)
 

@@ -19,6 +19,7 @@ from hub.rules import CHANNELS, CONTACT_KINDS, PRIORITIES, REQUEST_TYPES, RulesE
 from hub.rules.describe import Names, actions_text, condition_text
 from hub.rules.loader import load_marked
 from hub.ui import labels
+from hub.ui import rule_actions as ra
 from hub.ui import rule_form as rf
 from hub.ui.render import actor_of, render
 
@@ -76,7 +77,12 @@ def _tr_key(text: str) -> str:
 
 
 def _names(data: Mapping, choices: Mapping) -> Names:
-    return Names(topics=dict(choices["topic"]), departments=dict(choices["department"]))
+    """Names for the list's summaries: a department's short name where the file gives one."""
+    deps = data.get("departments") if isinstance(data.get("departments"), Mapping) else {}
+    short = {
+        c: str(s["short_name"]) for c, s in deps.items() if isinstance(s, Mapping) and s.get("short_name")
+    }
+    return Names(topics=dict(choices["topic"]), departments={**dict(choices["department"]), **short})
 
 
 def _issue_text(exc: RulesError, rules: list[edit.RuleEntry]) -> list[str]:
@@ -181,13 +187,13 @@ async def submit(request: web.Request) -> web.StreamResponse:
                                     error="Bu değişiklik kuralları geçersiz kılar; taslak değişmedi.")  # fmt: skip
         return await _list_page(request, new, flash=note + _TAIL)
     if op == "yeni":
-        return await _form_page(request, draft, rf.RuleFields(), _starter_tree(), old_id="")
+        return await _form_page(request, draft, ra.RuleFields(), _starter_tree(), old_id="")
     if op == "duzenle":
         try:
             rule = edit.get_rule(draft, arg)
         except (edit.EditError, RulesError) as exc:
             return await _list_page(request, draft, status=422, error=_edit_message(exc))
-        return await _form_page(request, draft, rf.fields_from_rule(rule), rf.tree_from_when(rule.get("when")),
+        return await _form_page(request, draft, ra.fields_from_rule(rule), rf.tree_from_when(rule.get("when")),
                                 old_id=arg)  # fmt: skip
     if op in ("ekle", "kaldir", "kaydet"):
         return await _form_submit(request, form, draft, op, arg)
@@ -210,7 +216,7 @@ def _starter_tree() -> rf.Node:
     return rf.Node("ve", [rf.new_node("text")]).numbered()
 
 
-async def _form_page(request: web.Request, draft: str, fields: rf.RuleFields, tree: rf.Node, *, old_id: str,
+async def _form_page(request: web.Request, draft: str, fields: ra.RuleFields, tree: rf.Node, *, old_id: str,
                      position: str = "", status: int = 200, problems: list[str] | None = None) -> web.Response:  # fmt: skip
     entries = edit.list_rules(draft)
     data = load_marked(draft, "<taslak>").data
@@ -225,7 +231,7 @@ async def _form_page(request: web.Request, draft: str, fields: rf.RuleFields, tr
 
 
 async def _form_submit(request: web.Request, form: Any, draft: str, op: str, arg: str) -> web.Response:
-    fields = rf.fields_from_form(form, form.getall)
+    fields = ra.fields_from_form(form, form.getall)
     tree = rf.tree_from_form(form, form.getall)
     old_id = str(form.get("eski_id", "")).strip()
     position = str(form.get("konum", "")).strip()
@@ -239,14 +245,14 @@ async def _form_submit(request: web.Request, form: Any, draft: str, op: str, arg
         return await _form_page(request, draft, fields, tree.numbered(), old_id=old_id, position=position)
     problems: list[str] = []
     if not fields.id and fields.description:  # an empty id is made from the description
-        fields.id = rf.suggest_id(fields.description, {e.id for e in edit.list_rules(draft)})
+        fields.id = ra.suggest_id(fields.description, {e.id for e in edit.list_rules(draft)})
     when = rf.when_from_tree(tree, problems)
     try:
         old = edit.get_rule(draft, old_id) if old_id else {}
     except edit.EditError as exc:
         return await _list_page(request, draft, status=422, error=str(exc))
     old_then = old.get("then") if isinstance(old.get("then"), Mapping) else None
-    rule = rf.rule_from_fields(fields, when, problems, old_then=old_then)
+    rule = ra.rule_from_fields(fields, when, problems, old_then=old_then)
     new = draft
     if not problems:
         try:
