@@ -22,6 +22,7 @@ from hub.ui import (
     visits,
 )
 from hub.ui import muhtar as muhtar_portal
+from hub.ui.dashboards_page import add_routes as add_dashboard_routes
 from hub.ui.render import STATIC, STATIC_PREFIX, error_page, staff_page
 from hub.ui.session import session_actor_hook
 
@@ -86,6 +87,7 @@ routes.post("/ui/kullanicilar")(staff_page(users_page.add_user))
 routes.post("/ui/kullanicilar/{id}/{islem}")(staff_page(users_page.change_user))
 muhtar_portal.add_routes(routes)  # the muhtar portal (/ui/muhtar/, /muhtar)
 knowledge_pages.add_routes(routes)  # knowledge base and canned replies (/ui/bilgi, /ui/hazir-cevaplar)
+add_dashboard_routes(routes)  # dashboards with charts (/ui/panolar) and the chart library (/static/vendor)
 routes.get("/ui/geri-arama")(staff_page(callbacks_page.page))
 routes.post("/ui/geri-arama/{id}")(staff_page(callbacks_page.complete))
 routes.get("/ui/ziyaretler")(staff_page(visits.list_page))
