@@ -108,6 +108,17 @@ async def test_edit_keeps_the_rule_and_an_invalid_change_is_refused(ui, hub) -> 
     assert "yok-boyle" in await r.text()
 
 
+async def test_a_broken_or_hostile_draft_never_breaks_the_page(ui) -> None:  # noqa: ANN001
+    await login(ui, "supervisor")
+    page = await (await ui.get(URL)).text()
+    for metin, islem in [("rules: [", "yukari:yangin"), ("a: &x [1]\nb: *x\n", "duzenle:yangin"),
+                         ("rules: 5\n", "kaydet"), ("x" * 900_000, "yeni")]:  # fmt: skip
+        r = await ui.post(URL, data={"csrf": csrf_of(page), "metin": metin, "islem": islem, "kimlik": "a"})
+        body = await r.text()
+        assert r.status == 422, (islem, body[:300])
+        assert "okunamadı" in body or "yok" in body
+
+
 async def test_only_rule_checkers_reach_the_builder(ui) -> None:  # noqa: ANN001
     await login(ui, "kaski")
     r = await ui.get(URL)

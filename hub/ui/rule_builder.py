@@ -85,7 +85,12 @@ def _names(data: Mapping, choices: Mapping) -> Names:
     return Names(topics=dict(choices["topic"]), departments={**dict(choices["department"]), **short})
 
 
-def _issue_text(exc: RulesError, rules: list[edit.RuleEntry]) -> list[str]:
+def _issue_text(exc: RulesError, text: str) -> list[str]:
+    """The loader's problems, each placed at its rule ("3. kural (yangin): ...") where it has one."""
+    try:
+        rules = edit.list_rules(text)
+    except (RulesError, edit.EditError):
+        rules = []
     out = []
     for e in exc.errors:
         where = ""
@@ -103,36 +108,29 @@ def _issue_text(exc: RulesError, rules: list[edit.RuleEntry]) -> list[str]:
 
 async def _valid(text: str) -> list[str]:
     """Problems the hub's rule loader finds in a draft (empty when it would be accepted)."""
-    from hub.routing import parse_candidate
+    from hub.routing import off_loop, parse_candidate
 
     try:
         await parse_candidate(text, source="taslak")
     except RulesError as exc:
-        try:
-            rules = edit.list_rules(text)
-        except (RulesError, edit.EditError):
-            rules = []
-        return _issue_text(exc, rules)
+        return await off_loop(_issue_text, exc, text)
     return []
 
 
 # -- the list ---------------------------------------------------------------------------------------------
 
 
-async def _list_page(request: web.Request, draft: str, *, status: int = 200, flash: str | None = None,
-                     error: str | None = None, problems: list[str] | None = None) -> web.Response:  # fmt: skip
-    hub = request.app["hub"]
-    active = hub.rules.status()["source"]
+def _list_context(draft: str, active: str) -> dict[str, Any]:
+    """The list page's rows (rules with Turkish summaries) and the draft's difference from the active text."""
+    out: dict[str, Any] = {}
     try:
         entries = edit.list_rules(draft)
         data = load_marked(draft, "<taslak>").data
     except (RulesError, edit.EditError):
         draft, entries = active, edit.list_rules(active)
         data = load_marked(active, "<taslak>").data
-        error = "Taslak okunamadı; etkin kurallarla yeniden başlandı."
-        status = 422
-    choices = _choices(data)
-    names = _names(data, choices)
+        out = {"error": "Taslak okunamadı; etkin kurallarla yeniden başlandı.", "status": 422}
+    names = _names(data, _choices(data))
     rows = [
         {"e": e, "when": condition_text(e.when, names), "then": actions_text(e.then, e.cont, names)}
         for e in entries
@@ -140,9 +138,19 @@ async def _list_page(request: web.Request, draft: str, *, status: int = 200, fla
     diff = "".join(
         difflib.unified_diff(active.splitlines(True), draft.splitlines(True), "etkin", "taslak", n=2)
     )
-    return render(request, "rule_builder.html", status=status, page_title="Kural düzenleyici", rows=rows,
-                  draft=draft, diff=diff, flash=flash, error=error, problems=problems or [],
-                  can_edit=actor_of(request).can("rules.edit"))  # fmt: skip
+    return {"draft": draft, "rows": rows, "diff": diff, **out}
+
+
+async def _list_page(request: web.Request, draft: str, *, status: int = 200, flash: str | None = None,
+                     error: str | None = None, problems: list[str] | None = None) -> web.Response:  # fmt: skip
+    from hub.routing import off_loop  # rule texts are parsed in worker threads, never on the event loop
+
+    active = request.app["hub"].rules.status()["source"]
+    ctx = await off_loop(_list_context, draft, active)
+    status = ctx.pop("status", status)
+    error = ctx.pop("error", error)
+    return render(request, "rule_builder.html", status=status, page_title="Kural düzenleyici", flash=flash,
+                  error=error, problems=problems or [], can_edit=actor_of(request).can("rules.edit"), **ctx)  # fmt: skip
 
 
 async def page(request: web.Request) -> web.StreamResponse:
@@ -169,6 +177,8 @@ def _list_op(draft: str, op: str, arg: str) -> tuple[str, str]:
 
 
 async def submit(request: web.Request) -> web.StreamResponse:
+    from hub.routing import off_loop
+
     require(actor_of(request), "rules.check")
     hub = request.app["hub"]
     form = await request.post()
@@ -178,7 +188,7 @@ async def submit(request: web.Request) -> web.StreamResponse:
         return await _list_page(request, hub.rules.status()["source"], flash="Taslak etkin kurallara döndü.")
     if op in _LIST_OPS:
         try:
-            new, note = _list_op(draft, op, arg)
+            new, note = await off_loop(_list_op, draft, op, arg)
         except (edit.EditError, RulesError) as exc:
             return await _list_page(request, draft, status=422, error=_edit_message(exc))
         problems = await _valid(new)
@@ -190,7 +200,7 @@ async def submit(request: web.Request) -> web.StreamResponse:
         return await _form_page(request, draft, ra.RuleFields(), _starter_tree(), old_id="")
     if op == "duzenle":
         try:
-            rule = edit.get_rule(draft, arg)
+            rule = await off_loop(edit.get_rule, draft, arg)
         except (edit.EditError, RulesError) as exc:
             return await _list_page(request, draft, status=422, error=_edit_message(exc))
         return await _form_page(request, draft, ra.fields_from_rule(rule), rf.tree_from_when(rule.get("when")),
@@ -216,16 +226,25 @@ def _starter_tree() -> rf.Node:
     return rf.Node("ve", [rf.new_node("text")]).numbered()
 
 
+def _form_context(draft: str) -> dict[str, Any]:
+    entries = edit.list_rules(draft)
+    return {"entries": entries, "choices": _choices(load_marked(draft, "<taslak>").data)}
+
+
 async def _form_page(request: web.Request, draft: str, fields: ra.RuleFields, tree: rf.Node, *, old_id: str,
                      position: str = "", status: int = 200, problems: list[str] | None = None) -> web.Response:  # fmt: skip
-    entries = edit.list_rules(draft)
-    data = load_marked(draft, "<taslak>").data
-    choices = _choices(data)
+    from hub.routing import off_loop
+
+    try:
+        ctx = await off_loop(_form_context, draft)
+    except (RulesError, edit.EditError) as exc:
+        return await _list_page(request, draft, status=422, error=_edit_message(exc))
+    entries = ctx["entries"]
     templates = {kind: rf.new_node(kind).numbered("__P__") for kind in [*rf.FIELDS, *rf.GROUPS]}
     title = f"Kuralı düzenle: {old_id}" if old_id else "Yeni kural"
     return render(request, "rule_builder_form.html", status=status, page_title=title, title=title, draft=draft,
                   f=fields, tree=tree, old_id=old_id, entries=entries, position=position or str(len(entries)),
-                  choices=choices, fields=rf.FIELDS, groups=rf.GROUPS, operators=rf.OPERATORS,
+                  choices=ctx["choices"], fields=rf.FIELDS, groups=rf.GROUPS, operators=rf.OPERATORS,
                   templates=templates, problems=problems or [],
                   error="Kural kaydedilemedi; aşağıdaki sorunları düzeltin." if problems else None)  # fmt: skip
 
@@ -243,25 +262,12 @@ async def _form_submit(request: web.Request, form: Any, draft: str, op: str, arg
     if op == "kaldir":
         tree.remove(arg)
         return await _form_page(request, draft, fields, tree.numbered(), old_id=old_id, position=position)
-    problems: list[str] = []
-    if not fields.id and fields.description:  # an empty id is made from the description
-        fields.id = ra.suggest_id(fields.description, {e.id for e in edit.list_rules(draft)})
-    when = rf.when_from_tree(tree, problems)
+    from hub.routing import off_loop
+
     try:
-        old = edit.get_rule(draft, old_id) if old_id else {}
-    except edit.EditError as exc:
-        return await _list_page(request, draft, status=422, error=str(exc))
-    old_then = old.get("then") if isinstance(old.get("then"), Mapping) else None
-    rule = ra.rule_from_fields(fields, when, problems, old_then=old_then)
-    new = draft
-    if not problems:
-        try:
-            if old_id:
-                new = edit.replace_rule(draft, old_id, rule)
-            else:
-                new = edit.add_rule(draft, rule, int(position) if position.isdigit() else None)
-        except edit.EditError as exc:
-            problems.append(str(exc))
+        new, rule, problems = await off_loop(_save, draft, fields, tree, old_id, position)
+    except (RulesError, edit.EditError) as exc:
+        return await _list_page(request, draft, status=422, error=_edit_message(exc))
     if not problems:
         problems = await _valid(new)
     if problems:
@@ -269,3 +275,24 @@ async def _form_submit(request: web.Request, form: Any, draft: str, op: str, arg
                                 problems=problems)  # fmt: skip
     note = f"«{rule['id']}» kuralı {'güncellendi' if old_id else 'taslağa eklendi'}."
     return await _list_page(request, new, flash=note + _TAIL)
+
+
+def _save(
+    draft: str, fields: ra.RuleFields, tree: rf.Node, old_id: str, position: str
+) -> tuple[str, dict, list[str]]:
+    """The draft with the form's rule added or replaced: (new draft, the rule, problems in Turkish)."""
+    problems: list[str] = []
+    if not fields.id and fields.description:  # an empty id is made from the description
+        fields.id = ra.suggest_id(fields.description, {e.id for e in edit.list_rules(draft)})
+    when = rf.when_from_tree(tree, problems)
+    old = edit.get_rule(draft, old_id) if old_id else {}
+    old_then = old.get("then") if isinstance(old.get("then"), Mapping) else None
+    rule = ra.rule_from_fields(fields, when, problems, old_then=old_then)
+    if problems:
+        return draft, rule, problems
+    try:
+        if old_id:
+            return edit.replace_rule(draft, old_id, rule), rule, problems
+        return edit.add_rule(draft, rule, int(position) if position.isdigit() else None), rule, problems
+    except edit.EditError as exc:
+        return draft, rule, [str(exc)]
