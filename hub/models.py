@@ -267,6 +267,7 @@ class RulesVersion(SQLModel, table=True):
     diff: str = ""
     active: bool = False
     created_at: datetime = Field(default_factory=utcnow)
+    comment: str | None = None  # why the supervisor activated it (UI: required; API: optional)
 
 
 class Correction(SQLModel, table=True):

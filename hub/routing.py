@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import difflib
 import logging
 import threading
 import weakref
@@ -19,6 +18,7 @@ from hub.actions import rules as rules_actions
 from hub.auth import SYSTEM_CLI, Actor
 from hub.rules import RoutingInput, RulesError, RuleSet
 from hub.rules.loader import read_rules_file
+from hub.rules.text import version_diff
 from hub.sla import WorkCalendar, compute_due
 
 log = logging.getLogger(__name__)
@@ -128,15 +128,17 @@ class RulesRuntime:
     def _sync_departments(self, ruleset: RuleSet) -> None:
         rules_actions.sync_departments(self.hub.db, department_dicts(ruleset))
 
-    def _store(self, ruleset: RuleSet, *, author: str) -> None:
+    def _store(self, ruleset: RuleSet, *, author: str, comment: str | None = None) -> None:
         self._sync_departments(ruleset)
         old = self.ruleset.source_text if self.ruleset is not ruleset else ""
-        diff = "".join(
-            difflib.unified_diff(old.splitlines(True), ruleset.source_text.splitlines(True), "active", "new")
+        diff = version_diff(old, ruleset.source_text)  # both LF: only real changes show
+        rules_actions.store_version(
+            self.hub.db, ruleset.source_text, ruleset.digest, author=author, diff=diff, comment=comment
         )
-        rules_actions.store_version(self.hub.db, ruleset.source_text, ruleset.digest, author=author, diff=diff)
 
-    def activate_text(self, text: str, *, actor: Actor = SYSTEM_CLI, source: str = "api") -> RuleSet:
+    def activate_text(
+        self, text: str, *, actor: Actor = SYSTEM_CLI, source: str = "api", comment: str | None = None
+    ) -> RuleSet:
         """Validate and activate; on error the last good set stays and the error is kept."""
         with self._lock:
             try:
@@ -146,7 +148,7 @@ class RulesRuntime:
                 self.last_error_at = datetime.now().astimezone()
                 log.error("routing rules rejected (%s); routing continues on %s: %s", source, self.version, self.last_error)
                 raise
-            self._store(ruleset, author=actor.id)
+            self._store(ruleset, author=actor.id, comment=comment)
             self.ruleset = ruleset
             self.last_error = None
             log.info("routing rules %s activated by %s", self.version, actor.id)

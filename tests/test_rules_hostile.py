@@ -82,14 +82,14 @@ def test_deep_nesting_is_a_clean_error_with_a_line(text: str) -> None:
     t0 = time.monotonic()
     exc = refusal(text)
     assert time.monotonic() - t0 < 2
-    assert any("nest" in e.message and e.line for e in exc.errors), exc.format()
+    assert any("iç içe" in e.message and e.line for e in exc.errors), exc.format()
     assert str(MAX_DEPTH) in exc.format()
 
 
 def test_nesting_up_to_the_limit_is_fine() -> None:
     text = "a: " + "[" * (MAX_DEPTH - 1) + "]" * (MAX_DEPTH - 1) + "\n"
     exc = refusal(text)  # refused for its content (unknown key), not for its depth
-    assert not any("nest" in e.message for e in exc.errors), exc.format()
+    assert not any("iç içe" in e.message for e in exc.errors), exc.format()
 
 
 @pytest.mark.parametrize("char", ["\x00", "\x07", "\x1b", "\ufffe", "\x85\x00"])
@@ -98,7 +98,7 @@ def test_control_characters_are_a_clean_error_with_a_line(char: str) -> None:
     line = RULES[: RULES.index("rules:")].count("\n") + 1
     exc = refusal(text)
     assert exc.errors[0].line == line, exc.format()
-    assert "character" in exc.errors[0].message
+    assert "karakteri kural dosyasında kullanılamaz" in exc.errors[0].message
 
 
 def test_oversize_document_is_refused_before_parsing() -> None:
@@ -115,7 +115,7 @@ def test_oversize_file_is_refused_without_reading_it(tmp_path: Path) -> None:
         f.truncate(MAX_DOCUMENT_BYTES * 50)  # sparse: costs no disk
     with pytest.raises(RulesError) as exc:
         RuleSet.from_file(big)
-    assert "larger than" in exc.value.format()
+    assert "1 MB'tan büyük" in exc.value.format()
 
 
 @pytest.mark.parametrize(
@@ -128,7 +128,7 @@ def test_huge_numbers_are_a_clean_error(scalar: str) -> None:
     exc = refusal(RULES.replace("\nversion: 1\n", f"\nversion: {scalar}\n", 1))
     assert time.monotonic() - t0 < 1
     line = RULES[: RULES.index("\nversion: 1\n")].count("\n") + 2
-    assert [(e.line, "number" in e.message) for e in exc.errors] == [(line, True)], exc.format()
+    assert [(e.line, "sayı" in e.message) for e in exc.errors] == [(line, True)], exc.format()
 
 
 @pytest.mark.parametrize(
@@ -143,7 +143,7 @@ def test_odd_scalars_and_tags_are_a_clean_error(value: str) -> None:
 
 def test_escaped_control_characters_in_values_are_refused() -> None:
     exc = refusal(RULES.replace("name: Beyaz Masa", 'name: "Beyaz\\0Masa"', 1))
-    assert [e.message for e in exc.errors] == ["bad value: character U+0000 is not allowed in a rule file"]
+    assert [e.message for e in exc.errors] == ["geçersiz değer: U+0000 karakteri kural dosyasında kullanılamaz"]
 
 
 def test_the_shipped_rules_still_load() -> None:
@@ -240,13 +240,17 @@ async def test_ui_check_refuses_bombs_and_agents(ui, hub) -> None:  # noqa: ANN0
     from tests.test_ui import csrf_of, login, post_form
 
     await login(ui, "supervisor")
-    for text, needle in ((alias_bomb(5), "alias"), ("a: b\x07\n", "character"), ("[" * 10_000, "nest")):
+    for text, needle in ((alias_bomb(5), "alias"), ("a: b\x07\n", "karakteri"), ("[" * 10_000, "iç içe")):
         t0 = time.monotonic()
         status, html = await post_form(ui, "/ui/kurallar", "/ui/kurallar", {"metin": text, "islem": "kontrol"})
         assert status == 422 and needle in html and "satır 1" in html, html[-3000:]
         assert time.monotonic() - t0 < 3
-    status, html = await post_form(ui, "/ui/kurallar", "/ui/kurallar", {"metin": alias_bomb(5), "islem": "etkinlestir"})
-    assert status == 422 and "alias" in html
+    status, html = await post_form(ui, "/ui/kurallar", "/ui/kurallar", {"metin": alias_bomb(5), "islem": "dene"})
+    assert status == 422 and "alias" in html and 'id="etkinlestir"' not in html
+    before = hub.rules.version
+    status, html = await post_form(ui, "/ui/kurallar", "/ui/kurallar", {"metin": alias_bomb(5), "islem": "etkinlestir",
+                                                                        "aciklama": "deneme", "deneme": "x:y:z"})  # fmt: skip
+    assert status == 422 and "denenmeden etkinleştirilemez" in html and hub.rules.version == before
     page = await (await ui.get("/ui/kurallar")).text()
     await ui.post("/ui/cikis", data={"csrf": csrf_of(page)})
     await login(ui, "agent")
@@ -277,7 +281,7 @@ async def test_file_watcher_refuses_a_bomb_and_keeps_the_rules(settings_factory,
             f.truncate(MAX_DOCUMENT_BYTES + 1)
         os.utime(rules, (9, 9))
         assert hub.rules.reload_file() is False
-        assert "larger than" in hub.rules.last_error
+        assert "1 MB'tan büyük" in hub.rules.last_error
     finally:
         hub.db.dispose()
 

@@ -66,15 +66,15 @@ def test_catastrophic_patterns_run_in_linear_time(n: int, limit_ms: float) -> No
 @pytest.mark.parametrize(
     ("pattern", "problem"),
     [
-        (r"(boru)\1", "backreference"),
-        (r"(?<=ana )boru", "lookbehind"),
-        (r"(?<!ana )boru", "lookbehind"),
-        (r"boru(?= patla)", "lookahead"),
-        (r"boru(?! patla)", "lookahead"),
-        (r"(?P<x>su)(?P=x)", "backreference"),
-        (r"(?x)boru", "RE2"),
-        (r"[\W]", "inside [...]"),
-        (r"(boru", "missing )"),
+        (r"(boru)\1", "geri başvuru"),
+        (r"(?<=ana )boru", "geri bakış"),
+        (r"(?<!ana )boru", "geri bakış"),
+        (r"boru(?= patla)", "ileri bakış"),
+        (r"boru(?! patla)", "ileri bakış"),
+        (r"(?P<x>su)(?P=x)", "geri başvuru"),
+        (r"(?x)boru", "desteklenmez: (?x"),
+        (r"[\W]", "[...] içinde kullanılamaz"),
+        (r"(boru", "kapanmayan parantez: (boru"),
     ],
 )
 def test_patterns_re2_cannot_run_are_refused_with_their_line(pattern: str, problem: str) -> None:
@@ -82,16 +82,16 @@ def test_patterns_re2_cannot_run_are_refused_with_their_line(pattern: str, probl
         RuleSet.from_yaml_text(GOOD.replace("PATTERN", pattern), source="routing_rules.yaml")
     (err,) = exc.value.errors
     assert (err.line, err.column) == (12, 24), err.format()
-    assert err.message.startswith("bad regex") and problem in err.message, err.message
+    assert err.message.startswith("geçersiz regex") and problem in err.message, err.message
 
 
 def test_too_long_pattern_is_refused() -> None:
     with pytest.raises(RulesError) as exc:
         compile_condition({"text_regex": "a" * 5_000}, where="rule")
-    assert "bad regex" in exc.value.format()
+    assert "geçersiz regex: desen 1000 karakterden uzun" in exc.value.format()
     with pytest.raises(RulesError) as exc:  # compiles to more than RE2's memory budget
         compile_condition({"text_regex": "((a{100}){100}){100}"}, where="rule")
-    assert "bad regex" in exc.value.format()
+    assert "geçersiz regex" in exc.value.format()
 
 
 @pytest.mark.parametrize(

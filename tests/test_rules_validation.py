@@ -45,7 +45,9 @@ def test_unknown_department_names_line_column_and_suggestion():
     assert (e.line, e.column) == (13, 24)
     assert e.suggestion == "kaski"
     text = RulesError([e], "routing_rules.yaml").format()
-    assert text.startswith("routing_rules.yaml:13:24: unknown department 'KASKI'; did you mean 'kaski'?")
+    assert text.startswith(
+        "routing_rules.yaml:13:24: bilinmeyen birim: KASKI; bunu mu demek istediniz: 'kaski'?"
+    )
 
 
 def test_unknown_key_and_wrong_type():
@@ -55,10 +57,12 @@ def test_unknown_key_and_wrong_type():
         )
     )
     assert (
-        e.message == "unknown key 'wehn' in rule" and e.suggestion == "when" and (e.line, e.column) == (12, 5)
+        e.message == "kural içinde bilinmeyen anahtar: wehn"
+        and e.suggestion == "when"
+        and (e.line, e.column) == (12, 5)
     )
     e = one(GOOD.replace("  - id: su\n", "  - id: su\n    continue: evet-ama\n"))
-    assert "'continue' must be true or false" in e.message and e.line == 12
+    assert e.message == "'continue' true ya da false olmalı; yazılan: metin" and e.line == 12
 
 
 def test_unknown_topic_mahalle_and_group_get_suggestions():
@@ -71,16 +75,16 @@ def test_unknown_topic_mahalle_and_group_get_suggestions():
             "rules:", "mahalle_groups:\n  kirsal: {ilce: [Sarız]}\nrules:"
         )
     )
-    assert e.message == "unknown mahalle group 'kirsl'" and e.suggestion == "kirsal"
+    assert e.message == "bilinmeyen mahalle grubu: kirsl" and e.suggestion == "kirsal"
     e = one(
         GOOD.replace("rules:", "mahalle_groups:\n  kirsal: {ilce: [Sarz], mahalle: [Talas/Ardıç]}\nrules:")
     )
-    assert e.message == "unknown ilçe 'Sarz'" and e.suggestion == "Sarız"
+    assert e.message == "bilinmeyen ilçe: Sarz" and e.suggestion == "Sarız"
 
 
 def test_bad_regex_is_reported_at_its_line():
     e = one(GOOD.replace("{topic: su-kanalizasyon}", '{text_regex: "boru(patlad"}'))
-    assert "bad regex" in e.message and (e.line, e.column) == (12, 24)
+    assert e.message.startswith("geçersiz regex: kapanmayan parantez") and (e.line, e.column) == (12, 24)
 
 
 def test_unreachable_rules_and_duplicate_ids():
@@ -99,8 +103,10 @@ def test_unreachable_rules_and_duplicate_ids():
     )
     errs = errors_of(text)
     msgs = [e.format("f") for e in errs]
-    assert any("rule 'sonra' is unreachable: rule 'hepsi' above matches every request" in m for m in msgs)
-    assert any("duplicate rule id 'su' (first at line 11)" in m for m in msgs)
+    assert any(
+        "'sonra' kuralına hiç sıra gelmez: yukarıdaki 'hepsi' kuralı her talebe uyar" in m for m in msgs
+    )
+    assert any("kural kimliği iki kez kullanılmış: su (ilki 11. satırda)" in m for m in msgs)
     same = (
         GOOD
         + """\
@@ -110,19 +116,19 @@ def test_unreachable_rules_and_duplicate_ids():
 """
     )
     e = one(same)
-    assert "has the same condition" in e.message and e.line == 15
+    assert "kuralının koşulu aynı" in e.message and e.line == 15
 
 
 def test_terminal_rule_must_route_and_continue_rules_may_not():
     e = one(GOOD.replace("then: {department: kaski}", "then: {priority: high}"))
-    assert "sets no department" in e.message
+    assert "birim belirlemiyor" in e.message
     ok = GOOD.replace("then: {department: kaski}", "then: {priority: high}\n    continue: true")
     RuleSet.from_yaml_text(ok)
 
 
 def test_fallback_department_missing_or_unknown():
     e = one(GOOD.replace("  fallback_department: beyaz-masa\n", "  review_threshold: 0.5\n"))
-    assert e.message == "missing required key 'fallback_department' in defaults"
+    assert e.message == "defaults bölümü içinde zorunlu anahtar eksik: fallback_department"
     e = one(GOOD.replace("fallback_department: beyaz-masa", "fallback_department: beyazmasa"))
     assert e.suggestion == "beyaz-masa" and e.line == 2
 
@@ -131,7 +137,7 @@ def test_templates_and_targets_are_checked():
     e = one(
         GOOD.replace("then: {department: kaski}", "then: {department: kaski, auto_reply: 'No: {takip_no}'}")
     )
-    assert "unknown placeholder" in e.message
+    assert e.message == "bilinmeyen yer tutucu: {takip_no}"
     e = one(GOOD.replace("email: kaski@example.invalid", "emial: kaski@example.invalid"))
     assert e.suggestion == "email"
     e = one(GOOD.replace("{email: kaski@example.invalid}", "{webhook: {url: 'ftp://x', secret_env: K}}"))
@@ -140,14 +146,14 @@ def test_templates_and_targets_are_checked():
 
 def test_yaml_syntax_and_duplicate_keys():
     e = one(GOOD.replace("    then: {department: kaski}", "    then: {department: kaski"))
-    assert e.message.startswith("YAML syntax error") and e.line is not None
+    assert e.message.startswith("YAML yazım hatası") and e.line is not None
     e = one(
         GOOD.replace(
             "    then: {department: kaski}",
             "    then: {department: kaski}\n    then: {department: beyaz-masa}",
         )
     )
-    assert e.message == "duplicate key 'then'" and e.line == 14
+    assert e.message == "'then' anahtarı iki kez yazılmış" and e.line == 14
 
 
 def test_all_errors_are_reported_together():
@@ -180,15 +186,15 @@ def test_check_file_exit_codes(tmp_path):
     good = tmp_path / "good.yaml"
     good.write_text(GOOD, encoding="utf-8")
     code, text = check_file(good)
-    assert code == 0 and "OK" in text and "su" in text
+    assert code == 0 and "geçerli" in text and "su" in text
     bad = tmp_path / "bad.yaml"
     bad.write_text(GOOD.replace("department: kaski", "department: KASKI"), encoding="utf-8")
     code, text = check_file(bad)
     assert code == 2
-    assert f"{bad}:13:24: unknown department 'KASKI'; did you mean 'kaski'?" in text
-    assert "not activated" in text
+    assert f"{bad}:13:24: bilinmeyen birim: KASKI; bunu mu demek istediniz: 'kaski'?" in text
+    assert "kurallar etkinleştirilmedi" in text
     code, text = check_file(tmp_path / "missing.yaml")
-    assert code == 2 and "cannot read" in text
+    assert code == 2 and "okunamadı" in text
 
 
 def test_reload_or_keep_returns_the_running_rules_on_error():
@@ -196,7 +202,7 @@ def test_reload_or_keep_returns_the_running_rules_on_error():
 
     active = RuleSet.from_yaml_text(GOOD)
     kept, err = reload_or_keep(active, GOOD.replace("department: kaski", "department: kaskii"))
-    assert kept is active and err is not None and "did you mean 'kaski'" in err.format()
+    assert kept is active and err is not None and "bunu mu demek istediniz: 'kaski'" in err.format()
     new, err = reload_or_keep(active, GOOD.replace("topic: su-kanalizasyon", "topic: imar"))
     assert err is None and new is not active and new.digest != active.digest
 
@@ -211,5 +217,5 @@ def test_command_line_check(tmp_path):
         [sys.executable, "-m", "hub.rules", str(bad)], capture_output=True, text=True, check=False
     )
     assert run.returncode == 2
-    assert "13:24: unknown department 'KASKI'; did you mean 'kaski'?" in run.stdout
+    assert "13:24: bilinmeyen birim: KASKI; bunu mu demek istediniz: 'kaski'?" in run.stdout
     assert "Traceback" not in run.stderr

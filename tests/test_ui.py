@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from aiohttp.test_utils import TestClient
 from sqlmodel import select
 
 from hub.models import Message, Outbox, Quarantine, Request
+from hub.rules import RulesError
 from tests.conftest import ADMIN_KEY
 
 API = {"Authorization": f"Bearer {ADMIN_KEY}"}
@@ -212,11 +214,17 @@ async def test_refused_action_shows_turkish_message_and_keeps_input(ui, hub) -> 
 async def test_broken_rules_show_the_error_and_keep_the_old_version(ui, hub) -> None:  # noqa: ANN001
     before = hub.rules.version
     await login(ui, "supervisor")
+    broken = "rules:\n  - id: x\n    when: {topicc: su}\n"
+    status, html = await post_form(ui, "/ui/kurallar", "/ui/kurallar", {"metin": broken, "islem": "dene"})
+    assert status == 422 and "Kurallarda hata var" in html and "bilinmeyen koşul: topicc" in html
+    assert 'id="etkinlestir"' not in html  # nothing to activate
     status, html = await post_form(ui, "/ui/kurallar", "/ui/kurallar",
-                                   {"metin": "rules:\n  - id: x\n    when: {topicc: su}\n", "islem": "etkinlestir"})  # fmt: skip
-    assert status == 422
-    assert "önceki sürüm etkin kalmaya devam ediyor" in html
-    assert hub.rules.version == before and hub.rules.last_error
+                                   {"metin": broken, "islem": "etkinlestir", "aciklama": "deneme"})  # fmt: skip
+    assert status == 422 and "denenmeden etkinleştirilemez" in html
+    assert hub.rules.version == before
+    # A broken file on disk is kept out the same way, and the page says so.
+    with pytest.raises(RulesError):
+        hub.rules.activate_text(broken)
     page = await (await ui.get("/ui/kurallar")).text()
     last_error = re.search(r'id="son-hata">(.*?)</dd>', page, re.S).group(1)
     assert "Yok" not in last_error and len(last_error) > 20
@@ -278,7 +286,8 @@ async def test_reports_page_and_xlsx(ui) -> None:  # noqa: ANN001
     await create(ui, {**SU, "channel": "mbs"})
     await login(ui, "supervisor")
     html = await (await ui.get("/ui/raporlar")).text()
-    assert "Mahalle ihtiyaçları" in html and "Mevlana" in html
+    assert "Mahalle ihtiyaçları" in html
+    assert "Mevlana" in await (await ui.get("/ui/raporlar/mahalle")).text()
     r = await ui.get("/ui/raporlar/muhtar.xlsx")
     assert r.status == 200 and (await r.read())[:2] == b"PK"
     r = await ui.get("/ui/raporlar", params={"donem": "bozuk"})
@@ -304,8 +313,8 @@ async def test_reports_show_which_departments_are_behind(ui, hub) -> None:  # no
     [same] = [r for r in api["items"] if r["department"] == dept]
     assert same["gecikmis"] == 1 and same["en_eski_gecikme"].startswith(str(late.due_at.year))
     await login(ui, "supervisor")
-    html = await (await ui.get("/ui/raporlar")).text()
-    section = html.split('id="sureler"')[1].split("</section>")[0]
+    html = await (await ui.get("/ui/raporlar/sureler")).text()
+    section = html.split('id="t-birimler"')[1].split("</table>")[0]
     assert "KASKİ" in section and f'href="/ui/?department={dept}&amp;geciken=1"' in section
 
 

@@ -14,16 +14,19 @@ def active_version(db: Database) -> RulesVersion | None:
         return session.exec(select(RulesVersion).where(RulesVersion.active == True)).first()  # noqa: E712
 
 
-def store_version(db: Database, text: str, digest: str, *, author: str, diff: str) -> RulesVersion:
+def store_version(
+    db: Database, text: str, digest: str, *, author: str, diff: str, comment: str | None = None
+) -> RulesVersion:
     with db.session() as session:
         for row in session.exec(select(RulesVersion).where(RulesVersion.active == True)):  # noqa: E712
             row.active = False
-        row = RulesVersion(digest=digest, text=text, author=author, diff=diff, active=True)
+        row = RulesVersion(digest=digest, text=text, author=author, diff=diff, active=True, comment=comment)
         session.add(row)
         from hub.actions import events
         from hub.auth import Actor
 
-        events.record(session, Actor(author, "system"), "rules.activated", None, digest=digest)
+        extra = {"comment": comment} if comment else {}
+        events.record(session, Actor(author, "system"), "rules.activated", None, digest=digest, **extra)
         return row
 
 

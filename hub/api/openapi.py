@@ -57,11 +57,11 @@ _PATHS: list[tuple[str, str, str, type | None, str]] = [
     ("get", "/api/v1/quarantine", "Inputs that could not be parsed", None, "quarantine"),
     ("post", "/api/v1/quarantine/{id}/retry", "Parse and ingest a quarantined input again", None, "quarantine"),
     ("get", "/api/v1/rules", "The active routing rules, their version and the last load error", None, "rules"),
-    ("put", "/api/v1/rules", "Validate and activate new routing rules", s.RulesIn, "rules"),
+    ("put", "/api/v1/rules", "Validate and activate new routing rules (optional comment, kept with the version)", s.RulesIn, "rules"),
     ("post", "/api/v1/rules/check", "Validate routing rules without activating them", s.RulesIn, "rules"),
     ("post", "/api/v1/rules/backtest", "Re-run stored requests through candidate rules", s.BacktestIn, "rules"),
     ("get", "/api/v1/rules/versions", "Activated rule versions with author, time and diff", None, "rules"),
-    ("post", "/api/v1/rules/versions/{id}/activate", "Reactivate an older version", None, "rules"),
+    ("post", "/api/v1/rules/versions/{id}/activate", "Reactivate an older version (optional body: comment)", s.RulesActivateIn, "rules"),
     ("get", "/api/v1/reports/muhtar", "Quarterly muhtar figures: total, answered olumlu / olumsuz", None, "reports"),
     ("get", "/api/v1/reports/mahalle", "Which neighbourhood needs what", None, "reports"),
     ("get", "/api/v1/reports/calls", "Call-centre calls per day and disposition (requests or not)", None, "reports"),
@@ -104,6 +104,7 @@ _QUERY: dict[tuple[str, str], list[dict[str, Any]]] = {
 }  # fmt: skip
 _CREATED = {("post", "/api/v1/requests"), ("post", "/api/v1/filters"), ("post", "/api/v1/api-keys"), ("post", "/api/v1/users")}
 _JSON_OBJECT = {"application/json": {"schema": {"type": "object"}}}
+_OPTIONAL_BODY = {("post", "/api/v1/rules/versions/{id}/activate")}  # a body was added later; old callers send none
 _ERROR_BODY = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
 _RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before retrying", "schema": {"type": "string"}}}
 
@@ -166,7 +167,7 @@ def build() -> dict[str, Any]:
             for name, sub in schema.pop("$defs", {}).items():
                 components[name] = sub
             components[model.__name__] = schema
-            op["requestBody"] = {"required": True, "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}}}
+            op["requestBody"] = {"required": (method, path) not in _OPTIONAL_BODY, "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}}}
         paths.setdefault(path, {})[method] = op
     return {
         "openapi": "3.1.0",

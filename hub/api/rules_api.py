@@ -26,8 +26,18 @@ def _invalid(exc: RulesError, message: str, **extra: object) -> web.Response:
         for e in exc.errors
     ]  # fmt: skip
     first = exc.errors[0].format("text") if exc.errors else "text: invalid"
-    body = {"error": "invalid_rules", "message": f"{message}; {first}", "field": "text", "errors": items, **extra}
+    body = {
+        "error": "invalid_rules",
+        "message": f"{message}; {first}",
+        "field": "text",
+        "errors": items,
+        **extra,
+    }
     return web.json_response(body, status=422)
+
+
+def _comment(value: str | None) -> str | None:
+    return (value or "").strip() or None
 
 
 @routes.get("/api/v1/rules")
@@ -54,7 +64,9 @@ async def put_rules(request: web.Request) -> web.Response:
     data = s.RulesIn.model_validate(await read_json(request))
     hub = request.app["hub"]
     try:
-        await off_loop(hub.rules.activate_text, data.text, actor=actor, source="api")
+        await off_loop(
+            hub.rules.activate_text, data.text, actor=actor, source="api", comment=_comment(data.comment)
+        )
     except RulesError as exc:
         return _invalid(exc, "rules are invalid; the previous version stays active")
     return web.json_response(hub.rules.status())
@@ -82,7 +94,8 @@ async def versions(request: web.Request) -> web.Response:
         with hub.db.reader() as session:
             rows = session.exec(select(RulesVersion).order_by(RulesVersion.id.desc()).limit(100))
             return [{"id": r.id, "digest": r.digest, "author": r.author, "active": r.active,
-                     "created_at": r.created_at.isoformat(), "diff": r.diff} for r in rows]  # fmt: skip
+                     "created_at": r.created_at.isoformat(), "diff": r.diff, "comment": r.comment}
+                    for r in rows]  # fmt: skip
 
     return web.json_response({"items": await hub.db.run(work)})
 
@@ -93,6 +106,9 @@ async def reactivate(request: web.Request) -> web.Response:
     require(actor, "rules.edit")
     hub = request.app["hub"]
     vid = path_id(request, "rules version not found")
+    comment = None
+    if request.can_read_body:  # the body is optional: older callers send none
+        comment = _comment(s.RulesActivateIn.model_validate(await read_json(request)).comment)
 
     def work() -> dict:
         with hub.db.reader() as session:
@@ -101,7 +117,7 @@ async def reactivate(request: web.Request) -> web.Response:
                 raise NotFound("rules version not found")
             text = row.text
         try:
-            hub.rules.activate_text(text, actor=actor, source=f"version {row.id}")
+            hub.rules.activate_text(text, actor=actor, source=f"version {row.id}", comment=comment)
         except RulesError as exc:
             raise ActionError(f"stored version no longer validates: {exc.format()}") from None
         return hub.rules.status()

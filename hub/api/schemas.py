@@ -101,9 +101,17 @@ class WaitIn(Strict):
     question: Annotated[str, StringConstraints(max_length=MAX_TEXT)] | None = None
 
 
+Comment = Annotated[str, StringConstraints(max_length=2000)]
+
+
 class RulesIn(Strict):
     text: Annotated[str, StringConstraints(min_length=1, max_length=2_000_000)]
     author: Short | None = None
+    comment: Comment | None = None  # why the rules change; stored with the activated version
+
+
+class RulesActivateIn(Strict):
+    comment: Comment | None = None
 
 
 class BacktestIn(Strict):

@@ -22,6 +22,8 @@ class BacktestReport:
     changed: dict[str, int] = field(default_factory=lambda: dict.fromkeys(ASPECTS, 0))
     changed_any: int = 0
     department_moves: Counter = field(default_factory=Counter)  # "a -> b" -> count
+    move_examples: dict[tuple[str, str], list[dict]] = field(default_factory=dict)  # (a, b) -> requests
+    department_names: dict[str, str] = field(default_factory=dict)  # code -> name, from both rule sets
     current_rule_hits: Counter = field(default_factory=Counter)
     candidate_rule_hits: Counter = field(default_factory=Counter)
     current_fallback: int = 0
@@ -46,6 +48,8 @@ class BacktestReport:
             "changed": dict(self.changed),
             "changed_any": self.changed_any,
             "department_moves": dict(self.department_moves.most_common()),
+            "moves": self.moves(),
+            "department_names": dict(self.department_names),
             "fallback": {"current": self.current_fallback, "candidate": self.candidate_fallback},
             "per_rule": {
                 r: {
@@ -61,6 +65,15 @@ class BacktestReport:
             "cpu_seconds": round(self.cpu_seconds, 4),
             "requests_per_second": round(self.per_second, 1),
         }
+
+    def moves(self) -> list[dict]:
+        """Department moves, largest first, each with up to max_examples of the requests that move."""
+        out = []
+        for move, n in self.department_moves.most_common():
+            before, after = move.split(" -> ", 1)
+            out.append({"from": before, "to": after, "count": n,
+                        "examples": self.move_examples.get((before, after), [])})  # fmt: skip
+        return out
 
     def format(self) -> str:
         lines = [
@@ -94,6 +107,16 @@ def _record_id(rec: Mapping, n: int) -> str:
     return f"#{n}"
 
 
+def _add_move_example(report: BacktestReport, rec: Any, n: int, before: str, after: str) -> None:
+    bucket = report.move_examples.setdefault((before, after), [])
+    if len(bucket) >= report.max_examples:
+        return
+    if isinstance(rec, Mapping):  # stored requests carry their id (for a link) and tracking code
+        bucket.append({"id": rec.get("id"), "tracking_code": rec.get("tracking_code") or _record_id(rec, n)})
+    else:
+        bucket.append({"id": None, "tracking_code": f"#{n}"})
+
+
 def _value(d: Decision, aspect: str) -> Any:
     if aspect == "sla":
         unit = "iş günü" if d.effective_sla_business_days else "gün"
@@ -105,6 +128,9 @@ def backtest(
     current: RuleSet, candidate: RuleSet, records: Iterable[Mapping], *, max_examples: int = 5
 ) -> BacktestReport:
     report = BacktestReport(current.digest, candidate.digest, max_examples=max_examples)
+    report.department_names = {
+        code: d.name for rs in (current, candidate) for code, d in rs.departments.items()
+    }
     started = time.perf_counter()
     cpu_started = time.process_time()
     for n, rec in enumerate(records):
@@ -132,6 +158,7 @@ def backtest(
                 report.changed[aspect] += 1
                 if aspect == "department":
                     report.department_moves[f"{before} -> {after}"] += 1
+                    _add_move_example(report, rec, n, before, after)
                 bucket = report.examples[aspect]
                 if len(bucket) < max_examples:
                     rid = _record_id(rec, n) if isinstance(rec, Mapping) else f"#{n}"

@@ -20,7 +20,7 @@ def check_file(
         rules = RuleSet.from_file(p, source=str(p), known_topics=known_topics, known_mahalle=known_mahalle)
     except RulesError as exc:
         n = len(exc.errors)
-        return 2, exc.format() + f"\n{n} error{'s' if n != 1 else ''}; the rules were not activated."
+        return 2, exc.format() + f"\n{n} hata; kurallar etkinleştirilmedi."
     return 0, rules.summary()
 
 

@@ -67,10 +67,10 @@ def compile_node(node: Any, path: Path, ctx: CompileContext) -> Condition:
     if isinstance(node, list):
         return _combine("all", [compile_node(n, (*path, i), ctx) for i, n in enumerate(node)])
     if not isinstance(node, Mapping):
-        ctx.issue(path, f"a condition must be a mapping like '{{topic: su-kanalizasyon}}', got {node!r}")
+        ctx.issue(path, f"koşul '{{topic: su-kanalizasyon}}' gibi bir eşleme olmalı; yazılan: {node!r}")
         return ALWAYS
     if not node:
-        ctx.issue(path, "empty condition; write 'always: true' to match everything")
+        ctx.issue(path, "boş koşul; her talebe uyması için 'always: true' yazın")
         return ALWAYS
     parts = [_compile_key(k, v, (*path, k), ctx) for k, v in node.items()]
     return parts[0] if len(parts) == 1 else _combine("all", parts)
@@ -118,7 +118,7 @@ def _combine(kind: str, parts: list[Condition]) -> Condition:
 def _compile_key(key: str, value: Any, path: Path, ctx: CompileContext) -> Condition:
     if key in ("all", "any"):
         if not isinstance(value, list) or not value:
-            ctx.issue(path, f"'{key}' needs a non-empty list of conditions")
+            ctx.issue(path, f"'{key}' boş olmayan bir koşul listesi ister")
             return ALWAYS
         return _combine(key, [compile_node(n, (*path, i), ctx) for i, n in enumerate(value)])
     if key == "not":
@@ -132,7 +132,7 @@ def _compile_key(key: str, value: Any, path: Path, ctx: CompileContext) -> Condi
         return Condition(lambda v: not it(v), explain_not, None, cost=inner.cost)
     if key == "always":
         if not isinstance(value, bool):
-            ctx.issue(path, "'always' takes true or false")
+            ctx.issue(path, "'always' true ya da false alır")
             return ALWAYS
         return Condition(lambda v: value, lambda v: {"always": value, "held": value}, None)
     if key in ("text_contains_any", "text_contains_all", "text_regex"):
@@ -147,24 +147,22 @@ def _compile_key(key: str, value: Any, path: Path, ctx: CompileContext) -> Condi
     if ctx.where in ("rule", "sla") and key not in ROUTING_FIELDS and not key.startswith("extra."):
         ctx.issue(
             path,
-            f"unknown condition '{key}'",
+            f"bilinmeyen koşul: {key}",
             key=True,
             suggestion=suggest(key, [*ROUTING_FIELDS, *SPECIAL_CONDITIONS]),
         )
         return ALWAYS
     if not isinstance(key, str) or not FIELD_NAME.match(key):
-        ctx.issue(path, f"bad field name '{key}'", key=True)
+        ctx.issue(path, f"geçersiz alan adı: {key}", key=True)
         return ALWAYS
     if isinstance(value, Mapping):
         if not value:
-            ctx.issue(path, f"no operator given for '{key}'")
+            ctx.issue(path, f"'{key}' için işleç yazılmamış")
             return ALWAYS
         parts = []
         for op, arg in value.items():
             if op not in OPERATORS:
-                ctx.issue(
-                    (*path, op), f"unknown operator '{op}'", key=True, suggestion=suggest(op, OPERATORS)
-                )
+                ctx.issue((*path, op), f"bilinmeyen işleç: {op}", key=True, suggestion=suggest(op, OPERATORS))
                 continue
             parts.append(leaf(key, op, arg, (*path, op), ctx))
         if not parts:

@@ -21,6 +21,7 @@ from .compiled import Condition, trace_value
 from .errors import RulesError
 from .loader import load_marked, read_rules_file
 from .templates import PLACEHOLDERS
+from .text import normalize_newlines
 from .view import View
 from .vocab import PRIORITY_RANK
 
@@ -248,6 +249,7 @@ class RuleSet:
     ) -> RuleSet:
         from .validate import build  # the checks live there; this keeps engine.py about running rules
 
+        text = normalize_newlines(text)  # every save path (UI, API, CLI, file) gets one digest per content
         doc = load_marked(text, source)
         parts = build(doc, known_topics=known_topics, known_mahalle=known_mahalle)
         if parts["issues"]:
@@ -468,31 +470,33 @@ class RuleSet:
 
     # -- reporting --------------------------------------------------------------------------------------
     def summary(self) -> str:
+        """The check result a supervisor reads, in Turkish; codes and ids stay as written in the file."""
+        d = self.defaults
+        disabled = sum(1 for r in self.rules if not r.enabled)
         lines = [
-            f"{self.source}: OK (sha256 {self.digest[:12]})",
-            f"  {len(self.departments)} departments, {len(self.groups)} mahalle groups, "
-            f"{len(self.sla_policies)} SLA policies, {len(self.rules)} rules "
-            f"({sum(1 for r in self.rules if not r.enabled)} disabled)",
-            f"  fallback: {self.defaults.fallback_department}; review below confidence "
-            f"{self.defaults.review_threshold}; default SLA {self.defaults.sla_days} "
-            f"{'business ' if self.defaults.sla_business_days else ''}days",
-            "  departments:",
+            f"{self.source}: geçerli (sha256 {self.digest[:12]})",
+            f"  {len(self.departments)} birim, {len(self.groups)} mahalle grubu, "
+            f"{len(self.sla_policies)} süre politikası, {len(self.rules)} kural ({disabled} kapalı)",
+            f"  varsayılan birim: {d.fallback_department}; güven {d.review_threshold} altındaysa incelemeye; "
+            f"varsayılan süre {d.sla_days} {'iş günü' if d.sla_business_days else 'gün'}",
+            "  birimler:",
         ]
-        for d in self.departments.values():
-            kinds = ", ".join(t.kind for t in d.targets)
-            lines.append(f"    {d.code:<22} {d.name} [{kinds}; calendar {d.calendar.kind}]")
-        lines.append("  mahalle groups:")
+        for dep in self.departments.values():
+            kinds = ", ".join(t.kind for t in dep.targets)
+            calendar = "her gün" if dep.calendar.kind == "all_days" else "iş günleri"
+            lines.append(f"    {dep.code:<22} {dep.name} [{kinds}; takvim: {calendar}]")
+        lines.append("  mahalle grupları:")
         for name, g in self.groups.items():
-            lines.append(f"    {name:<22} {len(g.ilce_keys)} whole districts + {len(g.pair_keys)} mahalle")
-        lines.append("  SLA policies (first match wins):")
+            lines.append(f"    {name:<22} {len(g.ilce_keys)} ilçenin tamamı + {len(g.pair_keys)} mahalle")
+        lines.append("  süre politikaları (ilk uyan geçerli):")
         for p in self.sla_policies:
-            lines.append(f"    {p.id:<22} {p.days} {'business day(s)' if p.business_days else 'day(s)'}")
-        lines.append("  rules (in order):")
+            lines.append(f"    {p.id:<22} {p.days} {'iş günü' if p.business_days else 'gün'}")
+        lines.append("  kurallar (sırayla):")
         for r in self.rules:
             target = next((v for k, v in r.actions if k == "department"), None)
-            flags = " continue" if r.cont else ""
-            flags += " DISABLED" if not r.enabled else ""
-            lines.append(f"    {r.line or '?':>4}  {r.id:<28} -> {target or '(no department)'}{flags}")
+            flags = " (devam eder)" if r.cont else ""
+            flags += " KAPALI" if not r.enabled else ""
+            lines.append(f"    {r.line or '?':>4}  {r.id:<28} -> {target or '(birim yok)'}{flags}")
         return "\n".join(lines)
 
     def __repr__(self) -> str:

@@ -21,9 +21,9 @@ class RuleIssue:
                 pos += f":{self.column}"
         text = f"{pos}: {self.message}"
         if self.suggestion:
-            text += f"; did you mean '{self.suggestion}'?"
+            text += f"; bunu mu demek istediniz: '{self.suggestion}'?"
         if self.line is None and self.path:  # no position known: say where in the structure instead
-            text += f" (at {self.path})"
+            text += f" (yer: {self.path})"
         return text
 
 

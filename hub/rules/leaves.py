@@ -68,7 +68,7 @@ def leaf(
     if op in ("contains_any", "contains_all") and kind in ("text", "string", "generic", "enum", "place"):
         words = arg if isinstance(arg, list) else [arg]
         if not words or not all(isinstance(w, str) and w.strip() for w in words):
-            ctx.issue(path, f"'{name}' needs a non-empty list of words")
+            ctx.issue(path, f"'{name}' boş olmayan bir kelime listesi ister")
             return ALWAYS
         if op == "contains_any":
             rx = _keyword_regex(words)
@@ -104,15 +104,15 @@ def leaf(
 
     if op == "regex":
         if kind not in ("text", "string", "generic", "enum", "place"):
-            ctx.issue(path, f"'regex' does not apply to '{fld}'")
+            ctx.issue(path, f"'regex' işleci '{fld}' alanında kullanılamaz")
             return ALWAYS
         if not isinstance(arg, str):
-            ctx.issue(path, "a regex must be a quoted text")
+            ctx.issue(path, "regex tırnak içinde bir metin olmalı")
             return ALWAYS
         try:
             pattern = RulePattern(arg)
         except PatternError as exc:
-            ctx.issue(path, f"bad regex: {exc}")
+            ctx.issue(path, f"geçersiz regex: {exc}")
             return ALWAYS
 
         def test(v: View) -> bool:
@@ -126,7 +126,7 @@ def leaf(
 
     if op == "exists":
         if not isinstance(arg, bool):
-            ctx.issue(path, "'exists' takes true or false")
+            ctx.issue(path, "'exists' true ya da false alır")
             return ALWAYS
 
         def test(v: View) -> bool:
@@ -140,7 +140,7 @@ def leaf(
     if kind == "list":
         values = arg if isinstance(arg, list) else [arg]
         if not all(isinstance(x, str) for x in values):
-            ctx.issue(path, f"'{fld}' compares with tag names")
+            ctx.issue(path, f"'{fld}' etiket adlarıyla karşılaştırılır")
             return ALWAYS
         keys = {name_key(x) for x in values}
 
@@ -153,13 +153,13 @@ def leaf(
             return make(lambda v: keys <= tagkeys(v), get)
         if op in ("ne", "not_in"):
             return make(lambda v: not (tagkeys(v) & keys), get)
-        ctx.issue(path, f"operator '{op}' does not apply to '{fld}'")
+        ctx.issue(path, f"'{op}' işleci '{fld}' alanında kullanılamaz")
         return ALWAYS
 
     # -- comparisons -------------------------------------------------------------------------------------
     if op in ("in", "not_in"):
         if not isinstance(arg, list) or not arg:
-            ctx.issue(path, f"'{op}' needs a non-empty list")
+            ctx.issue(path, f"'{op}' boş olmayan bir liste ister")
             return ALWAYS
         consts = []
         for i, a in enumerate(arg):
@@ -180,11 +180,11 @@ def leaf(
         return make(lambda v: not eq_test(v), get)
     if op in ("gt", "gte", "lt", "lte", "between"):
         if kind in ("text", "enum", "place", "bool", "list"):
-            ctx.issue(path, f"'{op}' does not apply to '{fld}'")
+            ctx.issue(path, f"'{op}' işleci '{fld}' alanında kullanılamaz")
             return ALWAYS
         if op == "between":
             if not isinstance(arg, list) or len(arg) != 2:
-                ctx.issue(path, "'between' needs [low, high]")
+                ctx.issue(path, "'between' [alt, üst] biçiminde iki değer ister")
                 return ALWAYS
             ok1, lo = norm_const(fld, kind, arg[0], path, ctx)
             ok2, hi = norm_const(fld, kind, arg[1], path, ctx)
@@ -230,7 +230,7 @@ def leaf(
         return make(test, get)
     if op == "contains":
         if not isinstance(arg, str):
-            ctx.issue(path, "'contains' needs a text value")
+            ctx.issue(path, "'contains' bir metin değeri ister")
             return ALWAYS
         needle = ascii_fold(arg)
 
@@ -241,7 +241,7 @@ def leaf(
             return needle in ascii_fold(str(val)) if val is not None else False
 
         return make(test, get)
-    ctx.issue(path, f"operator '{op}' does not apply to '{fld}'")
+    ctx.issue(path, f"'{op}' işleci '{fld}' alanında kullanılamaz")
     return ALWAYS
 
 

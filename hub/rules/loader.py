@@ -13,6 +13,8 @@ from typing import Any
 import yaml
 
 from .errors import RuleIssue, RulesError
+from .messages_tr import construct_problem_tr, yaml_problem_tr
+from .text import normalize_newlines
 from .yaml_limits import MAX_DOCUMENT_BYTES, LimitExceeded, RulesYamlLoader, size_problem
 
 Path = tuple[str | int, ...]
@@ -62,16 +64,16 @@ def read_rules_file(path: str | pathlib.Path) -> str:
         with p.open("rb") as f:
             raw = f.read(MAX_DOCUMENT_BYTES + 1)
     except OSError as exc:
-        raise RulesError([RuleIssue(f"cannot read rule file: {exc.strerror or exc}")], str(p)) from None
+        raise RulesError([RuleIssue(f"kural dosyası okunamadı: {exc.strerror or exc}")], str(p)) from None
     if len(raw) > MAX_DOCUMENT_BYTES:
-        msg = f"the rule file is larger than 1 MB ({MAX_DOCUMENT_BYTES} bytes); it was not read"
+        msg = f"kural dosyası 1 MB'tan büyük ({MAX_DOCUMENT_BYTES} bayttan fazla); okunmadı"
         raise RulesError([RuleIssue(msg)], str(p))
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        msg = f"cannot read rule file: byte 0x{raw[exc.start]:02x} is not UTF-8"
+        msg = f"kural dosyası okunamadı: 0x{raw[exc.start]:02x} baytı UTF-8 değil"
         raise RulesError([RuleIssue(msg, raw.count(b"\n", 0, exc.start) + 1)], str(p)) from None
-    return text.replace("\r\n", "\n").replace("\r", "\n")  # as reading in text mode did
+    return normalize_newlines(text)  # as reading in text mode did
 
 
 def load_marked(text: str, source: str = "<string>") -> Marked:
@@ -92,9 +94,9 @@ def load_marked(text: str, source: str = "<string>") -> Marked:
             raise RulesError([RuleIssue(str(exc.problem), line, col)], source) from None
         except yaml.MarkedYAMLError as exc:
             line, col = _position(exc)
-            raise RulesError([RuleIssue(f"YAML syntax error: {exc.problem or exc.context}", line, col)], source) from None
-        except yaml.YAMLError as exc:
-            raise RulesError([RuleIssue(f"YAML error: {exc}")], source) from None
+            raise RulesError([RuleIssue(yaml_problem_tr(exc), line, col)], source) from None
+        except yaml.YAMLError:
+            raise RulesError([RuleIssue("YAML metni okunamadı")], source) from None
         doc = Marked(None)
         issues: list[RuleIssue] = []
         if node is None:
@@ -118,7 +120,7 @@ def _character_issue(text: str, exc: yaml.reader.ReaderError) -> RuleIssue:
     line = text.count("\n", 0, pos) + 1
     col = pos - text.rfind("\n", 0, pos)
     code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "\0")
-    msg = f"character U+{code:04X} is not allowed in a rule file (control characters cannot be shown or stored)"
+    msg = f"U+{code:04X} karakteri kural dosyasında kullanılamaz (denetim karakterleri gösterilemez ve saklanamaz)"
     return RuleIssue(msg, line, col)
 
 
@@ -130,10 +132,10 @@ def _construct(loader: yaml.SafeLoader, node: yaml.Node) -> tuple[Any, str | Non
     try:
         return loader.construct_object(node), None
     except yaml.MarkedYAMLError as exc:
-        return None, str(exc.problem or exc)
+        return None, construct_problem_tr(node, exc)
     except (yaml.YAMLError, ValueError, OverflowError, LookupError, AttributeError, TypeError) as exc:
         # PyYAML's constructors raise these on odd scalars: a date like 2026-13-45, `!!bool maybe`
-        return None, str(exc) or type(exc).__name__
+        return None, construct_problem_tr(node, exc)
 
 
 def _convert(
@@ -146,7 +148,7 @@ def _convert(
             if not isinstance(key_node, yaml.ScalarNode):
                 issues.append(
                     RuleIssue(
-                        "mapping keys must be plain names",
+                        "anahtarlar düz ad olmalı (liste ya da eşleme olamaz)",
                         key_node.start_mark.line + 1,
                         key_node.start_mark.column + 1,
                     )
@@ -154,13 +156,13 @@ def _convert(
                 continue
             key, problem = _construct(loader, key_node)
             if problem is not None:
-                issues.append(RuleIssue(f"bad key: {problem}", key_node.start_mark.line + 1,
+                issues.append(RuleIssue(f"geçersiz anahtar: {problem}", key_node.start_mark.line + 1,
                                         key_node.start_mark.column + 1))  # fmt: skip
                 continue
             if key == "<<":
                 issues.append(
                     RuleIssue(
-                        "YAML merge keys ('<<') are not supported in rule files",
+                        "YAML birleştirme anahtarları ('<<') kural dosyalarında kullanılamaz",
                         key_node.start_mark.line + 1,
                         key_node.start_mark.column + 1,
                     )
@@ -171,7 +173,7 @@ def _convert(
             if key in out:
                 issues.append(
                     RuleIssue(
-                        f"duplicate key '{key}'",
+                        f"'{key}' anahtarı iki kez yazılmış",
                         key_node.start_mark.line + 1,
                         key_node.start_mark.column + 1,
                         format_path(sub),
@@ -185,12 +187,15 @@ def _convert(
         return [_convert(loader, item, (*path, i), doc, issues) for i, item in enumerate(node.value)]
     value, problem = _construct(loader, node)
     if isinstance(value, str) and (bad := _UNPRINTABLE.search(value)):  # e.g. "\0" or "\ud800" escapes
-        problem = f"character U+{ord(bad.group()):04X} is not allowed in a rule file"
+        problem = f"U+{ord(bad.group()):04X} karakteri kural dosyasında kullanılamaz"
         value = None
     if problem is not None:
         issues.append(
             RuleIssue(
-                f"bad value: {problem}", node.start_mark.line + 1, node.start_mark.column + 1, format_path(path)
+                f"geçersiz değer: {problem}",
+                node.start_mark.line + 1,
+                node.start_mark.column + 1,
+                format_path(path),
             )
         )
     return value

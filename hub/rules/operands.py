@@ -11,6 +11,15 @@ from .loader import Path
 from .text import name_key
 from .vocab import CHANNELS, CONTACT_KINDS, PRIORITIES, REQUEST_TYPES, WEEKDAYS
 
+# Turkish names of the fields whose values come from a fixed list ("bilinmeyen kanal: faks").
+_FIELD_NOUNS = {
+    "channel": "kanal",
+    "request_type": "başvuru türü",
+    "contact_kind": "başvuran türü",
+    "priority": "öncelik",
+    "topic": "konu",
+}
+
 
 def _check_enum_value(fld: str, val: Any, path: Path, ctx: CompileContext) -> None:
     if not isinstance(val, str):
@@ -28,13 +37,15 @@ def _check_enum_value(fld: str, val: Any, path: Path, ctx: CompileContext) -> No
         choices = ctx.known_topics
     elif fld == "ilce" and ctx.known_mahalle:
         if name_key(val) not in ctx.ilce_index():
-            ctx.issue(path, f"unknown ilçe '{val}'", suggestion=suggest(val, set(ctx.ilce_index().values())))
+            ctx.issue(
+                path, f"bilinmeyen ilçe: {val}", suggestion=suggest(val, set(ctx.ilce_index().values()))
+            )
         return
     elif fld == "mahalle" and ctx.known_mahalle:
         _check_mahalle_name(val, path, ctx)
         return
     if choices is not None and val not in choices:
-        ctx.issue(path, f"unknown {fld} '{val}'", suggestion=suggest(val, choices))
+        ctx.issue(path, f"bilinmeyen {_FIELD_NOUNS.get(fld, fld)}: {val}", suggestion=suggest(val, choices))
 
 
 def _check_mahalle_name(val: str, path: Path, ctx: CompileContext) -> None:
@@ -43,11 +54,11 @@ def _check_mahalle_name(val: str, path: Path, ctx: CompileContext) -> None:
         ilce, mah = (s.strip() for s in val.split("/", 1))
         full = {name_key(x): x for names in idx.values() for x in names}
         if name_key(f"{ilce}/{mah}") not in full:
-            ctx.issue(path, f"unknown mahalle '{val}'", suggestion=suggest(val, full.values()))
+            ctx.issue(path, f"bilinmeyen mahalle: {val}", suggestion=suggest(val, full.values()))
     elif name_key(val) not in idx:
         ctx.issue(
             path,
-            f"unknown mahalle '{val}'",
+            f"bilinmeyen mahalle: {val}",
             suggestion=suggest(val, {n.split("/", 1)[1] for names in idx.values() for n in names}),
         )
 
@@ -76,23 +87,23 @@ def norm_const(fld: str, kind: str, val: Any, path: Path, ctx: CompileContext) -
     if kind == "weekday":
         d = _as_weekday(val)
         if d is None:
-            ctx.issue(path, f"bad weekday {val!r}", suggestion=suggest(str(val), WEEKDAYS))
+            ctx.issue(path, f"geçersiz gün: {val!r}", suggestion=suggest(str(val), WEEKDAYS))
             return False, None
         return True, d
     if kind == "clock":
         m = _as_minutes(val)
         if m is None:
-            ctx.issue(path, f'bad time of day {val!r}; write it quoted as "HH:MM"')
+            ctx.issue(path, f'geçersiz saat: {val!r}; tırnak içinde "SS:DD" biçiminde yazın')
             return False, None
         return True, m
     if kind == "bool":
         if not isinstance(val, bool):
-            ctx.issue(path, f"'{fld}' is true or false, got {val!r}")
+            ctx.issue(path, f"'{fld}' true ya da false olmalı; yazılan: {val!r}")
             return False, None
         return True, val
     if kind == "number":
         if isinstance(val, bool) or not isinstance(val, int | float):
-            ctx.issue(path, f"'{fld}' needs a number, got {val!r}")
+            ctx.issue(path, f"'{fld}' bir sayı ister; yazılan: {val!r}")
             return False, None
         return True, val
     if kind == "datetime":
@@ -107,15 +118,15 @@ def norm_const(fld: str, kind: str, val: Any, path: Path, ctx: CompileContext) -
                 pass
             else:
                 return True, parsed if parsed.tzinfo else parsed.replace(tzinfo=ctx.tz)
-        ctx.issue(path, f"'{fld}' needs a date or date-time, got {val!r}")
+        ctx.issue(path, f"'{fld}' bir tarih ya da tarih-saat ister; yazılan: {val!r}")
         return False, None
     if kind == "generic":
         if isinstance(val, list | dict):
-            ctx.issue(path, f"'{fld}' compares with a single value, got {val!r}")
+            ctx.issue(path, f"'{fld}' tek bir değerle karşılaştırılır; yazılan: {val!r}")
             return False, None
         return True, val
     if not isinstance(val, str):
-        ctx.issue(path, f"'{fld}' needs a text value, got {val!r}")
+        ctx.issue(path, f"'{fld}' bir metin değeri ister; yazılan: {val!r}")
         return False, None
     if kind in ("enum", "place"):
         _check_enum_value(fld, val, path, ctx)

@@ -20,6 +20,7 @@ from typing import Any
 
 import re2
 
+from .messages_tr import re2_problem_tr
 from .text import ascii_fold
 
 MAX_PATTERN_CHARS = 1_000
@@ -62,7 +63,7 @@ class RulePattern:
 
     def __init__(self, source: str) -> None:
         if len(source) > MAX_PATTERN_CHARS:
-            raise PatternError(f"pattern longer than {MAX_PATTERN_CHARS} characters")
+            raise PatternError(f"desen {MAX_PATTERN_CHARS} karakterden uzun")
         self.source = source
         self.lower = _compile(translate(source, fold=False))
         self.folded = _compile(translate(source, fold=True))
@@ -76,8 +77,12 @@ def _compile(pattern: str) -> Any:
     try:
         return re2.compile(pattern, _OPTIONS)
     except re2.error as exc:
-        detail = exc.args[0].decode("utf-8", "replace") if exc.args and isinstance(exc.args[0], bytes) else str(exc)
-        raise PatternError(f"{detail} (rule patterns run on RE2)") from None
+        detail = (
+            exc.args[0].decode("utf-8", "replace")
+            if exc.args and isinstance(exc.args[0], bytes)
+            else str(exc)
+        )
+        raise PatternError(re2_problem_tr(detail)) from None
 
 
 def translate(pattern: str, *, fold: bool) -> str:
@@ -103,7 +108,11 @@ def translate(pattern: str, *, fold: bool) -> str:
                 i = end
                 continue
             else:
-                in_range = (i > class_start and pattern[i - 1] == "-") or pattern.startswith("-", i + 1) and not pattern.startswith("-]", i + 1)
+                in_range = (
+                    (i > class_start and pattern[i - 1] == "-")
+                    or pattern.startswith("-", i + 1)
+                    and not pattern.startswith("-]", i + 1)
+                )
                 out.append(c if in_range else _literal(c, fold=fold, in_class=True))
             i += 1
             continue
@@ -139,29 +148,29 @@ def _literal(c: str, *, fold: bool, in_class: bool) -> str:
 def _escape(p: str, i: int, in_class: bool) -> tuple[str, int]:
     """Translate the escape starting at p[i] == '\\'; returns (RE2 text, next index)."""
     if i + 1 >= len(p):
-        raise PatternError("pattern ends with a lone backslash")
+        raise PatternError("desen tek başına bir ters eğik çizgiyle (\\) bitiyor")
     c = p[i + 1]
     if c in _SHORTHANDS:
         outside, inside = _SHORTHANDS[c]
         if in_class and inside is None:
-            raise PatternError(f"\\{c} cannot be used inside [...] in rule patterns; use [^...] instead")
+            raise PatternError(f"\\{c} kural desenlerinde [...] içinde kullanılamaz; yerine [^...] yazın")
         return (inside if in_class else outside), i + 2
     if c in "123456789":
-        raise PatternError(f"backreferences (\\{c}) are not supported in rule patterns")
+        raise PatternError(f"geri başvurular (\\{c}) kural desenlerinde desteklenmez")
     if c == "Z":
         return r"\z", i + 2
     if c in "uU":
         width = 4 if c == "u" else 8
         digits = p[i + 2 : i + 2 + width]
         if len(digits) != width or not all(d in "0123456789abcdefABCDEF" for d in digits):
-            raise PatternError(f"\\{c} needs {width} hex digits")
+            raise PatternError(f"\\{c} ardından {width} onaltılık rakam gelmeli")
         return f"\\x{{{digits}}}", i + 2 + width
     if c == "N" and p.startswith("{", i + 2) and "}" in p[i + 3 :]:
         end = p.index("}", i + 3)
         try:
             ch = unicodedata.lookup(p[i + 3 : end])
         except KeyError:
-            raise PatternError(f"unknown character name {p[i + 3 : end]!r}") from None
+            raise PatternError(f"bilinmeyen karakter adı {p[i + 3 : end]!r}") from None
         return f"\\x{{{ord(ch):x}}}", end + 1
     if c in "pPx" and p.startswith("{", i + 2) and "}" in p[i + 3 :]:
         end = p.index("}", i + 3) + 1
@@ -177,11 +186,11 @@ def _group_head(p: str, i: int) -> tuple[str, int]:
     """'(?...' constructs: lookarounds and named backreferences are refused; comments dropped."""
     rest = p[i + 2 :]
     if rest.startswith(("=", "!")):
-        raise PatternError("lookahead ((?=...), (?!...)) is not supported in rule patterns")
+        raise PatternError("ileri bakış (lookahead: (?=...), (?!...)) kural desenlerinde desteklenmez")
     if rest.startswith(("<=", "<!")):
-        raise PatternError("lookbehind ((?<=...), (?<!...)) is not supported in rule patterns")
+        raise PatternError("geri bakış (lookbehind: (?<=...), (?<!...)) kural desenlerinde desteklenmez")
     if rest.startswith("P="):
-        raise PatternError("backreferences ((?P=name)) are not supported in rule patterns")
+        raise PatternError("geri başvurular ((?P=ad)) kural desenlerinde desteklenmez")
     if rest.startswith("#"):
         end = p.find(")", i)
         return "", (len(p) if end < 0 else end + 1)

@@ -75,13 +75,23 @@ ACTIONS = {
 }
 
 _TYPE_WORDS = {
-    "str": "a text",
-    "int": "a whole number",
-    "number": "a number",
-    "bool": "true or false",
-    "list": "a list",
-    "map": "a mapping",
-    "cond": "a condition mapping",
+    "str": "bir metin",
+    "int": "bir tam sayı",
+    "number": "bir sayı",
+    "bool": "true ya da false",
+    "list": "bir liste",
+    "map": "bir eşleme (anahtar: değer)",
+    "cond": "bir koşul eşlemesi",
+}
+# What a value written in the file turned out to be (Python type name -> Turkish).
+_GOT_WORDS = {
+    "str": "metin",
+    "int": "tam sayı",
+    "float": "ondalık sayı",
+    "bool": "true/false",
+    "list": "liste",
+    "dict": "eşleme",
+    "NoneType": "boş değer",
 }
 
 
@@ -110,24 +120,31 @@ def check_mapping(
     ctx: CompileContext,
     *,
     required: set[str] = frozenset(),
-    what: str = "section",
+    what: str = "bölüm",
 ) -> dict:
     """Report unknown keys, missing keys and wrong types; returns the keys whose values have the right type."""
     if not isinstance(value, Mapping):
-        ctx.issue(path, f"{what} must be a mapping")
+        ctx.issue(path, f"{what} bir eşleme (anahtar: değer) olmalı")
         return {}
     good: dict[str, Any] = {}
     for key, val in value.items():
         if key not in spec:
-            ctx.issue((*path, key), f"unknown key '{key}' in {what}", key=True, suggestion=suggest(key, spec))
+            ctx.issue(
+                (*path, key),
+                f"{what} içinde bilinmeyen anahtar: {key}",
+                key=True,
+                suggestion=suggest(key, spec),
+            )
             continue
         kind = spec[key]
         if not type_ok(val, kind):
             ctx.issue(
-                (*path, key), f"'{key}' must be {_TYPE_WORDS.get(kind, kind)}, got {type(val).__name__}"
+                (*path, key),
+                f"'{key}' {_TYPE_WORDS.get(kind, kind)} olmalı; yazılan: "
+                f"{_GOT_WORDS.get(type(val).__name__, type(val).__name__)}",
             )
             continue
         good[key] = val
     for key in sorted(required - set(value)):
-        ctx.issue(path, f"missing required key '{key}' in {what}")
+        ctx.issue(path, f"{what} içinde zorunlu anahtar eksik: {key}")
     return good

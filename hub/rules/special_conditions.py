@@ -16,7 +16,7 @@ def mahalle_in(value: Any, path: Path, ctx: CompileContext) -> Condition:
     for i, n in enumerate(names):
         p = (*path, i) if isinstance(value, list) else path
         if not isinstance(n, str) or n not in ctx.groups:
-            ctx.issue(p, f"unknown mahalle group '{n}'", suggestion=suggest(str(n), ctx.groups))
+            ctx.issue(p, f"bilinmeyen mahalle grubu: {n}", suggestion=suggest(str(n), ctx.groups))
             continue
         groups.append(ctx.groups[n])
 
@@ -41,7 +41,7 @@ def mahalle_in(value: Any, path: Path, ctx: CompileContext) -> Condition:
 
 def low_confidence(value: Any, path: Path, ctx: CompileContext) -> Condition:
     if not isinstance(value, bool):
-        ctx.issue(path, "'low_confidence' takes true or false")
+        ctx.issue(path, "'low_confidence' true ya da false alır")
         return ALWAYS
     threshold = ctx.review_threshold
 
@@ -66,7 +66,7 @@ def low_confidence(value: Any, path: Path, ctx: CompileContext) -> Condition:
 
 def holiday(value: Any, path: Path, ctx: CompileContext) -> Condition:
     if not isinstance(value, bool):
-        ctx.issue(path, "'holiday' takes true or false")
+        ctx.issue(path, "'holiday' true ya da false alır")
         return ALWAYS
     from hub.sla import WorkCalendar  # local import: sla imports this module too
 

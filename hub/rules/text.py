@@ -6,6 +6,7 @@ folding runs once per request per rule set in backtests.
 
 from __future__ import annotations
 
+import difflib
 import re
 
 # After Turkish lower-casing, drop diacritics so "çöp" and "cop" meet.
@@ -48,3 +49,17 @@ def name_key(s: str) -> str:
     if "  " in s or "\t" in s or "\n" in s:
         s = _SPACES.sub(" ", s)
     return s.strip()
+
+
+def normalize_newlines(text: str) -> str:
+    """CRLF and lone CR as LF: browsers submit textareas with CRLF, and the digest and the version
+    diff must change only when a rule does."""
+    if "\r" not in text:
+        return text
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def version_diff(old: str, new: str) -> str:
+    """Unified diff between two rule texts as stored with a version (line endings normalised first)."""
+    a, b = normalize_newlines(old).splitlines(True), normalize_newlines(new).splitlines(True)
+    return "".join(difflib.unified_diff(a, b, "active", "new"))

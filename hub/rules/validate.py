@@ -22,6 +22,7 @@ from .conditions import compile_node, dump_node
 from .context import CompileContext, Group, suggest
 from .engine import Defaults, Department, Rule, Target
 from .loader import Marked, Path
+from .messages_tr import template_problem_tr
 from .templates import PLACEHOLDERS
 from .text import name_key
 from .vocab import DEFAULT_TOPICS, PRIORITIES
@@ -41,7 +42,7 @@ def build(
         known_mahalle=set(known_mahalle) if known_mahalle else None,
     )
     top = schema.check_mapping(
-        doc.data, (), schema.TOP, ctx, required=schema.REQUIRED_TOP, what="the rule file"
+        doc.data, (), schema.TOP, ctx, required=schema.REQUIRED_TOP, what="kural dosyası"
     )
     raw = doc.data if isinstance(doc.data, Mapping) else {}
     departments = _departments(top.get("departments", {}), ctx, present="departments" in raw)
@@ -49,7 +50,7 @@ def build(
     try:
         ctx.tz = ZoneInfo(defaults.timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        ctx.issue(("defaults", "timezone"), f"unknown time zone '{defaults.timezone}'")
+        ctx.issue(("defaults", "timezone"), f"bilinmeyen saat dilimi: {defaults.timezone}")
         defaults = Defaults(**{**defaults.__dict__, "timezone": "Europe/Istanbul"})
     ctx.review_threshold = defaults.review_threshold
     groups, mahalle_groups = _groups(top.get("mahalle_groups", {}), ctx)
@@ -80,23 +81,23 @@ def _calendar(value: Any, path: Path, ctx: CompileContext) -> WorkCalendar:
     if isinstance(value, str):
         if value not in schema.CALENDAR_SHORTHANDS:
             ctx.issue(
-                path, f"unknown calendar '{value}'", suggestion=suggest(value, schema.CALENDAR_SHORTHANDS)
+                path, f"bilinmeyen takvim: {value}", suggestion=suggest(value, schema.CALENDAR_SHORTHANDS)
             )
             return WorkCalendar()
         kind, arife = schema.CALENDAR_SHORTHANDS[value]
         return WorkCalendar(kind=kind, arife=arife)
-    spec = schema.check_mapping(value, path, schema.CALENDAR, ctx, what="calendar")
+    spec = schema.check_mapping(value, path, schema.CALENDAR, ctx, what="takvim")
     kind = spec.get("kind", "business")
     arife = spec.get("arife", "work")
     if kind not in ("business", "all_days"):
         ctx.issue(
             (*path, "kind"),
-            f"unknown calendar kind '{kind}'",
+            f"bilinmeyen takvim türü: {kind}",
             suggestion=suggest(kind, ["business", "all_days"]),
         )
         kind = "business"
     if arife not in ("work", "off"):
-        ctx.issue((*path, "arife"), f"arife must be 'work' or 'off', got '{arife}'")
+        ctx.issue((*path, "arife"), f"arife 'work' ya da 'off' olmalı; yazılan: {arife}")
         arife = "work"
     return WorkCalendar(kind=kind, arife=arife)
 
@@ -104,27 +105,28 @@ def _calendar(value: Any, path: Path, ctx: CompileContext) -> WorkCalendar:
 def _targets(value: list, path: Path, ctx: CompileContext) -> list[Target]:
     out: list[Target] = []
     if not value:
-        ctx.issue(path, "a department needs at least one target (email, webhook, sms or queue_only: true)")
+        ctx.issue(path, "bir birimin en az bir hedefi olmalı (email, webhook, sms ya da queue_only: true)")
     for i, t in enumerate(value):
         p = (*path, i)
         if not isinstance(t, Mapping) or len(t) != 1:
             ctx.issue(
                 p,
-                "each target is one of 'email: ...', 'webhook: {url, secret_env}', 'sms: ...', 'queue_only: true'",
+                "her hedef şunlardan biri olmalı: 'email: ...', 'webhook: {url, secret_env}', 'sms: ...', "
+                "'queue_only: true'",
             )
             continue
         ((kind, arg),) = t.items()
         if kind not in schema.TARGET_KINDS:
             ctx.issue(
                 (*p, kind),
-                f"unknown target '{kind}'",
+                f"bilinmeyen hedef: {kind}",
                 key=True,
                 suggestion=suggest(kind, schema.TARGET_KINDS),
             )
             continue
         if kind == "email":
             if not isinstance(arg, str) or not _EMAIL.match(arg):
-                ctx.issue((*p, kind), f"bad e-mail address {arg!r}")
+                ctx.issue((*p, kind), f"geçersiz e-posta adresi: {arg!r}")
                 continue
             out.append(Target("email", address=arg))
         elif kind == "webhook":
@@ -133,13 +135,13 @@ def _targets(value: list, path: Path, ctx: CompileContext) -> list[Target]:
             )
             url = spec.get("url", "")
             if url and not url.startswith(("https://", "http://")):
-                ctx.issue((*p, kind, "url"), "webhook url must start with https:// or http://")
+                ctx.issue((*p, kind, "url"), "webhook adresi (url) https:// ya da http:// ile başlamalı")
                 continue
             env = spec.get("secret_env")
             if env is not None and not _ENV.match(env):
                 ctx.issue(
                     (*p, kind, "secret_env"),
-                    "secret_env names an environment variable, e.g. KASKI_WEBHOOK_SECRET",
+                    "secret_env bir ortam değişkeninin adıdır (büyük harf, rakam ve '_'), örneğin KASKI_WEBHOOK_SECRET",
                 )
                 continue
             if url:
@@ -148,7 +150,7 @@ def _targets(value: list, path: Path, ctx: CompileContext) -> list[Target]:
             out += _sms_targets(arg, (*p, kind), ctx)
         else:
             if arg is not True:
-                ctx.issue((*p, kind), "write 'queue_only: true' (or remove the target)")
+                ctx.issue((*p, kind), "'queue_only: true' yazın (ya da bu hedefi kaldırın)")
                 continue
             out.append(Target("queue_only"))
     return out
@@ -159,25 +161,29 @@ def _sms_targets(arg: Any, path: Path, ctx: CompileContext) -> list[Target]:
     gateway idempotency key) per number, stored in E.164."""
     numbers = arg if isinstance(arg, list) else [arg]
     if not numbers:
-        ctx.issue(path, "sms needs a phone number, e.g. sms: \"+90 532 123 45 67\"")
+        ctx.issue(path, 'sms için bir telefon numarası gerekli, örneğin sms: "+90 532 123 45 67"')
         return []
     out: list[Target] = []
     seen: set[str] = set()
     for j, number in enumerate(numbers):
         p = (*path, j) if isinstance(arg, list) else path
         if not isinstance(number, str):  # YAML reads an unquoted 05321234567 as a number
-            ctx.issue(p, f"write the sms number in quotes, e.g. sms: \"0532 123 45 67\" (got {number!r})")
+            ctx.issue(
+                p, f'sms numarasını tırnak içinde yazın, örneğin sms: "0532 123 45 67" (yazılan: {number!r})'
+            )
             continue
         e164 = normalize_phone_tr(number)
         if e164 is None:
             ctx.issue(
                 p,
-                f"bad phone number {number!r} for sms: write a Turkish mobile number such as "
-                "\"+90 532 123 45 67\" or \"0532 123 45 67\"",
+                f'sms için geçersiz telefon numarası {number!r}: "+90 532 123 45 67" ya da '
+                '"0532 123 45 67" gibi bir cep telefonu numarası yazın',
             )
             continue
         if not e164.startswith("+905"):  # a landline (0352 ...) cannot receive an SMS
-            ctx.issue(p, f"{number!r} is not a mobile number: sms needs a 05xx number")
+            ctx.issue(
+                p, f"{number!r} bir cep telefonu numarası değil: sms için 05xx ile başlayan numara gerekli"
+            )
             continue
         if e164 not in seen:  # the same phone written twice would get the SMS twice
             seen.add(e164)
@@ -188,12 +194,15 @@ def _sms_targets(arg: Any, path: Path, ctx: CompileContext) -> list[Target]:
 def _departments(value: Mapping, ctx: CompileContext, *, present: bool = True) -> dict[str, Department]:
     out: dict[str, Department] = {}
     if not value and present:
-        ctx.issue(("departments",), "at least one department is required")
+        ctx.issue(("departments",), "en az bir birim tanımlanmalı")
     for code, spec_raw in value.items():
         path = ("departments", code)
         if not _CODE.match(code):
             ctx.issue(
-                path, f"department code '{code}' must be lower-case letters, digits, '-' or '_'", key=True
+                path,
+                f"birim kodu '{code}' küçük harfle (a-z) başlamalı ve yalnız a-z, rakam, '-' ya da '_' "
+                "içermeli",
+                key=True,
             )
             continue
         spec = schema.check_mapping(
@@ -202,7 +211,7 @@ def _departments(value: Mapping, ctx: CompileContext, *, present: bool = True) -
             schema.DEPARTMENT,
             ctx,
             required=schema.REQUIRED_DEPARTMENT,
-            what=f"department '{code}'",
+            what=f"'{code}' birimi",
         )
         out[code] = Department(
             code=code,
@@ -220,7 +229,7 @@ def check_department(
 ) -> bool:
     if isinstance(code, str) and code in departments:
         return True
-    ctx.issue(path, f"unknown department '{code}'", suggestion=suggest(str(code), departments))
+    ctx.issue(path, f"bilinmeyen birim: {code}", suggestion=suggest(str(code), departments))
     return False
 
 
@@ -229,20 +238,20 @@ def _defaults(
 ) -> Defaults:
     path = ("defaults",)
     required = schema.REQUIRED_DEFAULTS if present else set()  # a missing section is reported once
-    spec = schema.check_mapping(value, path, schema.DEFAULTS, ctx, required=required, what="defaults")
+    spec = schema.check_mapping(value, path, schema.DEFAULTS, ctx, required=required, what="defaults bölümü")
     fallback = spec.get("fallback_department", "")
     if "fallback_department" in spec:
         check_department(fallback, (*path, "fallback_department"), departments, ctx)
     threshold = spec.get("review_threshold", 0.55)
     if not 0 <= threshold <= 1:
-        ctx.issue((*path, "review_threshold"), "review_threshold is between 0 and 1")
+        ctx.issue((*path, "review_threshold"), "review_threshold 0 ile 1 arasında olmalı")
     warn = spec.get("sla_warn_fraction", 0.8)
     if not 0 < warn < 1:
-        ctx.issue((*path, "sla_warn_fraction"), "sla_warn_fraction is between 0 and 1 (e.g. 0.8)")
+        ctx.issue((*path, "sla_warn_fraction"), "sla_warn_fraction 0 ile 1 arasında olmalı (örneğin 0.8)")
     priority = spec.get("priority", "normal")
     if priority not in PRIORITIES:
         ctx.issue(
-            (*path, "priority"), f"unknown priority '{priority}'", suggestion=suggest(priority, PRIORITIES)
+            (*path, "priority"), f"bilinmeyen öncelik: {priority}", suggestion=suggest(priority, PRIORITIES)
         )
         priority = "normal"
     days, bd = _sla_spec(spec.get("sla", {"days": 30}), (*path, "sla"), ctx) or (30, False)
@@ -259,11 +268,11 @@ def _defaults(
 
 
 def _sla_spec(value: Any, path: Path, ctx: CompileContext) -> tuple[int, bool] | None:
-    spec = schema.check_mapping(value, path, schema.SLA_SPEC, ctx, required={"days"}, what="sla")
+    spec = schema.check_mapping(value, path, schema.SLA_SPEC, ctx, required={"days"}, what="süre (sla)")
     if "days" not in spec:
         return None
     if not 0 <= spec["days"] <= 365:
-        ctx.issue((*path, "days"), "SLA days must be between 0 and 365")
+        ctx.issue((*path, "days"), "süre (days) 0 ile 365 gün arasında olmalı")
         return None
     return spec["days"], spec.get("business_days", False)
 
@@ -277,17 +286,17 @@ def _groups(value: Mapping, ctx: CompileContext) -> tuple[dict[str, Group], dict
     ilce_names = ctx.ilce_index() if ctx.known_mahalle else {}
     for name, spec_raw in value.items():
         path = ("mahalle_groups", name)
-        spec = schema.check_mapping(spec_raw, path, schema.GROUP, ctx, what=f"mahalle group '{name}'")
+        spec = schema.check_mapping(spec_raw, path, schema.GROUP, ctx, what=f"'{name}' mahalle grubu")
         g = Group(name)
         shown: set[tuple[str, str]] = set()
         for i, ilce in enumerate(spec.get("ilce", [])):
             if not isinstance(ilce, str):
-                ctx.issue(("mahalle_groups", name, "ilce", i), "district names are text")
+                ctx.issue(("mahalle_groups", name, "ilce", i), "ilçe adları metin olmalı")
                 continue
             if ctx.known_mahalle and name_key(ilce) not in ilce_names:
                 ctx.issue(
                     ("mahalle_groups", name, "ilce", i),
-                    f"unknown ilçe '{ilce}'",
+                    f"bilinmeyen ilçe: {ilce}",
                     suggestion=suggest(ilce, set(ilce_names.values())),
                 )
                 continue
@@ -300,14 +309,14 @@ def _groups(value: Mapping, ctx: CompileContext) -> tuple[dict[str, Group], dict
         for i, entry in enumerate(spec.get("mahalle", [])):
             p = ("mahalle_groups", name, "mahalle", i)
             if not isinstance(entry, str) or "/" not in entry:
-                ctx.issue(p, f"write group members as 'Ilce/Mahalle', got {entry!r}")
+                ctx.issue(p, f"grup üyelerini 'İlçe/Mahalle' biçiminde yazın; yazılan: {entry!r}")
                 continue
             ilce, mah = (s.strip() for s in entry.split("/", 1))
             key = name_key(f"{ilce}/{mah}")
             if ctx.known_mahalle and key not in full:
                 ctx.issue(
                     p,
-                    f"unknown mahalle '{entry}'",
+                    f"bilinmeyen mahalle: {entry}",
                     suggestion=suggest(entry, [f"{a}/{b}" for a, b in full.values()]),
                 )
                 continue
@@ -323,7 +332,7 @@ def _auto_replies(value: Mapping, ctx: CompileContext) -> dict[str, str]:
     for name, text in value.items():
         path = ("auto_replies", name)
         if not isinstance(text, str):
-            ctx.issue(path, "an auto-reply is a text")
+            ctx.issue(path, "otomatik yanıt bir metin olmalı")
             continue
         _check_template(text, path, ctx)
         out[name] = text
@@ -332,7 +341,11 @@ def _auto_replies(value: Mapping, ctx: CompileContext) -> dict[str, str]:
 
 def _check_template(text: str, path: Path, ctx: CompileContext) -> None:
     for message, bad_name, _offset in template_errors(text, PLACEHOLDERS):
-        ctx.issue(path, message, suggestion=suggest(bad_name, PLACEHOLDERS) if bad_name else None)
+        ctx.issue(
+            path,
+            template_problem_tr(message),
+            suggestion=suggest(bad_name, PLACEHOLDERS) if bad_name else None,
+        )
 
 
 def _condition(node: Any, path: Path, ctx: CompileContext):
@@ -349,16 +362,16 @@ def _sla_policies(value: list, ctx: CompileContext) -> list[SlaPolicy]:
     for i, raw in enumerate(value):
         path = ("sla", i)
         spec = schema.check_mapping(
-            raw, path, schema.SLA_POLICY, ctx, required=schema.REQUIRED_SLA_POLICY, what="sla policy"
+            raw, path, schema.SLA_POLICY, ctx, required=schema.REQUIRED_SLA_POLICY, what="süre politikası"
         )
         pid = spec.get("id", f"sla-{i}")
         if pid in seen:
-            ctx.issue((*path, "id"), f"duplicate sla policy id '{pid}'")
+            ctx.issue((*path, "id"), f"süre politikası kimliği iki kez kullanılmış: {pid}")
         seen.add(pid)
         cond = _condition(spec.get("when"), (*path, "when"), ctx)
         days = spec.get("days", 30)
         if not 0 <= days <= 365:
-            ctx.issue((*path, "days"), "SLA days must be between 0 and 365")
+            ctx.issue((*path, "days"), "süre (days) 0 ile 365 gün arasında olmalı")
         out.append(
             SlaPolicy(
                 id=pid,
@@ -383,7 +396,7 @@ def _actions(
     replies: dict[str, str],
     ctx: CompileContext,
 ) -> list[tuple[str, Any]]:
-    spec = schema.check_mapping(value, path, schema.ACTIONS, ctx, what="then")
+    spec = schema.check_mapping(value, path, schema.ACTIONS, ctx, what="then bölümü")
     acts: list[tuple[str, Any]] = []
     for name, arg in spec.items():
         p = (*path, name)
@@ -398,7 +411,7 @@ def _actions(
             acts.append((name, tuple(good)))
         elif name in ("priority", "raise_priority"):
             if arg not in PRIORITIES:
-                ctx.issue(p, f"unknown priority '{arg}'", suggestion=suggest(arg, PRIORITIES))
+                ctx.issue(p, f"bilinmeyen öncelik: {arg}", suggestion=suggest(arg, PRIORITIES))
             else:
                 acts.append((name, arg))
         elif name == "sla":
@@ -407,17 +420,17 @@ def _actions(
                 acts.append((name, got))
         elif name == "tags":
             if not all(isinstance(t, str) and t.strip() for t in arg):
-                ctx.issue(p, "tags are non-empty texts")
+                ctx.issue(p, "etiketler boş olmayan metinler olmalı")
             else:
                 acts.append((name, tuple(t.strip() for t in arg)))
         elif name == "auto_reply":
             if isinstance(arg, Mapping):
                 if set(arg) != {"template"} or not isinstance(arg["template"], str):
-                    ctx.issue(p, "write 'auto_reply: {template: name}' or give the text itself")
+                    ctx.issue(p, "'auto_reply: {template: ad}' yazın ya da yanıt metnini doğrudan verin")
                 elif arg["template"] not in replies:
                     ctx.issue(
                         (*p, "template"),
-                        f"unknown auto-reply template '{arg['template']}'",
+                        f"bilinmeyen otomatik yanıt şablonu: {arg['template']}",
                         suggestion=suggest(arg["template"], replies),
                     )
                 else:
@@ -426,7 +439,7 @@ def _actions(
                 _check_template(arg, p, ctx)
                 acts.append((name, arg))
             else:
-                ctx.issue(p, "auto_reply is a text or {template: name}")
+                ctx.issue(p, "auto_reply bir metin ya da {template: ad} olmalı")
         else:  # needs_review, notify_citizen: bools already type-checked
             acts.append((name, arg))
     return acts
@@ -440,17 +453,23 @@ def _rules(
     terminal_conditions: dict[str, str] = {}  # canonical condition text -> id of the terminal rule
     catch_all: str | None = None
     if not value:
-        ctx.issue(("rules",), "no rules: every request would go to the fallback department")
+        ctx.issue(("rules",), "hiç kural yok: her talep varsayılan birime düşerdi")
     for i, raw in enumerate(value):
         path = ("rules", i)
-        spec = schema.check_mapping(raw, path, schema.RULE, ctx, required=schema.REQUIRED_RULE, what="rule")
+        spec = schema.check_mapping(raw, path, schema.RULE, ctx, required=schema.REQUIRED_RULE, what="kural")
         rid = spec.get("id", f"#{i + 1}")
         line = ctx.doc.pos(path)[0] if ctx.doc else None
         if "id" in spec:
             if not _CODE.match(rid):
-                ctx.issue((*path, "id"), f"rule id '{rid}' must be lower-case letters, digits, '-' or '_'")
+                ctx.issue(
+                    (*path, "id"),
+                    f"kural kimliği '{rid}' küçük harfle (a-z) başlamalı ve yalnız a-z, rakam, "
+                    "'-' ya da '_' içermeli",
+                )
             if rid in ids:
-                ctx.issue((*path, "id"), f"duplicate rule id '{rid}' (first at line {ids[rid]})")
+                ctx.issue(
+                    (*path, "id"), f"kural kimliği iki kez kullanılmış: {rid} (ilki {ids[rid]}. satırda)"
+                )
             ids.setdefault(rid, line or 0)
         enabled = spec.get("enabled", True)
         cont = spec.get("continue", False)
@@ -460,20 +479,23 @@ def _rules(
         sets_department = any(name == "department" for name, _ in acts)
         if enabled and catch_all is not None:
             ctx.issue(
-                path, f"rule '{rid}' is unreachable: rule '{catch_all}' above matches every request and stops"
+                path,
+                f"'{rid}' kuralına hiç sıra gelmez: yukarıdaki '{catch_all}' kuralı her talebe uyar ve durur",
             )
         elif enabled and not cont and when is not None:
             canon = dump_node(when)
             if canon in terminal_conditions:
                 ctx.issue(
                     (*path, "when"),
-                    f"rule '{rid}' is unreachable: rule '{terminal_conditions[canon]}' has the same condition and stops",
+                    f"'{rid}' kuralına hiç sıra gelmez: '{terminal_conditions[canon]}' kuralının koşulu aynı "
+                    "ve o kural durur",
                 )
             terminal_conditions.setdefault(canon, rid)
         if isinstance(spec.get("then"), Mapping) and not cont and "department" not in spec["then"]:
             ctx.issue(
                 (*path, "then"),
-                f"rule '{rid}' stops evaluation but sets no department; add 'department:' or 'continue: true'",
+                f"'{rid}' kuralı değerlendirmeyi durduruyor ama birim belirlemiyor; 'department:' ya da "
+                "'continue: true' ekleyin",
             )
         if enabled and not cont and _unconditional(when):
             catch_all = catch_all or rid

@@ -40,19 +40,21 @@ class RulesYamlLoader(yaml.SafeLoader):
         event = self.peek_event()
         if isinstance(event, AliasEvent):
             raise LimitExceeded(
-                problem=f"aliases (*{event.anchor}) and anchors are not allowed in rule files; write the value out",
+                problem=f"YAML takma adları (alias *{event.anchor}) ve çapaları (anchor) kural dosyalarında "
+                "kullanılamaz; değeri açıkça yazın",
                 problem_mark=event.start_mark,
             )
         if isinstance(event, NodeEvent) and event.anchor is not None:
             raise LimitExceeded(
-                problem=f"anchors (&{event.anchor}) and aliases are not allowed in rule files; write the value out",
+                problem=f"YAML çapaları (anchor &{event.anchor}) ve takma adları (alias) kural dosyalarında "
+                "kullanılamaz; değeri açıkça yazın",
                 problem_mark=event.start_mark,
             )
         tag = getattr(event, "tag", None)
         if tag not in (None, "!") and tag not in _PLAIN_TAGS:
             raise LimitExceeded(
-                problem=f"YAML tag {tag} is not allowed in rule files; rule values are plain texts, numbers, "
-                "true/false, lists and mappings",
+                problem=f"YAML etiketi {tag} kural dosyalarında kullanılamaz; kural değerleri düz metin, sayı, "
+                "true/false, liste ve eşlemelerdir",
                 problem_mark=event.start_mark,
             )
         if not isinstance(event, CollectionStartEvent):
@@ -60,7 +62,7 @@ class RulesYamlLoader(yaml.SafeLoader):
         self._depth += 1
         if self._depth > MAX_DEPTH:
             raise LimitExceeded(
-                problem=f"nested deeper than {MAX_DEPTH} levels; rule files are refused beyond that",
+                problem=f"{MAX_DEPTH} düzeyden derin iç içe yapı; kural dosyalarında buna izin verilmez",
                 problem_mark=event.start_mark,
             )
         try:
@@ -73,7 +75,7 @@ class RulesYamlLoader(yaml.SafeLoader):
         # here, before the composer would see it.
         if self.flow_level >= MAX_DEPTH:
             raise LimitExceeded(
-                problem=f"nested deeper than {MAX_DEPTH} levels; rule files are refused beyond that",
+                problem=f"{MAX_DEPTH} düzeyden derin iç içe yapı; kural dosyalarında buna izin verilmez",
                 problem_mark=self.get_mark(),
             )
         super().fetch_flow_collection_start(TokenClass)
@@ -81,7 +83,7 @@ class RulesYamlLoader(yaml.SafeLoader):
     def construct_short_number(self, node: yaml.ScalarNode) -> Any:
         if len(node.value) > MAX_NUMBER_CHARS:
             raise yaml.constructor.ConstructorError(
-                problem=f"number longer than {MAX_NUMBER_CHARS} characters; quote it if it is a text",
+                problem=f"{MAX_NUMBER_CHARS} karakterden uzun sayı; bir metinse tırnak içine alın",
                 problem_mark=node.start_mark,
             )
         if node.tag.endswith(":int"):
@@ -101,4 +103,4 @@ def size_problem(text: str) -> str | None:
         size = len(text.encode("utf-8", "surrogatepass"))
         if size <= MAX_DOCUMENT_BYTES:
             return None
-    return f"the rule text is larger than 1 MB ({size} > {MAX_DOCUMENT_BYTES} bytes); it was not parsed"
+    return f"kural metni 1 MB'tan büyük ({size} > {MAX_DOCUMENT_BYTES} bayt); okunmadı"
