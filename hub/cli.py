@@ -173,8 +173,14 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from hub import reports
+    from hub.actions.errors import ActionError
     from hub.context import Hub
 
+    try:
+        reports.quarter_bounds(args.quarter)  # years 2000-2099, checked before the database opens
+    except ActionError as exc:
+        print(f"hata: dönem 2026Q3 biçiminde, yılı 2000 ile 2099 arasında olmalıdır ({exc.message})", file=sys.stderr)
+        return 2
     hub = Hub(_settings(args))
     report = reports.muhtar_quarter(hub.db, args.quarter)
     if args.xlsx:

@@ -29,4 +29,8 @@ def reopen(session: Any, req: Request, *, reason: str | None = None, when: datet
 
 
 def answered(received: datetime, after_hours: float) -> dict[str, Any]:
-    return {"received_at": received, "answered_at": received + timedelta(hours=after_hours), "status": "answered"}
+    return {
+        "received_at": received,
+        "answered_at": received + timedelta(hours=after_hours),
+        "status": "answered",
+    }

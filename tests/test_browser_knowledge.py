@@ -106,10 +106,10 @@ async def test_turkish_search_kb_first_contact_and_canned_reply(server, hub) -> 
             with hub.db.reader() as s:
                 req = s.get(Request, rid)
                 assert req.status == "closed" and req.kb_entry_id == entry["id"] and "ilk-temas" in req.tags
-            await page.goto(str(server.make_url("/ui/raporlar")))
-            section = page.locator("#ilk-temas")
-            await expect(section.locator("h2")).to_contain_text(": 1")
-            await expect(section.locator("#ilk-temas-temsilci")).to_contain_text("Demo Çağrı Merkezi Personeli")
+            await page.goto(str(server.make_url("/ui/raporlar/ilk-temas")))
+            await expect(page.locator("#ilk-temas-toplam span")).to_have_text("1")
+            section = page.locator("#bolum-temsilci")
+            await expect(section.locator("#t-temsilci")).to_contain_text("Demo Çağrı Merkezi Personeli")
             await section.scroll_into_view_if_needed()
             await page.screenshot(path=str(SHOTS / "kb_first_contact_report.png"))
 

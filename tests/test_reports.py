@@ -35,8 +35,10 @@ def test_muhtar_quarter_counts_olumlu_olumsuz_and_open(hub, tmp_path) -> None:  
     reports.muhtar_xlsx(report, tmp_path / "muhtar.xlsx")
     from openpyxl import load_workbook
 
-    ws = load_workbook(tmp_path / "muhtar.xlsx").active
-    assert [c.value for c in ws[2]] == ["Toplam talep", 5]
+    wb = load_workbook(tmp_path / "muhtar.xlsx")
+    assert [c.value for c in wb["Özet"][1]] == ["Dönem", "Toplam talep", "Olumlu", "Olumsuz", "İade (bizim değil)",
+                                                "Bekleyen", "Cevaplanan"]  # fmt: skip
+    assert [c.value for c in wb["Özet"][2]] == ["2026Q3", 5, 2, 1, 0, 2, 3]
 
 
 async def test_report_endpoints(client, hub) -> None:  # noqa: ANN001

@@ -48,6 +48,47 @@ def department_performance(
 
     Rows are ordered by department name (unrouted requests last, ``department`` None), then month.
     """
+    rows = _performance(db, flt, actor=actor, now=now, keys=("month",) if by_month else ("department",))
+    return rows["month" if by_month else "department"]
+
+
+def performance_report(
+    db: Any, flt: ReportFilter, *, actor: Actor | None, now: datetime | None = None
+) -> dict[str, Any]:
+    """The department performance page and its exports: ``departments`` (as
+    ``department_performance``), ``months`` (per department and month) and ``total`` (the
+    whole range, the percentiles over every answer, not an average of departments)."""
+    rows = _performance(db, flt, actor=actor, now=now, keys=("department", "month", "total"))
+    return {"filter": flt.for_actor(actor).describe(), "departments": rows["department"], "months": rows["month"],
+            "total": rows["total"][0] if rows["total"] else _row(None, None, None, _group(), False)}  # fmt: skip
+
+
+def _group() -> dict[str, Any]:
+    return {"volume": 0, "answered": 0, "on_time": 0, "late": 0, "no_deadline": 0, "reopened": 0, "_secs": []}
+
+
+def _row(
+    dept: str | None, month: str | None, names: dict | None, g: dict[str, Any], by_month: bool
+) -> dict[str, Any]:
+    secs = sorted(g.pop("_secs"))
+    row: dict[str, Any] = {
+        "department": dept,
+        "department_name": (names or {}).get(dept, dept) if dept else None,
+    }
+    if by_month:
+        row["month"] = month
+    row.update(g)
+    row["on_time_rate"] = rate(g["on_time"], g["on_time"] + g["late"])
+    row["median_hours"] = hours(percentile(secs, 0.5))
+    row["p90_hours"] = hours(percentile(secs, 0.9))
+    return row
+
+
+def _performance(
+    db: Any, flt: ReportFilter, *, actor: Actor | None, now: datetime | None, keys: tuple[str, ...]
+) -> dict[str, list[dict[str, Any]]]:
+    """One pass over the requests, grouped at once per department, per department and month
+    and/or in total (``keys``)."""
     flt = flt.for_actor(actor)
     now = now or datetime.now(UTC)
     stmt = select(
@@ -68,40 +109,39 @@ def department_performance(
         .distinct()
     )
     reopen = flt.apply(reopen, actor)
-    groups: dict[tuple[str | None, str | None], dict[str, Any]] = {}
+    groups: dict[str, dict[tuple[str | None, str | None], dict[str, Any]]] = {k: {} for k in keys}
     with db.reader() as session:
         reopened = set(session.exec(reopen))
         names = dict(session.exec(select(Department.code, Department.name)).all())
         for rid, dept, received, answered_at, closed_at, due, status in session.exec(stmt):
-            key = (dept, month_of(received) if by_month else None)
-            g = groups.get(key)
-            if g is None:
-                g = groups[key] = {"volume": 0, "answered": 0, "on_time": 0, "late": 0, "no_deadline": 0,
-                                   "reopened": 0, "_secs": []}  # fmt: skip
-            g["volume"] += 1
-            g["reopened"] += rid in reopened
             answer = answered_at or (closed_at if status == Status.closed else None)
-            if answer is not None:
-                g["answered"] += 1
-                g["_secs"].append(max(0.0, (answer - received).total_seconds()))
-            if due is None:
-                g["no_deadline"] += 1
-            elif answer is not None:
-                g["on_time" if answer <= due else "late"] += 1
-            elif status in _OPEN and due < now:
-                g["late"] += 1
-    rows = []
-    for (dept, month), g in groups.items():
-        secs = sorted(g.pop("_secs"))
-        row: dict[str, Any] = {"department": dept, "department_name": names.get(dept, dept) if dept else None}
-        if by_month:
-            row["month"] = month
-        row.update(g)
-        row["on_time_rate"] = rate(g["on_time"], g["on_time"] + g["late"])
-        row["median_hours"] = hours(percentile(secs, 0.5))
-        row["p90_hours"] = hours(percentile(secs, 0.9))
-        rows.append(row)
-    rows.sort(
-        key=lambda r: (r["department"] is None, (r["department_name"] or "").casefold(), r.get("month") or "")
-    )
-    return rows
+            for key in keys:
+                gkey = (
+                    (None, None) if key == "total" else (dept, month_of(received) if key == "month" else None)
+                )
+                g = groups[key].get(gkey)
+                if g is None:
+                    g = groups[key][gkey] = _group()
+                g["volume"] += 1
+                g["reopened"] += rid in reopened
+                if answer is not None:
+                    g["answered"] += 1
+                    g["_secs"].append(max(0.0, (answer - received).total_seconds()))
+                if due is None:
+                    g["no_deadline"] += 1
+                elif answer is not None:
+                    g["on_time" if answer <= due else "late"] += 1
+                elif status in _OPEN and due < now:
+                    g["late"] += 1
+    out: dict[str, list[dict[str, Any]]] = {}
+    for key, grouped in groups.items():
+        rows = [_row(d, m, names, g, key == "month") for (d, m), g in grouped.items()]
+        rows.sort(
+            key=lambda r: (
+                r["department"] is None,
+                (r["department_name"] or "").casefold(),
+                r.get("month") or "",
+            )
+        )
+        out[key] = rows
+    return out

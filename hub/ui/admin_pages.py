@@ -1,23 +1,17 @@
-"""Supervisor pages: channel health, quarantine, reports and the audit log (rules: rules_pages)."""
+"""Supervisor pages: channel health, quarantine and the audit log (rules: rules_pages, reports: reports_pages)."""
 
 from __future__ import annotations
 
-import io
-import tempfile
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 from sqlmodel import select
 
-from hub import reports
 from hub.actions.errors import ActionError, NotFound
 from hub.api.errors import path_id
 from hub.auth import require
 from hub.intake import quarantine
 from hub.models import Quarantine
-from hub.ui import labels
 from hub.ui.render import actor_of, render
 
 
@@ -64,60 +58,6 @@ async def quarantine_retry(request: web.Request) -> web.StreamResponse:
         return await quarantine_page(request, status=exc.status, error=f"Yeniden deneme başarısız: {detail}")
     code = result.get("tracking_code") or result.get("request_id")
     return await quarantine_page(request, flash=f"Kayıt yeniden işlendi; talep: {code}.")
-
-
-# -- reports ------------------------------------------------------------------------------------
-async def reports_page(request: web.Request) -> web.StreamResponse:
-    actor = actor_of(request)
-    require(actor, "request.read")
-    hub = request.app["hub"]
-    quarter = request.query.get("donem", "").strip() or reports.current_quarter()
-    try:
-        days = max(1, min(int(request.query.get("gun", "90")), 3660))
-    except ValueError:
-        days = 90
-    try:
-        muhtar = await hub.db.run(reports.muhtar_quarter, hub.db, quarter, actor=actor)
-        error = None
-    except ActionError:
-        muhtar, error = None, "Dönem 2026Q3 biçiminde olmalıdır."
-    since = datetime.now(UTC) - timedelta(days=days)
-    needs = await hub.db.run(reports.mahalle_needs, hub.db, since=since, limit=200, actor=actor)
-    deadlines = await hub.db.run(reports.deadlines_by_department, hub.db, actor=actor)
-    fcr = await hub.db.run(reports.first_contact_resolutions, hub.db, since=since, actor=actor)
-    names = await hub.db.run(_department_names, hub)
-    return render(request, "reports.html", status=400 if error else 200, page_title="Raporlar", quarter=quarter,
-                  muhtar=muhtar, needs=needs, days=days, error=error, type_label=labels.REQUEST_TYPE,
-                  deadlines=deadlines, dept_names=names, fcr=fcr)  # fmt: skip
-
-
-def _department_names(hub: Any) -> dict[str, str]:
-    from hub.models import Department
-
-    with hub.db.reader() as session:
-        return dict(session.exec(select(Department.code, Department.name)).all())
-
-
-async def reports_xlsx(request: web.Request) -> web.StreamResponse:
-    actor = actor_of(request)
-    require(actor, "request.read")
-    hub = request.app["hub"]
-    quarter = request.query.get("donem", "").strip() or reports.current_quarter()
-    report = await hub.db.run(reports.muhtar_quarter, hub.db, quarter, actor=actor)
-
-    def build() -> bytes:
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / "muhtar.xlsx"
-            reports.muhtar_xlsx(report, path)
-            return path.read_bytes()
-
-    body = await hub.db.run(build)
-    name = f"muhtar-talepleri-{report['quarter']}.xlsx"
-    return web.Response(
-        body=io.BytesIO(body).getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
-    )
 
 
 # -- audit trail ----------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from hub.ui import (
 from hub.ui import muhtar as muhtar_portal
 from hub.ui.dashboards_page import add_routes as add_dashboard_routes
 from hub.ui.render import STATIC, STATIC_PREFIX, error_page, staff_page
+from hub.ui.reports_pages import add_routes as add_report_routes
 from hub.ui.session import session_actor_hook
 
 
@@ -79,8 +80,7 @@ routes.post(rule_builder.URL)(staff_page(rule_builder.submit))
 routes.get("/ui/kanallar")(staff_page(admin_pages.channels_page))
 routes.get("/ui/karantina")(staff_page(_quarantine))
 routes.post("/ui/karantina/{id}/yeniden")(staff_page(admin_pages.quarantine_retry))
-routes.get("/ui/raporlar")(staff_page(admin_pages.reports_page))
-routes.get("/ui/raporlar/muhtar.xlsx")(staff_page(admin_pages.reports_xlsx))
+add_report_routes(routes, staff_page)  # reports: page, CSV, XLSX (/ui/raporlar/<rapor>[.csv|.xlsx])
 routes.get("/ui/kullanicilar")(staff_page(_users))
 routes.get("/ui/denetim")(staff_page(admin_pages.audit_page))
 routes.post("/ui/kullanicilar")(staff_page(users_page.add_user))
