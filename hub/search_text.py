@@ -20,6 +20,7 @@ from sqlalchemy import and_, true
 from sqlalchemy.sql.elements import ColumnElement
 
 from classifier.pii import normalize_phone_tr
+from connectors.tracking import normalize_code
 from hub.rules.text import name_key
 
 MAX_QUERY = 200
@@ -85,14 +86,11 @@ def query_terms(q: str) -> list[str]:
     return fold(q).split()
 
 
-_CODE = re.compile(r"^[A-Za-z]{2,10}-\d{4}-\d{1,12}$")
-
-
 def tracking_code_query(q: str) -> str | None:
     """A whole tracking code (``kay-2026-000123``) is looked up exactly, on its unique index:
-    its trigrams are in nearly every row, so a substring search would read much of the index."""
-    q = (q or "").strip()
-    return q.upper() if _CODE.match(q) else None
+    its trigrams are in nearly every row, so a substring search would read much of the index.
+    (Exact also keeps ``KAY-2026-100000`` from matching ``KAY-2026-1000000``.)"""
+    return normalize_code(q)
 
 
 def _like_escape(term: str) -> str:

@@ -1,4 +1,4 @@
-"""Reading e-mail headers: message ids, tracking codes, addresses, the date, raw 8-bit header values."""
+"""Reading e-mail headers: message ids, addresses, the date, raw 8-bit header values."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 from email.message import Message
 from email.utils import getaddresses, parsedate_to_datetime
 
-TRACKING_CODE = re.compile(r"(?<![A-Z0-9])([A-Z]{3}-\d{4}-\d{6})(?!\d)")
 _MSG_ID = re.compile(r"<[^<>\s]+>")
 
 

@@ -28,7 +28,6 @@ from connectors.email.attachments import (
 from connectors.email.charset import decode_header_value
 from connectors.email.forwarded import find_forwarded_senders
 from connectors.email.headers import (
-    TRACKING_CODE,
     addresses,
     message_ids,
     normalise_message_id,
@@ -38,13 +37,13 @@ from connectors.email.headers import (
 from connectors.email.ignore import ignore_reason
 from connectors.email.mime_walk import Collected, clean_text, walk
 from connectors.email.quotes import new_text_of_reply
+from connectors.tracking import find_code, find_codes
 
 __all__ = [
     "CHANNEL",
     "DEFAULT_ALLOWED_TYPES",
     "DEFAULT_MAX_ATTACHMENT_BYTES",
     "MAX_TEXT_CHARS",
-    "TRACKING_CODE",
     "MailParseError",
     "normalise_message_id",
     "parse_message",
@@ -133,7 +132,7 @@ def _parse(
 
     message_id = normalise_message_id(msg.get("Message-ID"))
     external_id = message_id or "sha256:" + hashlib.sha256(raw).hexdigest()
-    code_match = TRACKING_CODE.search(subject or "")
+    subject_code = find_code(subject)
     in_reply_to = message_ids(msg.get("In-Reply-To"))
     references = message_ids(" ".join(str(v) for v in msg.get_all("References", []) or []))
 
@@ -165,7 +164,7 @@ def _parse(
         if reply_text and reply_text != text:
             # The full text stays in ``text``; this is what the citizen newly wrote.
             metadata["reply_text"] = reply_text
-    mentioned = sorted(set(TRACKING_CODE.findall(text)) - ({code_match.group(1)} if code_match else set()))
+    mentioned = sorted(set(find_codes(text)) - {subject_code})
     if mentioned:
         metadata["mentioned_tracking_codes"] = mentioned
 
@@ -180,7 +179,7 @@ def _parse(
         thread=ThreadHints(
             in_reply_to=in_reply_to[0] if in_reply_to else None,
             references=references,
-            tracking_code=code_match.group(1) if code_match else None,
+            tracking_code=subject_code,
         ),
         reply_to={"email": from_addr, "message_id": message_id, "subject": subject},
         metadata=metadata,

@@ -18,7 +18,8 @@ from email.utils import formataddr, formatdate, getaddresses
 import aiosmtplib
 
 from connectors.base import Attachment, ConnectorError, OutboundMessage, PermanentSendError, SendResult
-from connectors.email.mime import TRACKING_CODE, normalise_message_id
+from connectors.email.mime import normalise_message_id
+from connectors.tracking import find_code
 
 log = logging.getLogger(__name__)
 
@@ -266,8 +267,7 @@ class SmtpSender:
         code = message.tracking_code
         original_subject = message.subject or reply_to.get("subject")
         if code is None and original_subject:
-            found = TRACKING_CODE.search(original_subject)
-            code = found.group(1) if found else None
+            code = find_code(original_subject)
         in_reply_to = message.in_reply_to or reply_to.get("message_id")
         return build_email(
             to=recipient,

@@ -14,6 +14,7 @@ from sqlalchemy import update as sql_update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
+from connectors.tracking import format_code
 from hub.actions import claims, events, notify, outbox
 from hub.actions.contacts import NewContact
 from hub.actions.errors import ActionError, Conflict, NotFound
@@ -87,7 +88,7 @@ class NewRequest:
 
 
 def tracking_code(prefix: str, received_at: datetime, request_id: int) -> str:
-    return f"{prefix}-{received_at.year:04d}-{request_id:06d}"
+    return format_code(prefix, received_at.year, request_id)
 
 
 def get(session: Session, actor: Actor, request_id: int, *, for_update: bool = False) -> Request:

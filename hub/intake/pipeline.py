@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import Iterable, Sequence
 from contextlib import nullcontext
@@ -24,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from connectors.base import RawMessage
+from connectors.tracking import find_code, find_codes
 from hub.actions import contacts
 from hub.actions import requests as req_actions
 from hub.actions.contacts import NewContact
@@ -41,7 +41,6 @@ from hub.queries.departments import DepartmentInfo, active_departments
 
 log = logging.getLogger(__name__)
 FOLLOW_UP_DAYS = 7  # how long after an answer a chat message still belongs to that request
-TRACKING_RE = re.compile(r"\b([A-Z]{3})-(\d{4})-(\d{6})\b")
 
 
 @dataclass
@@ -219,7 +218,7 @@ class Intake:
         h = raw.thread
         if h.in_reply_to or h.references or h.tracking_code or h.conversation_id:
             return True
-        return bool(TRACKING_RE.search(raw.subject or "") or TRACKING_RE.search(raw.text[:2000]))
+        return bool(find_code(raw.subject) or find_code(raw.text[:2000]))
 
     def _may_follow_up(self, session: Session, raw: RawMessage, req: Request) -> bool:
         """Tracking codes are sequential and guessable, so a code alone must not let
@@ -260,7 +259,7 @@ class Intake:
             if msg is not None:
                 return session.get(Request, msg.request_id), "email_headers"
         codes = [hints.tracking_code] if hints.tracking_code else []
-        codes += ["-".join(m.groups()) for m in TRACKING_RE.finditer(f"{raw.subject or ''} {raw.text[:2000]}")]
+        codes += find_codes(f"{raw.subject or ''} {raw.text[:2000]}")
         for code in codes:
             if code and code.upper().startswith(self.prefix + "-"):
                 req = req_actions.by_code(session, code)

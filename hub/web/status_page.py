@@ -17,13 +17,13 @@ from typing import Any
 from aiohttp import web
 from sqlmodel import select
 
+from connectors.tracking import normalize_code
 from hub.models import Contact, Department, Message, Request
 from hub.web import pages
 from hub.web.webform import TYPE_LABELS
 
 log = logging.getLogger(__name__)
 
-CODE_RE = re.compile(r"^[A-Z]{2,6}-\d{4}-\d{6}$")
 STATUS_RATE_PER_HOUR = 300  # plenty for a citizen; slows down walking through the numbers
 
 STATUS_LABELS: dict[str, tuple[str, str]] = {
@@ -71,11 +71,6 @@ class StatusView:
     answers: list[dict[str, str]] = field(default_factory=list)
     answers_hidden: int = 0  # answers that exist but need the link's key to be read
     greeting_name: str | None = None  # only on the private link: the citizen's own name
-
-
-def normalize_code(raw: str | None) -> str | None:
-    code = re.sub(r"\s+", "", raw or "").upper()
-    return code if CODE_RE.match(code) else None
 
 
 def _topic_name(hub: Any, code: str | None) -> str | None:
