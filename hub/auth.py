@@ -21,7 +21,7 @@ PERMISSIONS: dict[str, set[str]] = {
         "request.read", "request.create", "request.update", "request.assign", "request.forward",
         "request.reply", "request.close", "request.merge", "contact.read", "contact.merge",
         "quarantine.read", "quarantine.retry", "connector.read", "rules.read", "rules.check", "rules.edit",
-        "report.read", "classifier.train", "request.return", "kb.manage",
+        "report.read", "model.read", "model.manage", "request.return", "kb.manage",
     },
     # Department users see and answer only their own department's work.
     "department": {"request.read", "request.reply", "request.close", "request.update", "rules.read"},

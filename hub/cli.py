@@ -11,7 +11,7 @@ import signal
 import sys
 from pathlib import Path
 
-from hub import cli_privacy, cli_users
+from hub import cli_model, cli_privacy, cli_users
 
 log = logging.getLogger("hub")
 
@@ -208,16 +208,6 @@ def cmd_backup(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_train(args: argparse.Namespace) -> int:
-    from hub.context import Hub
-    from hub.learning import retrain
-
-    hub = Hub(_settings(args))
-    result = retrain(hub)
-    print(json.dumps(result, ensure_ascii=False, indent=1, default=str))
-    return 0
-
-
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="run_hub.py", description="Talep Hub: omnichannel intake and routing hub.")
     p.add_argument("--demo", action="store_true", help="seed about 500 demo requests and print demo logins")
@@ -252,8 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
     bk = sub.add_parser("backup", help="consistent copy of the data directory (SQLite snapshot, attachments, keys)")
     bk.add_argument("dir", help="folder outside HUB_DATA_DIR; a dated subfolder is created in it")
     bk.set_defaults(fn=cmd_backup)
-    tr = sub.add_parser("train", help="retrain the classifier on seed + history + corrections (with the evaluation gate)")
-    tr.set_defaults(fn=cmd_train)
+    cli_model.add_parsers(sub)  # train, model status|activate|rollback
     return p
 
 

@@ -99,6 +99,9 @@ class Settings(BaseSettings):
     # --- classifier ------------------------------------------------------------
     classifier_enabled: bool = True
     classifier_model_dir: Path | None = Field(None, description="Model registry; default data_dir/models.")
+    classifier_training_csv: Path | None = Field(
+        None, description="Labelled CSV (label,text) that retraining starts from; default the shipped seed corpus."
+    )
     mahalle_centroids_file: Path | None = Field(
         None, description="CSV ilce,mahalle,lat,lon: shared locations (Telegram, WhatsApp) are tagged with the nearest mahalle."
     )

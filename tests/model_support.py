@@ -4,8 +4,10 @@ topic train in about a second, instead of the whole seed corpus."""
 from __future__ import annotations
 
 import csv
+import shutil
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 from classifier.dataset import read_labelled_csv
 from classifier.model import SEED_CORPUS
@@ -45,7 +47,23 @@ def small_seed(folder: Path, per_label: int = 12) -> Path:
 
 
 def small_registry(root: Path, seed_csv: Path) -> str:
-    """A registry at root whose active model was trained on seed_csv; returns its version."""
+    """A registry at root whose active model was trained on seed_csv (as a hub's first start
+    trains on the seed corpus: its check slice held out); returns its version."""
     from classifier.training import train_with_gate
 
-    return train_with_gate(seed_csv, [], root, holdout=CHECK).new_version
+    return train_with_gate(seed_csv, [], root).new_version
+
+
+def model_hub(settings_factory: Any, base: Path, tmp_path: Path) -> Any:
+    """A Hub on its own copy of the small registry in `base` (see base_registry)."""
+    from hub.context import Hub
+
+    models = shutil.copytree(base / "models", tmp_path / "models")
+    return Hub(settings_factory(classifier_model_dir=models, classifier_training_csv=base / "small_seed.csv"))
+
+
+def base_registry(folder: Path) -> Path:
+    """folder/small_seed.csv and folder/models, a registry with one active small model."""
+    folder.mkdir(parents=True, exist_ok=True)
+    small_registry(folder / "models", small_seed(folder))
+    return folder

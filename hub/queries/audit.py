@@ -14,6 +14,7 @@ GROUPS = {
     "auth": "Girişler", "user": "Kullanıcı hesapları", "apikey": "API anahtarları",
     "privacy": "Kişisel veriler (KVKK)", "rules": "Yönlendirme kuralları", "contact": "Kişi kayıtları",
     "quarantine": "Karantina", "request": "Talepler", "sla": "Süreler", "outbox": "Gönderimler",
+    "classifier": "Sınıflandırma modeli",
 }  # fmt: skip
 PAGE = 100
 

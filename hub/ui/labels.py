@@ -97,6 +97,9 @@ EVENT = {
     "callback.opened": "Geri arama görevi açıldı", "callback.completed": "Geri arama yapıldı",
     "callback.task": "Geri arama görevi açıldı", "request.sent_back": "Beyaz Masa'ya geri gönderildi (bizim değil)",
     "request.call_added": "Arama bu talebe eklendi",
+    "classifier.retrain_started": "Model eğitimi başladı", "classifier.trained": "Model eğitildi (aday)",
+    "classifier.retrain_failed": "Model eğitimi başarısız", "classifier.activated": "Model etkinleştirildi",
+    "classifier.rolled_back": "Önceki modele dönüldü",
 }  # fmt: skip
 CALLBACK_OUTCOME = {"reached": "Ulaşıldı", "not_reached": "Ulaşılamadı", "wrong_number": "Yanlış numara"}
 # Reasons the actions store in English on status changes and call-backs, for the Turkish page.

@@ -13,6 +13,7 @@ from hub.ui import (
     knowledge_pages,
     login,
     merge_page,
+    model_page,
     new_request,
     queue,
     rule_builder,
@@ -87,6 +88,7 @@ routes.post("/ui/kullanicilar")(staff_page(users_page.add_user))
 routes.post("/ui/kullanicilar/{id}/{islem}")(staff_page(users_page.change_user))
 muhtar_portal.add_routes(routes)  # the muhtar portal (/ui/muhtar/, /muhtar)
 knowledge_pages.add_routes(routes)  # knowledge base and canned replies (/ui/bilgi, /ui/hazir-cevaplar)
+model_page.add_routes(routes)  # the classifier model page (/ui/model)
 add_dashboard_routes(routes)  # dashboards with charts (/ui/panolar) and the chart library (/static/vendor)
 routes.get("/ui/geri-arama")(staff_page(callbacks_page.page))
 routes.post("/ui/geri-arama/{id}")(staff_page(callbacks_page.complete))
