@@ -211,3 +211,31 @@ async def test_messages_are_turkish_with_their_line(ui, hub) -> None:  # noqa: A
         assert english not in errors, english
     status, html = await post(ui, {"metin": "rules: [\n", "islem": "kontrol"})
     assert status == 422 and "YAML yazım hatası" in html and "satır 2" in html
+
+
+def test_every_path_stores_lf_and_one_line_diffs(settings_factory, tmp_path) -> None:  # noqa: ANN001
+    """The file watcher (a file saved by a Windows editor) and a CR-only text give the same LF text and
+    digest as the LF file; the stored diff is the one changed line."""
+    import os
+
+    from hub.context import Hub
+    from hub.rules import RuleSet
+    from tests.conftest import ROOT
+
+    source = (ROOT / "routing_rules.yaml").read_text(encoding="utf-8")
+    lf = RuleSet.from_yaml_text(source)
+    for variant in (crlf(source), source.replace("\n", "\r")):
+        rs = RuleSet.from_yaml_text(variant)
+        assert rs.digest == lf.digest and rs.source_text == source
+    rules = tmp_path / "rules.yaml"
+    rules.write_bytes(source.encode("utf-8"))
+    hub = Hub(settings_factory(rules_file=rules))
+    try:
+        rules.write_bytes(crlf(fire_to_zabita(source)).encode("utf-8"))
+        os.utime(rules, (1, 1))
+        assert hub.rules.reload_file() is True
+        row = versions(hub)[-1]
+        assert "\r" not in row.text and row.author == "file:rules.yaml"
+        assert changed_lines(row.diff) == ["-      department: itfaiye", "+      department: zabita"]
+    finally:
+        hub.db.dispose()
