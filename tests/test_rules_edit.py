@@ -204,3 +204,12 @@ def test_refusals_are_turkish_edit_errors() -> None:
 def test_crlf_text_is_read_as_lf() -> None:
     out = edit.move_down(SMALL.replace("\n", "\r\n"), "isaret")
     assert "\r" not in out and _ids(out) == ["yol", "isaret", "su"]
+
+
+def test_a_reply_of_several_lines_is_written_as_a_block() -> None:
+    reply = "Sayın {citizen_name|vatandaşımız},\nbaşvurunuz alındı.\n\nTeşekkür ederiz."
+    rule = {"id": "ozel-cevap", "then": {"auto_reply": reply}, "continue": True}
+    out = edit.add_rule(SHIPPED, rule, 1)
+    assert "      auto_reply: |-\n        Sayın {citizen_name|vatandaşımız},\n" in out
+    assert edit.get_rule(out, "ozel-cevap") == rule
+    RuleSet.from_yaml_text(out)

@@ -46,6 +46,9 @@ async def test_supervisor_lists_reorders_disables_and_deletes_in_a_draft(ui, hub
     assert next(e for e in edit.list_rules(draft) if e.id == ids[3]).enabled is False
     assert hub.rules.status()["source"] == active  # nothing is active before review and activation
 
+    # a text posted without an operation (e.g. from the YAML view) opens in the builder as the draft
+    status, again = await post(ui, page)
+    assert status == 200 and draft_of(again) == draft_of(page)
     status, page = await post(ui, page, islem="sifirla")
     assert draft_of(page) == active
 

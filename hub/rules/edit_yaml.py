@@ -12,7 +12,7 @@ import yaml
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError as RuamelError
-from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
 
 RULE_KEYS = ("id", "description", "enabled", "when", "then", "continue")  # order of keys in a new rule
 INDENTS = ((2, 4, 2), (2, 2, 0), (4, 6, 2), (4, 4, 0), (3, 5, 2))  # (mapping, sequence, offset)
@@ -82,6 +82,8 @@ def _styled(value: Any, *, flow_ok: bool = True) -> Any:
     """Plain data as ruamel nodes in the shipped file's style: short scalar lists and small scalar mappings
     in flow style ([a, b], {days: 1}), everything else in block style."""
     if isinstance(value, str):
+        if "\n" in value.strip("\n") and value == value.strip():  # a reply of several lines: a | block
+            return LiteralScalarString(value)
         return DoubleQuotedScalarString(value) if _needs_quotes(value) else value
     if isinstance(value, Mapping):
         cm = CommentedMap((k, _styled(v, flow_ok=not isinstance(v, list))) for k, v in value.items())
