@@ -22,7 +22,7 @@ from .edit_yaml import RULE_KEYS, EditError, dump_item, indent_of, load_body, me
 from .loader import load_marked
 
 __all__ = ["EditError", "RuleEntry", "add_rule", "delete_rule", "get_rule", "list_rules", "move_down",
-           "move_rule", "move_up", "replace_rule", "set_enabled"]  # fmt: skip
+           "move_rule", "move_up", "read", "replace_rule", "set_enabled"]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -75,6 +75,11 @@ def _load(text: str) -> tuple[dict, Any]:
 
 def list_rules(text: str) -> list[RuleEntry]:
     """The rules in order, as plain data with their line numbers."""
+    return read(text)[0]
+
+
+def read(text: str) -> tuple[list[RuleEntry], dict]:
+    """The rules in order and the whole document as plain data, from one parse."""
     data, doc = _load(_with_newline(text))
     out = []
     for i, rule in enumerate(data["rules"]):
@@ -92,7 +97,7 @@ def list_rules(text: str) -> list[RuleEntry]:
                 line=doc.marks.get(("rules", i), (None, None))[0],
             )
         )
-    return out
+    return out, data
 
 
 def get_rule(text: str, rule_id: str) -> dict:
@@ -231,10 +236,13 @@ def add_rule(text: str, rule: Mapping, position: int | None = None) -> str:
 
 def replace_rule(text: str, rule_id: str, rule: Mapping) -> str:
     """Rewrite one rule; its keys that keep their value keep their text and comments."""
-    text, data, layout = _start(text)
+    return _replace(*_start(text), rule_id, lambda old: rule)
+
+
+def _replace(text: str, data: dict, layout: _Layout, rule_id: str, make: Any) -> str:
     i = _index(data, rule_id)
-    new = _plain_rule(rule)
     rules = list(data["rules"])
+    new = _plain_rule(make(copy.deepcopy(rules[i])))
     if new["id"] != rule_id and any(r.get("id") == new["id"] for r in rules):
         raise EditError(f"«{new['id']}» kimlikli bir kural zaten var; başka bir kimlik seçin.")
     node, indent = load_body(layout.bodies[i], layout.dash_cols[i])
@@ -246,20 +254,27 @@ def replace_rule(text: str, rule_id: str, rule: Mapping) -> str:
 
 def set_enabled(text: str, rule_id: str, enabled: bool) -> str:
     """Disable (enabled: false) or enable (the key is removed: rules are enabled by default)."""
-    rule = get_rule(text, rule_id)
-    if enabled:
-        rule.pop("enabled", None)
-    else:
-        rule["enabled"] = False
-    return replace_rule(text, rule_id, rule)
+
+    def switch(rule: dict) -> dict:
+        if enabled:
+            rule.pop("enabled", None)
+        else:
+            rule["enabled"] = False
+        return rule
+
+    return _replace(*_start(text), rule_id, switch)
 
 
 def move_rule(text: str, rule_id: str, to_index: int) -> str:
     """Move a rule to position to_index (0 = first); the gaps between rules stay where they are."""
+    return _move(text, rule_id, lambda i: int(to_index))
+
+
+def _move(text: str, rule_id: str, where: Any) -> str:
     text, data, layout = _start(text)
     i = _index(data, rule_id)
     rules = list(data["rules"])
-    j = max(0, min(int(to_index), len(rules) - 1))
+    j = max(0, min(where(i), len(rules) - 1))
     if i == j:
         return text
     for seq in (layout.bodies, layout.dash_cols, rules):
@@ -268,11 +283,11 @@ def move_rule(text: str, rule_id: str, to_index: int) -> str:
 
 
 def move_up(text: str, rule_id: str) -> str:
-    return move_rule(text, rule_id, _index(_load(_with_newline(text))[0], rule_id) - 1)
+    return _move(text, rule_id, lambda i: i - 1)
 
 
 def move_down(text: str, rule_id: str) -> str:
-    return move_rule(text, rule_id, _index(_load(_with_newline(text))[0], rule_id) + 1)
+    return _move(text, rule_id, lambda i: i + 1)
 
 
 def delete_rule(text: str, rule_id: str) -> str:

@@ -17,7 +17,6 @@ from aiohttp import web
 from hub.auth import require
 from hub.rules import CHANNELS, CONTACT_KINDS, PRIORITIES, REQUEST_TYPES, RulesError, edit
 from hub.rules.describe import Names, actions_text, condition_text
-from hub.rules.loader import load_marked
 from hub.ui import labels
 from hub.ui import rule_actions as ra
 from hub.ui import rule_form as rf
@@ -124,11 +123,9 @@ def _list_context(draft: str, active: str) -> dict[str, Any]:
     """The list page's rows (rules with Turkish summaries) and the draft's difference from the active text."""
     out: dict[str, Any] = {}
     try:
-        entries = edit.list_rules(draft)
-        data = load_marked(draft, "<taslak>").data
+        entries, data = edit.read(draft)
     except (RulesError, edit.EditError):
-        draft, entries = active, edit.list_rules(active)
-        data = load_marked(active, "<taslak>").data
+        draft, (entries, data) = active, edit.read(active)
         out = {"error": "Taslak okunamadı; etkin kurallarla yeniden başlandı.", "status": 422}
     names = _names(data, _choices(data))
     rows = [
@@ -227,8 +224,8 @@ def _starter_tree() -> rf.Node:
 
 
 def _form_context(draft: str) -> dict[str, Any]:
-    entries = edit.list_rules(draft)
-    return {"entries": entries, "choices": _choices(load_marked(draft, "<taslak>").data)}
+    entries, data = edit.read(draft)
+    return {"entries": entries, "choices": _choices(data)}
 
 
 async def _form_page(request: web.Request, draft: str, fields: ra.RuleFields, tree: rf.Node, *, old_id: str,
