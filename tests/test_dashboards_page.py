@@ -82,6 +82,8 @@ async def test_filters_narrow_every_chart(ui, hub, seeded) -> None:  # noqa: ANN
     html = await (await ui.get(f"/ui/panolar?{MARCH_QUERY}&ilce=Talas&kanal=phone")).text()
     data = chart_data(html)
     assert totals(data["giris-kanal"]) == {"Telefon (153)": 4}
+    # open requests now, by deadline state: no date range, but the place and channel filters
+    assert set(data["sure-durumu"]["labels"]) == {"Fen İşleri", "Çevre Koruma", "Birimsiz (inceleme)"}
     assert '<option value="Talas" selected>' in html and '<option value="phone" selected>' in html
     # the preset links keep the filters
     assert 'href="/ui/panolar?gun=90&amp;ilce=Talas&amp;kanal=phone"' in html

@@ -85,9 +85,7 @@ def collect(hub: Any, flt: ReportFilter, actor: Actor) -> dict[str, Any]:
 
     by_channel = dashboards.intake_per_day(db, flt, actor=actor, by="channel")
     by_topic = dashboards.intake_per_day(db, flt, actor=actor, by="topic")
-    deadlines = reports.deadlines_by_department(db, actor=actor)
-    if flt.department:  # a snapshot of open requests per department: the department filter applies
-        deadlines = [r for r in deadlines if r["department"] == flt.department]
+    deadlines = reports.deadlines_by_department(db, actor=actor, flt=flt)  # open now: no date range
     overall = reports.department_performance(db, flt, actor=actor)
     monthly = reports.department_performance(db, flt, actor=actor, by_month=True)
     needs = dashboards.mahalle_needs(db, flt, actor=actor)

@@ -59,7 +59,7 @@ function barDataset(series, i) {
   const colour = COLOURS[i % COLOURS.length];
   return {
     label: series.label, data: series.values, backgroundColor: fill(FILLS[i % FILLS.length], colour),
-    borderColor: colour, borderWidth: 1.5, pointStyle: 'rect',
+    borderColor: colour, borderWidth: 1.5, pointStyle: 'rect', maxBarThickness: 40,
   };
 }
 
@@ -86,14 +86,18 @@ function config(spec) {
         legend: { display: spec.series.length > 1, position: 'bottom', labels: { usePointStyle: true, boxHeight: 9 } },
         tooltip: { callbacks: { label: (ctx) => `${ctx.dataset.label}: ${format(ctx.parsed[horizontal ? 'x' : 'y'], spec)}` } },
         datalabels: {
-          display: (ctx) => (ctx.dataset.data[ctx.dataIndex] ? 'auto' : false),
+          // every figure is written on its bar; a zero only where it is a rate or a time, not a count
+          display: (ctx) => {
+            const v = ctx.dataset.data[ctx.dataIndex];
+            return v === null || v === undefined || (counts && v === 0) ? false : 'auto';
+          },
           formatter: (v) => format(v, spec),
           anchor: spec.stacked ? 'center' : 'end', align: spec.stacked ? 'center' : 'end',
           clamp: true, color: '#1c2530', backgroundColor: 'rgba(255,255,255,0.85)', borderRadius: 3,
           padding: { top: 1, bottom: 1, left: 3, right: 3 }, font: { size: 11, weight: 600 },
         },
       },
-      layout: { padding: { right: horizontal && !spec.stacked ? 48 : 8, top: horizontal ? 0 : 18 } },
+      layout: { padding: { right: horizontal && !spec.stacked ? 64 : 8, top: horizontal ? 0 : 18 } },
     },
   };
 }
