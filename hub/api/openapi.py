@@ -66,6 +66,9 @@ _PATHS: list[tuple[str, str, str, type | None, str]] = [
     ("get", "/api/v1/reports/mahalle", "Which neighbourhood needs what", None, "reports"),
     ("get", "/api/v1/reports/calls", "Call-centre calls per day and disposition (requests or not)", None, "reports"),
     ("get", "/api/v1/reports/deadlines", "Open requests per department by deadline state (gecikmis, riskli, zamaninda, bekletilen, suresiz)", None, "reports"),
+    ("get", "/api/v1/reports/performance", "Department performance: volume, answered, on-time rate, median and 90th-percentile hours to answer, reopened; per department, per month and in total", None, "reports"),
+    ("get", "/api/v1/reports/first-contact", "Calls closed on first contact from the knowledge base, by topic, agent and day", None, "reports"),
+    ("get", "/api/v1/reports/callbacks", "Call-backs: tasks, calls and outcomes by department, agent and day", None, "reports"),
     ("get", "/api/v1/users", "Staff accounts (admin); never password hashes", None, "users"),
     ("post", "/api/v1/users", "Add a staff account, or a muhtar (role muhtar: ilce + mahalle from the gazetteer and phone, else 422 naming the field) (admin)", u.UserCreateIn, "users"),
     ("patch", "/api/v1/users/{id}", "Change role, department, display name or active (deactivation ends sessions)", u.UserUpdateIn, "users"),
@@ -93,13 +96,29 @@ def _q(name: str, description: str, schema: dict[str, Any]) -> dict[str, Any]:
     return {"name": name, "in": "query", "required": False, "description": description, "schema": schema}
 
 
+_DAY = {"anyOf": [{"type": "string", "format": "date"}, {"type": "string", "maxLength": 0}]}
+# the report filter (hub/report_filter.py) and the export format, shared by every report
+_REPORT_QUERY = [
+    _q("from", "First day, Istanbul time (YYYY-MM-DD, 2000-2099); default: days before to", _DAY),
+    _q("to", "Last day, inclusive (default today)", _DAY),
+    _q("days", "Days back from to when from is not given (1-3660, default 90)", {"type": "integer", "minimum": 1, "maximum": 3660}),
+    _q("ilce", "Only this district", {"type": "string"}), _q("mahalle", "Only this neighbourhood", {"type": "string"}),
+    _q("department", "Only this department (department staff always get their own)", {"type": "string"}),
+    _q("channel", "Only this channel", {"type": "string"}),
+    _q("format", "json (default), csv (one table: UTF-8 with BOM, ';' separated) or xlsx (every table, a Filtre sheet)", {"type": "string", "enum": ["", "json", "csv", "xlsx"]}),
+    _q("table", "Which table a CSV holds (default the first; the XLSX sheet order)", {"type": "string"}),
+]
 _QUERY: dict[tuple[str, str], list[dict[str, Any]]] = {
     ("get", "/api/v1/contacts"): [_q("phone", "Phone number in any common form (one of phone, email is needed)", {"type": "string"}),
                                   _q("email", "E-mail address", {"type": "string"})],
     ("get", "/api/v1/quarantine"): [_q("status", "new (default), retried or resolved", {"type": "string", "enum": ["", *QUARANTINE_STATUSES]})],
-    ("get", "/api/v1/reports/muhtar"): [_q("quarter", "e.g. 2026Q3; default the current quarter", {"type": "string", "pattern": "^((19|20)[0-9]{2}Q[1-4])?$"})],
-    ("get", "/api/v1/reports/mahalle"): [_q("days", "Look-back window in days (1-3660, default 90)", {"type": "integer", "minimum": 1, "maximum": 3660}),
-                                         _q("ilce", "Only this district", {"type": "string"})],
+    ("get", "/api/v1/reports/muhtar"): [_q("quarter", "e.g. 2026Q3 (years 2000-2099); default the current quarter, or every quarter of from/to when those are given", {"type": "string", "pattern": "^(20[0-9]{2}Q[1-4])?$"}), *_REPORT_QUERY],
+    ("get", "/api/v1/reports/mahalle"): [*_REPORT_QUERY, _q("limit", "Items in the JSON answer (1-5000, default 500); files hold all", {"type": "integer", "minimum": 1, "maximum": 5000}),
+                                         _q("offset", "Ranked items to skip (JSON)", {"type": "integer", "minimum": 0, "maximum": 1000000})],
+    ("get", "/api/v1/reports/deadlines"): _REPORT_QUERY,
+    ("get", "/api/v1/reports/performance"): _REPORT_QUERY,
+    ("get", "/api/v1/reports/first-contact"): _REPORT_QUERY,
+    ("get", "/api/v1/reports/callbacks"): _REPORT_QUERY,
     ("get", "/api/v1/reports/calls"): [_q("since", "First day (YYYY-MM-DD)", {"anyOf": [{"type": "string", "format": "date"}, {"type": "string", "maxLength": 0}]})],
 }  # fmt: skip
 _CREATED = {("post", "/api/v1/requests"), ("post", "/api/v1/filters"), ("post", "/api/v1/api-keys"), ("post", "/api/v1/users")}
@@ -119,6 +138,9 @@ def _responses(method: str, path: str) -> dict[str, Any]:
     elif (method, path) == ("post", "/api/v1/requests"):  # a repeat of a known key answers 200 with the same request
         ok = {"200": {"description": "Already stored", "content": _JSON_OBJECT},
               "201": {"description": "Created", "content": _JSON_OBJECT}}  # fmt: skip
+    elif path.startswith("/api/v1/reports/") and path != "/api/v1/reports/calls":  # ?format=csv|xlsx: files
+        ok = {"200": {"description": "OK", "content": {**_JSON_OBJECT, "text/csv": {"schema": {"type": "string"}},
+              "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {"schema": {"type": "string", "format": "binary"}}}}}  # fmt: skip
     elif (method, path) in _CREATED:
         ok = {"201": {"description": "Created", "content": _JSON_OBJECT}}
     else:
