@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+
 from connectors.base import Location, RawMessage, Sender
 from hub import reports
 from hub.actions import requests as ra
+from hub.actions.errors import ActionError
 from hub.auth import Actor
 
 AGENT = Actor("user:1", "agent")
@@ -50,3 +53,26 @@ async def test_report_endpoints(client, hub) -> None:  # noqa: ANN001
     assert r.status == 400 and (await r.json())["field"] == "quarter"
     r = await client.get("/api/v1/reports/muhtar")
     assert (await r.json())["totals"]["toplam"] == 1
+
+
+@pytest.mark.parametrize("quarter", ["0000Q1", "9999Q4", "1999Q4", "2100Q1"])
+def test_quarter_years_outside_2000_2099_are_a_clear_error(run, quarter: str) -> None:  # noqa: ANN001
+    with pytest.raises(ActionError):
+        reports.quarter_bounds(quarter)
+    code, out, err = run("report", "--quarter", quarter)
+    assert code == 2 and "2000 ile 2099" in err and "Traceback" not in err + out
+
+
+def test_quarter_bounds_are_istanbul_midnights() -> None:
+    assert reports.quarter_bounds("2000Q1")[0] == datetime(1999, 12, 31, 22, tzinfo=UTC)
+    assert reports.quarter_bounds("2099Q4")[1] == datetime(2099, 12, 31, 21, tzinfo=UTC)
+
+
+def test_cli_writes_the_muhtar_workbook(hub, run, tmp_path) -> None:  # noqa: ANN001
+    _muhtar(hub, 1, datetime(2026, 8, 10, 9, tzinfo=UTC))
+    code, out, _ = run("report", "--quarter", "2026Q3", "--xlsx", str(tmp_path / "m.xlsx"))
+    from openpyxl import load_workbook
+
+    wb = load_workbook(tmp_path / "m.xlsx")
+    assert code == 0 and wb.sheetnames == ["Özet", "İlçe", "Mahalle", "Birim", "Tür", "Filtre"]
+    assert [c.value for c in wb["Özet"][2]][:2] == ["2026Q3", 1]
