@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import os
 import threading
 import weakref
 from datetime import datetime
@@ -18,7 +19,7 @@ from hub.actions import rules as rules_actions
 from hub.auth import SYSTEM_CLI, Actor
 from hub.rules import RoutingInput, RulesError, RuleSet
 from hub.rules.loader import read_rules_file
-from hub.rules.text import version_diff
+from hub.rules.text import normalize_newlines, version_diff
 from hub.sla import WorkCalendar, compute_due
 
 log = logging.getLogger(__name__)
@@ -151,8 +152,29 @@ class RulesRuntime:
             self._store(ruleset, author=actor.id, comment=comment)
             self.ruleset = ruleset
             self.last_error = None
+            self._write_file(ruleset)
             log.info("routing rules %s activated by %s", self.version, actor.id)
             return ruleset
+
+    def _write_file(self, ruleset: RuleSet) -> None:
+        """Keep the rules file the single source of truth: what the UI, the API or another
+        process activated is written back, so a restart starts from it and hand-editing goes on
+        from the active text. Atomic (temp file + rename); a file that cannot be written (read
+        only) is logged, and the stored version keeps routing."""
+        if self.path is None:
+            return
+        try:
+            if self.path.exists() and self.path.read_bytes() == ruleset.source_text.encode("utf-8"):
+                return
+            tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+            tmp.write_text(ruleset.source_text, encoding="utf-8", newline="\n")
+            try:
+                os.replace(tmp, self.path)
+            finally:
+                tmp.unlink(missing_ok=True)
+            self._mtime = self.path.stat().st_mtime
+        except OSError as exc:
+            log.warning("active routing rules %s could not be written to %s: %s", self.version, self.path, exc)
 
     def reload_file(self) -> bool:
         if self.path is None or not self.path.exists():
@@ -168,6 +190,8 @@ class RulesRuntime:
             self.last_error_at = datetime.now().astimezone()
             log.error("routing rules file rejected; routing continues on %s: %s", self.version, self.last_error)
             return False
+        if normalize_newlines(text) == self.ruleset.source_text:
+            return False  # our own write-back, or another process's: already active
         try:
             self.activate_text(text, actor=Actor("file:" + self.path.name, "system"), source=str(self.path))
         except RulesError:
@@ -185,6 +209,7 @@ class RulesRuntime:
             except RulesError as exc:
                 self.last_error = _fmt(exc)
                 return False
+            self._write_file(self.ruleset)
         log.info("routing rules %s picked up from the database (activated by %s)", self.version, stored.author)
         return True
 

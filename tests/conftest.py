@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -77,8 +78,12 @@ def settings_factory(tmp_path: Path, database_url: str, model_dir: Path):  # noq
     from hub.settings import Settings
 
     def make(**overrides):  # noqa: ANN003, ANN202
+        # A copy per test: activating rules writes the active text back to the rules file.
+        rules = tmp_path / "routing_rules.yaml"
+        if "rules_file" not in overrides and not rules.exists():
+            shutil.copyfile(ROOT / "routing_rules.yaml", rules)
         base = dict(
-            data_dir=tmp_path / "data", database_url=database_url, rules_file=ROOT / "routing_rules.yaml",
+            data_dir=tmp_path / "data", database_url=database_url, rules_file=rules,
             worker_poll_seconds=0.05, sla_check_seconds=3600, rules_watch_seconds=0.2,
             outbox_base_delay_seconds=0.05, classifier_model_dir=model_dir,
         )  # fmt: skip
