@@ -42,7 +42,9 @@ def test_activation_is_written_to_the_file_and_survives_a_restart(settings_facto
     assert len(_versions(again)) == count, "no version stored for an unchanged file"
 
 
-def test_a_version_picked_up_from_the_database_is_written_to_this_process_file(settings_factory, tmp_path) -> None:  # noqa: ANN001
+def test_a_version_picked_up_from_the_database_is_written_to_this_process_file(
+    settings_factory, tmp_path
+) -> None:  # noqa: ANN001
     from hub.auth import Actor
     from hub.context import Hub
 
@@ -59,7 +61,10 @@ def test_a_version_picked_up_from_the_database_is_written_to_this_process_file(s
 
 
 def test_a_rules_file_that_cannot_be_written_does_not_stop_activation(
-    settings_factory, tmp_path, caplog, monkeypatch  # noqa: ANN001
+    settings_factory,
+    tmp_path,
+    caplog,
+    monkeypatch,  # noqa: ANN001
 ) -> None:
     import hub.routing as routing_module
     from hub.auth import Actor
