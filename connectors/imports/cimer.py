@@ -11,9 +11,15 @@ CHANNEL = "cimer"
 
 def build_message(rec: dict[str, Any], meta: dict[str, Any]) -> RawMessage:
     """Build the message for one CİMER row; ``rec`` comes from ``records.read_record``."""
+    return citizen_message(rec, meta, channel=CHANNEL)
+
+
+def citizen_message(rec: dict[str, Any], meta: dict[str, Any], *, channel: str) -> RawMessage:
+    """A citizen's application from a list (CİMER, e-Devlet): the applicant is the sender, their
+    address the location, and the answer goes back under the başvuru no."""
     basvuru_no = rec["external_id"]
     return RawMessage(
-        channel=CHANNEL,
+        channel=channel,
         external_id=basvuru_no,
         text=rec["text"],
         received_at=rec["received_at"],
@@ -26,7 +32,7 @@ def build_message(rec: dict[str, Any], meta: dict[str, Any]) -> RawMessage:
         ),
         location=make_location(rec, mahalle=rec.get("mahalle")),
         request_type=rec.get("request_type"),
-        reply_to={"kind": CHANNEL, "basvuru_no": basvuru_no},
+        reply_to={"kind": channel, "basvuru_no": basvuru_no},
         metadata=meta,
     )
 

@@ -1,6 +1,6 @@
-"""Answers for upload back to CİMER / MBS: XLSX or CSV files, and a ReplySink that fills them.
+"""Answers for upload back to CİMER / MBS / e-Belediye: XLSX or CSV files, and a ReplySink that fills them.
 
-Neither system offers an API to us, so the hub's generic reply path ends in a file that a
+None of these systems offers an API to us, so the hub's generic reply path ends in a file that a
 staff member uploads (or copies answer by answer) into CİMER / MBS.
 """
 
@@ -24,13 +24,13 @@ from zoneinfo import ZoneInfo
 from connectors.base import ConnectorError, OutboundMessage, PermanentSendError, SendResult
 from connectors.imports.cells import append_row, csv_writer, restore_cell
 
-ExportKind = Literal["cimer", "mbs"]
+ExportKind = Literal["cimer", "mbs", "edevlet"]
 ExportFormat = Literal["xlsx", "csv"]
 Outcome = Literal["olumlu", "olumsuz", "iade"]  # iade: returned as not the municipality's
 
 OUTCOMES = ("olumlu", "olumsuz", "iade")
 HEADERS = ["Başvuru No", "Cevap Tarihi", "Cevap Metni", "Sonuç"]
-_SHEET_TITLE = {"cimer": "CİMER Cevapları", "mbs": "MBS Cevapları"}
+_SHEET_TITLE = {"cimer": "CİMER Cevapları", "mbs": "MBS Cevapları", "edevlet": "e-Devlet Cevapları"}
 _DATE_FMT = "%d.%m.%Y %H:%M"
 _TZ = ZoneInfo("Europe/Istanbul")
 # Excel writes ";" as the list separator in Turkish locale (the comma is the decimal mark).

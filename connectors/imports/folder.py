@@ -1,4 +1,4 @@
-"""A watched drop folder for CİMER / MBS export files.
+"""A watched drop folder for CİMER / MBS / e-Devlet export files.
 
 Staff (or a scheduled job) drop the exported CSV/XLSX into the folder; each
 complete file is imported once, its report written beside it, and the file moved
@@ -16,7 +16,7 @@ from pathlib import Path
 
 from connectors.base import FetchResult, Quarantined
 from connectors.imports.importer import DEFAULT_MAX_BYTES, ImportRun
-from connectors.imports.mapping import ImportRejected
+from connectors.imports.mapping import ImportRejected, Mapping
 from connectors.imports.tabular import file_digest
 
 SUFFIXES = {".csv", ".xlsx", ".txt"}
@@ -32,8 +32,10 @@ class ImportFolderSource:
         min_age: float = 2.0,
         max_files: int = 20,
         max_bytes: int = DEFAULT_MAX_BYTES,
+        mapping: Mapping | None = None,
     ) -> None:
         self.folder = Path(folder)
+        self.mapping = mapping  # None: the kind's default mapping
         self.max_bytes = max_bytes
         self.kind = kind
         self.channel = kind
@@ -68,7 +70,7 @@ class ImportFolderSource:
             try:
                 # Rows stream from the file; only its good rows' messages are held, as one
                 # fetch is one intake transaction.
-                with ImportRun(path, kind=self.kind, max_bytes=self.max_bytes) as run:  # type: ignore[arg-type]
+                with ImportRun(path, kind=self.kind, mapping=self.mapping, max_bytes=self.max_bytes) as run:  # type: ignore[arg-type]
                     for batch in run.batches():
                         messages.extend(batch)
             except ImportRejected as exc:

@@ -1,4 +1,4 @@
-"""Import a CİMER or MBS list (CSV/XLSX) into RawMessages with a row-by-row report."""
+"""Import a CİMER, MBS or e-Devlet list (CSV/XLSX) into RawMessages with a row-by-row report."""
 
 from __future__ import annotations
 
@@ -12,19 +12,21 @@ from pathlib import Path
 from typing import Any, Literal
 
 from connectors.base import RawMessage
-from connectors.imports import cimer, mbs
+from connectors.imports import cimer, edevlet, mbs
 from connectors.imports.mapping import ImportRejected, Mapping, default_mapping
 from connectors.imports.records import RowError, raw_row, read_record
 from connectors.imports.tabular import Row, TableError, file_size, open_table
 
 log = logging.getLogger(__name__)
 
-ImportKind = Literal["cimer", "mbs"]
+ImportKind = Literal["cimer", "mbs", "edevlet"]
 _BUILDERS: dict[str, Callable[[dict[str, Any], dict[str, Any]], RawMessage]] = {
     "cimer": cimer.build_message,
     "mbs": mbs.build_message,
+    "edevlet": edevlet.build_message,
 }
-_KIND_LABEL = {"cimer": "CİMER", "mbs": "MBS"}
+_KIND_LABEL = {"cimer": "CİMER", "mbs": "MBS", "edevlet": "e-Devlet"}
+IMPORT_KINDS: tuple[str, ...] = tuple(_BUILDERS)  # every list source the framework reads
 DEFAULT_MAX_BYTES = 100 * 1024 * 1024  # hub setting: import_max_bytes (HUB_IMPORT_MAX_BYTES)
 ERROR_DETAIL_CAP = 100  # row errors (and, separately, warnings) kept in detail per file
 BATCH_ROWS = 500  # messages handed to intake at a time
