@@ -305,7 +305,8 @@ class YouTubeSource:
             external_id=f"{cid}@{_iso(updated)}" if edit else cid,
             text=(EDIT_MARK + text) if edit else text,
             received_at=updated if edit else published,
-            subject=video.title or None,
+            # No subject: the video's title is not the citizen's words and would sway the classifier
+            # (a "harika video" under a road-works video is no road complaint). It is in the metadata.
             # Public comments carry no contact data: a display name and the author's channel id only.
             sender=Sender(name=author, external_id=str(author_id) if author_id else None),
             # One conversation per thread and author: their replies and edits join their request.

@@ -107,6 +107,24 @@ def build_files(rt: ConnectorRuntime, st: Settings) -> None:
     ), st.file_poll_seconds)  # fmt: skip
 
 
+def build_youtube(rt: ConnectorRuntime, st: Settings) -> None:
+    key, channel_id = _secret(st.youtube_api_key), (st.youtube_channel_id or "").strip()
+    if not (key or "").strip() or not channel_id:
+        rt.disabled["youtube"] = "HUB_YOUTUBE_API_KEY and HUB_YOUTUBE_CHANNEL_ID are not set"
+        return
+    from connectors.youtube import YouTubeSource
+
+    src = YouTubeSource(
+        key, channel_id, api_base=st.youtube_api_base, client_id=st.youtube_client_id,
+        client_secret=_secret(st.youtube_client_secret), refresh_token=_secret(st.youtube_refresh_token),
+        token_url=st.youtube_token_url, max_videos=st.youtube_max_videos,
+    )  # fmt: skip
+    rt.add_polled(src, st.youtube_poll_seconds)
+    # Without OAuth there is no sender: answers are recorded as "to be posted by hand" (hub.workers.transports).
+    if src.can_reply:
+        rt.add_sender("youtube", src)
+
+
 BUILDERS: list[Callable[[ConnectorRuntime, Settings], Any]] = [
-    build_email, build_telegram, build_x, build_meta, build_files,
+    build_email, build_telegram, build_x, build_meta, build_youtube, build_files,
 ]  # fmt: skip

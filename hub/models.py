@@ -43,7 +43,7 @@ FINAL_STATUSES = {Status.answered, Status.closed, Status.duplicate, Status.out_o
 REQUEST_TYPES = ("istek", "sikayet", "ihbar", "gorus_oneri", "bilgi_edinme", "tesekkur")
 CHANNELS = (
     "email", "webform", "telegram", "x", "whatsapp", "facebook", "instagram",
-    "phone", "beyaz_masa", "cimer", "mbs", "api", "muhtar", "open311",
+    "phone", "beyaz_masa", "cimer", "mbs", "api", "muhtar", "open311", "youtube",
 )  # fmt: skip
 PRIORITIES = ("low", "normal", "high", "urgent")
 OUTCOMES = ("olumlu", "olumsuz")

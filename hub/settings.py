@@ -159,6 +159,18 @@ class Settings(BaseSettings):
     x_access_token_secret: SecretStr | None = None
     x_poll_seconds: float = 120.0
 
+    # --- YouTube: comments on the municipality's channel (Data API v3) --------------
+    youtube_api_key: SecretStr | None = Field(None, description="YouTube Data API v3 key (reading comments).")
+    youtube_channel_id: str | None = Field(None, description="The municipality's channel id, UC...")
+    youtube_poll_seconds: float = 300.0
+    youtube_api_base: str = "https://www.googleapis.com/youtube/v3"
+    # Reply comments need OAuth (a refresh token of the channel's owner); unset: agents answer by hand.
+    youtube_client_id: str | None = None
+    youtube_client_secret: SecretStr | None = None
+    youtube_refresh_token: SecretStr | None = None
+    youtube_token_url: str = "https://oauth2.googleapis.com/token"
+    youtube_max_videos: int = Field(25, description="How many of the newest videos are polled for comments.")
+
     # --- Meta: WhatsApp Cloud API, Messenger, Instagram ----------------------------
     meta_app_secret: SecretStr | None = None
     meta_verify_token: SecretStr | None = None

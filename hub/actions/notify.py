@@ -10,7 +10,7 @@ from hub.actions.contacts import NewContact
 from hub.models import Contact, Request
 
 # Channels that can carry a message back to the citizen themselves.
-ANSWERABLE = {"email", "telegram", "whatsapp", "facebook", "instagram", "x"}
+ANSWERABLE = {"email", "telegram", "whatsapp", "facebook", "instagram", "x", "youtube"}
 STAGES = ("received", "forwarded", "answered", "closed")
 
 

@@ -27,6 +27,7 @@ CHANNEL_LABELS = {
     "webform": "Web formu",
     "telegram": "Telegram",
     "x": "X (Twitter)",
+    "youtube": "YouTube",
     "whatsapp": "WhatsApp",
     "facebook": "Facebook",
     "instagram": "Instagram",

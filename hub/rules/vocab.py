@@ -18,6 +18,7 @@ CHANNELS = frozenset(
         "beyaz_masa",
         "muhtar",
         "open311",
+        "youtube",
     }
 )
 REQUEST_TYPES = frozenset({"istek", "sikayet", "ihbar", "gorus_oneri", "bilgi_edinme", "tesekkur"})

@@ -93,6 +93,7 @@ def load(hub: Any, actor: Actor, rid: int) -> dict[str, Any]:
                   "outcome": labels.label(labels.CALLBACK_OUTCOME, c.outcome) if c.outcome else None, "note": c.note}
                  for c in for_request(session, rid)]  # fmt: skip
         unreached = bool(unreached_ids(session, [rid]))
+        youtube = youtube_view(hub, req, deliveries)
     if d["contact"] and not actor.can("contact.read"):
         d["contact"] = {**d["contact"], "phone": mask_phone(d["contact"]["phone"]),
                         "email": mask_email(d["contact"]["email"]), "telegram_id": None, "x_handle": None}  # fmt: skip
@@ -101,9 +102,22 @@ def load(hub: Any, actor: Actor, rid: int) -> dict[str, Any]:
         "r": d, "users": [(u.id, u.display_name, u.role) for u in users], "names": names, "departments": depts,
         "dept_names": dict(depts), "actor_names": names_by_actor, "duplicates": dups, "attachments": attachments,
         "parent": {"id": parent.id, "tracking_code": parent.tracking_code} if parent else None,
-        "callbacks": calls,
+        "callbacks": calls, "youtube": youtube,
         "proposed_department": proposed_department(d), "rules_department": rules_department(d["routing"]["trace"]),
         **_delivery_view(d["thread"], deliveries, unreached),
+    }  # fmt: skip
+
+
+def youtube_view(hub: Any, req: Any, deliveries: list[dict]) -> dict[str, Any] | None:
+    """A YouTube request's call to action: where the comment is, and whether the hub posts the
+    answer itself (OAuth configured) or the agent must post it by hand."""
+    if req.channel != "youtube":
+        return None
+    url = str((req.reply_to or {}).get("url") or "")
+    posts = bool(hub.connectors and hub.connectors.sender_for("youtube") is not None)
+    return {
+        "url": url if url.startswith("https://www.youtube.com/") else None, "posts": posts,
+        "manual": any(o["kind"] == "reply" and o["state"] == "skipped" for o in deliveries),
     }  # fmt: skip
 
 

@@ -18,6 +18,7 @@ STATUS_SHORT = {
 }  # fmt: skip
 CHANNEL = {
     "email": "E-posta", "webform": "Web formu", "telegram": "Telegram", "x": "X (Twitter)", "whatsapp": "WhatsApp",
+    "youtube": "YouTube",
     "facebook": "Facebook", "instagram": "Instagram", "phone": "Telefon (153)", "beyaz_masa": "Beyaz Masa",
     "cimer": "CİMER", "mbs": "MBS (muhtar)", "api": "API", "meta": "WhatsApp / Facebook / Instagram",
     "muhtar": "Muhtar portalı", "open311": "Open311",
@@ -53,6 +54,8 @@ _SKIP_REASONS: list[tuple[str, str]] = [
     (r"placeholder webhook", "birimin gerçek adresi kurallar dosyasında tanımlı değil"),
     (r"no connector can answer on (\w+)", "{0} kanalı bağlı değil"),
     (r"automatic acknowledgement not sent", "otomatik alındı metni bu kanalda gönderilmez"),
+    (r"by hand as a reply on YouTube", "YouTube'da yoruma elle cevap yazılmalı"),
+    (r"notice is not posted on YouTube", "YouTube herkese açık: yalnızca alındı ve cevap yazılır"),
     (r"queue-only target", "birim işi hub kuyruğundan izliyor"),
 ]
 USER_STATE = {"active": "Etkin", "inactive": "Devre dışı"}

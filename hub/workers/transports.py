@@ -29,6 +29,7 @@ from hub.delivery import (
     send_email,
     smtp_config,
 )
+from hub.delivery.public_texts import public_comment
 from hub.delivery.redact import mask_phone
 from hub.delivery.staff_sms import staff_sms_text
 from hub.delivery.texts import muhtar_portal_path, to_muhtar
@@ -204,6 +205,8 @@ class Transports:
             # Shown in the muhtar's portal; the reply action queued his "answered" SMS itself
             # (hub.actions.notify.muhtar_answered), so nothing is sent from here.
             return {"via": "muhtar_portal"}
+        if channel == "youtube":
+            return await self._youtube_reply(row, view)
         if channel in ("webform", "api", "beyaz_masa") or (
             self.hub.connectors and self.hub.connectors.sender_for(channel) is None
         ):
@@ -224,6 +227,22 @@ class Transports:
             tracking_code=view.get("tracking_code"),
             last_inbound_at=view["last_inbound"].get(channel),
         )
+
+    async def _youtube_reply(self, row: Outbox, view: dict) -> dict[str, Any]:
+        """A public reply comment. Without OAuth nothing can be posted: recorded as skipped, and
+        the request page asks the agent to answer by hand on YouTube (never shown as sent)."""
+        p = row.payload or {}
+        if self.hub.connectors is None or self.hub.connectors.sender_for("youtube") is None:
+            if p.get("auto"):
+                raise Skip("automatic acknowledgement not sent on youtube (no YouTube OAuth)")
+            raise Skip("manual: post this answer by hand as a reply on YouTube (no YouTube OAuth)")
+        out_of_scope = view.get("topic") == "out_of_scope" or "kapsam-disi" in (view.get("tags") or [])
+        if p.get("auto") and out_of_scope:
+            # "başvurunuz kayda alınmıştır" under a "harika video" would be noise in public.
+            raise Skip("automatic acknowledgement not sent on youtube: out of scope")
+        text = public_comment(p["text"], form_url=self.hub.settings.base_url + "/basvuru")
+        return await self._send_on_channel("youtube", dict(p.get("reply_to") or {}), text, row,
+                                           tracking_code=view.get("tracking_code"))  # fmt: skip
 
     def _phone_answer(self, row: Outbox) -> str | None:
         """Queue the SMS that carries a phone request's answer; when none can go, open a
@@ -276,6 +295,11 @@ class Transports:
         muhtar = view["channel"] == "muhtar"  # his own request: his portal, not the citizen's status page
         status_url = st.base_url + (muhtar_portal_path(view["tracking_code"]) if muhtar
                                     else private_status_path(self.hub, view["tracking_code"]))  # fmt: skip
+        youtube = via == "channel" and route.get("channel") == "youtube"
+        if youtube:  # public: one acknowledgement, then the answer itself; the public status link only
+            if p["stage"] != "received":
+                raise Skip(f"public channel: the {p['stage']} notice is not posted on YouTube")
+            channel_kind, status_url = "youtube", f"{st.base_url}/takip/{view['tracking_code']}"
         subject, body = notification_text(
             p["stage"], tracking_code=view["tracking_code"], department_name=dept["name"] if dept else None,
             answer=p.get("answer"), status_url=status_url,
@@ -283,6 +307,8 @@ class Transports:
         )  # fmt: skip
         if muhtar:
             body = to_muhtar(body)
+        if youtube:
+            body = public_comment(body, form_url=st.base_url + "/basvuru")
         if via == "channel":
             return await self._send_on_channel(
                 route["channel"],
