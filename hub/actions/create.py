@@ -20,6 +20,7 @@ from hub.actions.bulk import bulk_insert
 from hub.actions.errors import ActionError
 from hub.actions.events import jsonable
 from hub.actions.outbox import alert_rows, forward_rows, outbox_row
+from hub.actions.push import rows_for as push_rows
 from hub.actions.requests import NewRequest, tracking_code
 from hub.auth import Actor, require
 from hub.models import REQUEST_TYPES, Contact, Event, Message, Outbox, Request, Status, utcnow
@@ -125,6 +126,7 @@ def create_requests(
     if departments is None:
         departments = active_departments(session)
     req_rows, ev, ob = [], [], []
+    pushes: list[tuple[int, str, str]] = []  # the phone app's Web Push (hub/actions/push.py)
     for new, rid, code, status in zip(news, ids, codes, statuses, strict=True):
         cls, dec = new.classification or {}, new.decision or {}
         final = status
@@ -143,6 +145,7 @@ def create_requests(
                                 reason="rule", rules=dec.get("matched_rules")))  # fmt: skip
             ob.extend(alert_rows(departments, rid, dec["escalate_to"], role="acil bildirim", base_url=base_url, now=now,
                                  note="Uyan kurallar: " + ", ".join(dec.get("matched_rules") or [])))  # fmt: skip
+            pushes.append((rid, dec["escalate_to"], "acil bildirim"))
         # Citizens are told at each stage. On a channel that can answer, the rules'
         # auto-reply (which quotes the tracking code) is the "received" notice.
         route = notify.route_for_contact(new.channel, new.reply_to, new.contact)
@@ -157,6 +160,7 @@ def create_requests(
             co = [c for c in dec.get("co_departments") or [] if c in departments]
             rows, keys = forward_rows(departments, rid, department, co, note=None, base_url=base_url, now=now)
             ob.extend(rows)
+            pushes += [(rid, department, "gereği için")] + [(rid, c, "bilgi için") for c in co]
             final = Status.forwarded
             # One event says both: forwarded, and the status it moved the request to.
             ev.append(event_row(actor, "request.forwarded", rid, now, before={"department": department, "status": status},
@@ -171,6 +175,8 @@ def create_requests(
                                    for n, rid, mid in zip(news, ids, msg_ids, strict=True)])  # fmt: skip
     bulk_insert(session, Event, ev)
     publish.mark(session)  # hub.actions.publish: the live queue hears of the new requests
+    if pushes:
+        ob.extend(push_rows(session, pushes, now=now))
     bulk_insert(session, Outbox, ob)
     return [Created(rid, mid, code) for rid, mid, code in zip(ids, msg_ids, codes, strict=True)]
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
 from connectors.tracking import format_code
-from hub.actions import claims, events, notify, outbox
+from hub.actions import claims, events, notify, outbox, push
 from hub.actions.contacts import NewContact
 from hub.actions.errors import ActionError, Conflict, NotFound
 from hub.auth import Actor, PermissionDenied, require
@@ -215,6 +215,9 @@ def forward(
     rows, keys = outbox.forward_rows(
         departments, req.id, department, req.co_departments, note=note, base_url=base_url, now=utcnow()
     )
+    # the phone app's Web Push to the department's staff (hub/actions/push.py)
+    rows += push.rows_for(session, [(req.id, c, r) for c, r in [(department, "gereği için")]
+                                    + [(c, "bilgi için") for c in req.co_departments]], now=utcnow())  # fmt: skip
     if rows:
         session.execute(insert(Outbox.__table__), rows)
     events.record(
@@ -439,6 +442,8 @@ def _alert_department(session: Session, req: Request, role: str, now: datetime) 
         return
     due = req.due_at.astimezone(ZoneInfo("Europe/Istanbul")).strftime("%d.%m.%Y") if req.due_at else "-"
     note = f"Son cevap tarihi {due} idi." if role == "süre aşıldı" else f"Son cevap tarihi {due}."
-    for row in outbox.alert_rows({dept.code: dept}, req.id, dept.code, role=role, note=note, base_url="", now=now):
+    rows = outbox.alert_rows({dept.code: dept}, req.id, dept.code, role=role, note=note, base_url="", now=now)
+    rows += push.rows_for(session, [(req.id, dept.code, role)], now=now, once=True)  # the phone app's Web Push
+    for row in rows:
         outbox.enqueue(session, kind=row["kind"], idempotency_key=row["idempotency_key"],
                        payload=row["payload"], request_id=req.id)  # fmt: skip

@@ -16,6 +16,7 @@ from hub.ui import (
     model_page,
     new_request,
     queue,
+    phone_app,
     rule_builder,
     rules_pages,
     send_back_page,
@@ -99,6 +100,7 @@ routes.post("/ui/ziyaret/{id}/talep")(staff_page(visits.add_request))
 routes.get("/ui/ziyaret/{id}/rapor.{fmt}")(staff_page(visits.export))
 routes.get("/ui/{tail:.*}")(_not_found)  # last: a Turkish page for mistyped addresses
 routes.static(STATIC_PREFIX, STATIC, append_version=False)
+phone_app.add_routes(routes)  # the phone app for departments and field staff (/ui/uygulama/)
 
 
 def install(hub: object) -> web.RouteTableDef:

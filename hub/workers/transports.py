@@ -61,7 +61,8 @@ class Transports:
         self._sms: SmsGateway | None = None
 
     async def dispatch(self, row: Outbox) -> dict[str, Any]:
-        handler = {"forward": self._forward, "reply": self._reply, "notify": self._notify}.get(row.kind)
+        handler = {"forward": self._forward, "reply": self._reply, "notify": self._notify,
+                   "push": self._push}.get(row.kind)  # fmt: skip
         if handler is None:
             raise PermanentDeliveryError(f"unknown outbox kind {row.kind}")
         return await handler(row)
@@ -338,6 +339,12 @@ class Transports:
             await send_email(msg, smtp)
             return {"via": "email"}
         raise PermanentDeliveryError(f"unknown notification route {via}")
+
+    async def _push(self, row: Outbox) -> dict[str, Any]:
+        """A Web Push notice to one phone of the department's staff (hub/workers/push_transport.py)."""
+        from hub.workers.push_transport import deliver_push
+
+        return await deliver_push(self.hub, row, self._load)
 
     def sms_gateway(self) -> SmsGateway:
         st = self.hub.settings
