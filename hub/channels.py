@@ -3,6 +3,7 @@ without its settings stays off and says why in /api/v1/connectors."""
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -85,20 +86,25 @@ def build_meta(rt: ConnectorRuntime, st: Settings) -> None:
 
 
 def build_files(rt: ConnectorRuntime, st: Settings) -> None:
-    """CİMER / MBS drops, answer exports, and the Alo 153 call log: need no credentials."""
+    """CİMER / MBS / e-Devlet drops, answer exports, and the Alo 153 call log: need no credentials."""
     from connectors.imports import CallLogFolderSource, ExportSender
     from connectors.imports.folder import ImportFolderSource
+    from hub.file_imports import KINDS, mapping_for
 
     export_dir = st.export_dir or st.data_dir / "export"
     import_dir = st.import_dir or st.data_dir / "import"
     calllog_dir = st.calllog_dir or st.data_dir / "calllog"
     for d in (export_dir, import_dir, calllog_dir):
         d.mkdir(parents=True, exist_ok=True)
-    for kind in ("cimer", "mbs"):
+    for kind in KINDS:  # cimer, mbs, edevlet
         rt.add_sender(kind, ExportSender(export_dir, channel=kind, fmt="xlsx"))
         sub = import_dir / kind
         sub.mkdir(exist_ok=True)
-        rt.add_polled(ImportFolderSource(sub, kind=kind, max_bytes=st.import_max_bytes), st.file_poll_seconds)
+        # The municipality's mapping file is read on every poll: a broken one fails this folder's
+        # polls (shown in channel health) and leaves its files in place, not the other folders.
+        mapping = functools.partial(mapping_for, st, kind)
+        src = ImportFolderSource(sub, kind=kind, max_bytes=st.import_max_bytes, mapping=mapping)
+        rt.add_polled(src, st.file_poll_seconds)
     from hub.actions.calls import record_stats
 
     rt.add_polled(CallLogFolderSource(

@@ -150,12 +150,17 @@ def _days(value: str) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from connectors.imports import ImportRejected, ImportRun
+    from connectors.imports import ImportRejected, ImportRun, MappingError
     from hub.context import Hub
+    from hub.file_imports import mapping_for
 
     st = _settings(args)
     try:
-        run = ImportRun(Path(args.file), kind=args.kind, max_bytes=st.import_max_bytes)
+        mapping = mapping_for(st, args.kind)  # the municipality's own mapping file, if any
+        run = ImportRun(Path(args.file), kind=args.kind, mapping=mapping, max_bytes=st.import_max_bytes)
+    except MappingError as exc:
+        print(f"sütun eşleme dosyası okunamadı: {exc}")
+        return 2
     except ImportRejected as exc:
         print(f"dosya reddedildi: {exc}")
         return 2
@@ -229,8 +234,8 @@ def build_parser() -> argparse.ArgumentParser:
     rb.add_argument("--since", help="only requests received in this window, e.g. 30d")
     rb.add_argument("--json", action="store_true")
     rules.set_defaults(fn=cmd_rules)
-    imp = sub.add_parser("import", help="import a CİMER or MBS export file (CSV/XLSX)")
-    imp.add_argument("kind", choices=["cimer", "mbs"])
+    imp = sub.add_parser("import", help="import a CİMER, MBS or e-Devlet export file (CSV/XLSX)")
+    imp.add_argument("kind", choices=["cimer", "mbs", "edevlet"])
     imp.add_argument("file")
     imp.set_defaults(fn=cmd_import)
     cli_users.add_parsers(sub)

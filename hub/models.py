@@ -44,6 +44,7 @@ REQUEST_TYPES = ("istek", "sikayet", "ihbar", "gorus_oneri", "bilgi_edinme", "te
 CHANNELS = (
     "email", "webform", "telegram", "x", "whatsapp", "facebook", "instagram",
     "phone", "beyaz_masa", "cimer", "mbs", "api", "muhtar", "open311", "youtube",
+    "edevlet",
 )  # fmt: skip
 PRIORITIES = ("low", "normal", "high", "urgent")
 OUTCOMES = ("olumlu", "olumsuz")

@@ -194,9 +194,13 @@ class Settings(BaseSettings):
     )
 
     # --- file drops: CİMER, MBS, call-centre logs ---------------------------------
-    import_dir: Path | None = Field(None, description="Folder watched for CİMER/MBS files; default data_dir/import.")
+    import_dir: Path | None = Field(None, description="Folder watched for CİMER/MBS/e-Devlet files; default data_dir/import.")
     calllog_dir: Path | None = Field(None, description="Folder watched for call-centre logs; default data_dir/calllog.")
     export_dir: Path | None = Field(None, description="Where answers for CİMER/MBS upload are written; default data_dir/export.")
+    import_mapping_dir: Path | None = Field(
+        None, description="Folder of column mappings (cimer.yaml, mbs.yaml, edevlet.yaml) that replace the defaults; "
+        "default data_dir/import_mappings."
+    )  # fmt: skip
     file_poll_seconds: float = 10.0
     import_max_bytes: int = Field(
         100 * 1024 * 1024,

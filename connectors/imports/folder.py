@@ -12,6 +12,7 @@ import asyncio
 import json
 import shutil
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from connectors.base import FetchResult, Quarantined
@@ -32,10 +33,12 @@ class ImportFolderSource:
         min_age: float = 2.0,
         max_files: int = 20,
         max_bytes: int = DEFAULT_MAX_BYTES,
-        mapping: Mapping | None = None,
+        mapping: Mapping | Callable[[], Mapping | None] | None = None,
     ) -> None:
         self.folder = Path(folder)
-        self.mapping = mapping  # None: the kind's default mapping
+        # None: the kind's default mapping. A callable is asked on every fetch, so an edited
+        # mapping file applies without a restart (and a broken one fails the poll, visibly).
+        self.mapping = mapping
         self.max_bytes = max_bytes
         self.kind = kind
         self.channel = kind
@@ -58,6 +61,7 @@ class ImportFolderSource:
         return files[: self.max_files]
 
     def _fetch(self, checkpoint: str | None) -> FetchResult:
+        mapping = self.mapping() if callable(self.mapping) else self.mapping
         done: list[str] = json.loads(checkpoint) if checkpoint else []
         seen = set(done)
         messages, quarantined, reports = [], [], []
@@ -70,7 +74,7 @@ class ImportFolderSource:
             try:
                 # Rows stream from the file; only its good rows' messages are held, as one
                 # fetch is one intake transaction.
-                with ImportRun(path, kind=self.kind, mapping=self.mapping, max_bytes=self.max_bytes) as run:  # type: ignore[arg-type]
+                with ImportRun(path, kind=self.kind, mapping=mapping, max_bytes=self.max_bytes) as run:  # type: ignore[arg-type]
                     for batch in run.batches():
                         messages.extend(batch)
             except ImportRejected as exc:

@@ -34,6 +34,7 @@ CHANNEL_LABELS = {
     "phone": "Telefon",
     "cimer": "CİMER",
     "mbs": "Muhtar Bilgi Sistemi",
+    "edevlet": "e-Devlet",
     "api": "API",
 }
 

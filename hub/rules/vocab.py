@@ -14,6 +14,7 @@ CHANNELS = frozenset(
         "phone",
         "cimer",
         "mbs",
+        "edevlet",
         "api",
         "beyaz_masa",
         "muhtar",

@@ -20,6 +20,7 @@ CHANNEL = {
     "email": "E-posta", "webform": "Web formu", "telegram": "Telegram", "x": "X (Twitter)", "whatsapp": "WhatsApp",
     "youtube": "YouTube",
     "facebook": "Facebook", "instagram": "Instagram", "phone": "Telefon (153)", "beyaz_masa": "Beyaz Masa",
+    "edevlet": "e-Devlet",
     "cimer": "CİMER", "mbs": "MBS (muhtar)", "api": "API", "meta": "WhatsApp / Facebook / Instagram",
     "muhtar": "Muhtar portalı", "open311": "Open311",
     "mektup": "Yazılı cevap (mektup)", "ziyaret": "Saha / başkan ziyareti",

@@ -10,6 +10,7 @@ from hub.ui import (
     callbacks_page,
     claim_page,
     detail,
+    imports_page,
     knowledge_pages,
     login,
     merge_page,
@@ -80,6 +81,7 @@ routes.post("/ui/kurallar/surum/{id}")(staff_page(rules_pages.rules_restore))
 routes.get(rule_builder.URL)(staff_page(rule_builder.page))  # the form-based rule builder
 routes.post(rule_builder.URL)(staff_page(rule_builder.submit))
 routes.get("/ui/kanallar")(staff_page(admin_pages.channels_page))
+imports_page.add_routes(routes)  # upload of CİMER / MBS / e-Devlet lists (/ui/ice-aktar)
 routes.get("/ui/karantina")(staff_page(_quarantine))
 routes.post("/ui/karantina/{id}/yeniden")(staff_page(admin_pages.quarantine_retry))
 add_report_routes(routes, staff_page)  # reports: page, CSV, XLSX (/ui/raporlar/<rapor>[.csv|.xlsx])

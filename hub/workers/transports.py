@@ -38,7 +38,7 @@ from hub.web.pages import private_status_path
 
 log = logging.getLogger(__name__)
 # Channels answered by writing an export file for upload (no direct answer to the citizen).
-EXPORT_CHANNELS = ("cimer", "mbs")
+EXPORT_CHANNELS = ("cimer", "mbs", "edevlet")
 
 
 def _placeholder(target: dict[str, Any]) -> bool:
