@@ -117,7 +117,7 @@ async def test_without_oauth_the_answer_is_left_to_the_agent_on_youtube(ui, hub,
     [out] = [m for m in d["thread"] if m["direction"] == "out"]
     assert out["delivery_status"] == "skipped"  # never shown as sent
 
-    await login(ui, "agent")
+    await login(ui, "supervisor")
     page = await (await ui.get(f"/ui/talep/{req['id']}")).text()
     assert 'id="youtube-cta"' in page and "YouTube'da elle cevap verin" in page
     assert f"https://www.youtube.com/watch?v={vid}&amp;lc={cid}" in page
@@ -126,6 +126,13 @@ async def test_without_oauth_the_answer_is_left_to_the_agent_on_youtube(ui, hub,
         "YouTube&#39;da yoruma elle cevap yazılmalı" in page
         or "YouTube'da yoruma elle cevap yazılmalı" in page
     )
+
+    queue = await (await ui.get("/ui/")).text()
+    assert '<option value="youtube"' in queue and ">YouTube</option>" in queue  # the queue's channel filter
+    channels = await (await ui.get("/ui/kanallar")).text()
+    assert "YouTube" in channels
+    report = await (await ui.get("/ui/raporlar/mahalle?kanal=youtube")).text()
+    assert '<option value="youtube" selected>YouTube</option>' in report  # every report's channel filter
 
     health = await (await ui.get("/api/v1/connectors", headers=API)).json()
     [yt_health] = [i for i in health["items"] if i["name"] == "youtube"]
