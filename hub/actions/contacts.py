@@ -18,7 +18,7 @@ from hub.models import Contact, ContactIdentity, Event, Request, utcnow
 from hub.queries.contacts import live_contact
 
 # Channels whose sender.external_id is itself a stable identity of the person.
-_EXTERNAL_KINDS = {"whatsapp", "facebook", "instagram", "x"}
+_EXTERNAL_KINDS = {"whatsapp", "facebook", "instagram", "x", "youtube"}
 
 
 @dataclass(slots=True)

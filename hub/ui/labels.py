@@ -33,7 +33,7 @@ PRIORITY = {"low": "Düşük", "normal": "Normal", "high": "Yüksek", "urgent": 
 SLA = {"on_time": "Süresinde", "at_risk": "Süre doluyor", "breached": "Süre aşıldı", "paused": "Durduruldu"}
 OUTCOME = {"olumlu": "Olumlu", "olumsuz": "Olumsuz", "iade": "İade (başka kurumun işi)"}
 DIRECTION = {"in": "Gelen", "out": "Giden", "note": "İç not"}
-OUTBOX_KIND = {"forward": "Birime iletim", "reply": "Vatandaşa cevap", "notify": "Bilgilendirme"}
+OUTBOX_KIND = {"forward": "Birime iletim", "reply": "Vatandaşa cevap", "notify": "Bilgilendirme", "push": "Telefon bildirimi"}
 # What became of a notice, answer or forward (hub.queries.delivery.delivery_state): the one
 # mapping the request page, the thread, the audit trail and the queue use. An item the hub
 # did not send is never "delivered".
