@@ -91,6 +91,12 @@ async def test_install_push_notification_and_offline_action(server, hub, push_se
             assert await page.evaluate("Boolean(navigator.serviceWorker.controller)")
             manifest = await page.evaluate("document.querySelector('link[rel=manifest]').href")
             assert manifest.endswith("/ui/uygulama/manifest.webmanifest")
+            probe = await context.new_cdp_session(page)  # Chromium's own installability verdict
+            verdict = await probe.send("Page.getInstallabilityErrors")
+            # Playwright's contexts are off-the-record, which alone blocks installing; nothing else may
+            errors = [e["errorId"] for e in verdict["installabilityErrors"] if e["errorId"] != "in-incognito"]
+            assert errors == [], verdict
+            await probe.detach()
 
             # a request forwarded to KASKİ: the hub pushes it through its outbox
             created = await (await server.post("/api/v1/requests", json=SU)).json()
