@@ -345,6 +345,6 @@ for _table in SQLModel.metadata.tables.values():
 
 import hub.models_callbacks  # noqa: E402, F401  (call-back tasks: hub/models_callbacks.py)
 import hub.models_kb  # noqa: E402, F401  (knowledge base and canned replies: hub/models_kb.py)
-import hub.models_visits  # noqa: E402, F401  (field and mayor's visits: hub/models_visits.py)
 import hub.models_push  # noqa: E402, F401  (the phone app: push subscriptions, offline action keys: hub/models_push.py)
+import hub.models_visits  # noqa: E402, F401  (field and mayor's visits: hub/models_visits.py)
 from hub import models_workspace  # noqa: E402, F401  (claims and presence: hub/models_workspace.py)
