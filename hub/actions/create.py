@@ -150,7 +150,8 @@ def create_requests(
         # auto-reply (which quotes the tracking code) is the "received" notice.
         route = notify.route_for_contact(new.channel, new.reply_to, new.contact)
         notifying = bool(route) and dec.get("notify_citizen", True)
-        if dec.get("auto_reply") and route and route["via"] == "channel":
+        # ``notify_citizen: false`` (chit-chat, other institutions' work) silences the auto-reply too
+        if dec.get("auto_reply") and notifying and route["via"] == "channel":
             ob.append(outbox_row("reply", f"autoreply:{rid}", {"channel": new.channel, "reply_to": jsonable(new.reply_to),
                                                                   "auto": True, "text": dec["auto_reply"]}, rid, now))  # fmt: skip
         elif notifying:

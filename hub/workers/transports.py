@@ -237,10 +237,6 @@ class Transports:
             if p.get("auto"):
                 raise Skip("automatic acknowledgement not sent on youtube (no YouTube OAuth)")
             raise Skip("manual: post this answer by hand as a reply on YouTube (no YouTube OAuth)")
-        out_of_scope = view.get("topic") == "out_of_scope" or "kapsam-disi" in (view.get("tags") or [])
-        if p.get("auto") and out_of_scope:
-            # "başvurunuz kayda alınmıştır" under a "harika video" would be noise in public.
-            raise Skip("automatic acknowledgement not sent on youtube: out of scope")
         text = public_comment(p["text"], form_url=self.hub.settings.base_url + "/basvuru")
         return await self._send_on_channel("youtube", dict(p.get("reply_to") or {}), text, row,
                                            tracking_code=view.get("tracking_code"))  # fmt: skip
