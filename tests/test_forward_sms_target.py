@@ -36,7 +36,9 @@ def _rules(tmp_path: Path) -> Path:
 def _hub(settings_factory, tmp_path: Path, **kw):  # noqa: ANN001, ANN202
     from hub.context import Hub
 
-    return Hub(settings_factory(rules_file=_rules(tmp_path), public_url="https://talep.kayseri.example", **kw))
+    return Hub(
+        settings_factory(rules_file=_rules(tmp_path), public_url="https://talep.kayseri.example", **kw)
+    )
 
 
 async def _deliver(hub) -> None:  # noqa: ANN001
@@ -60,7 +62,9 @@ def _assert_no_citizen_data(text: str) -> None:
         assert secret not in text, secret
 
 
-async def test_urgent_request_reaches_on_call_phone_once(settings_factory, tmp_path, sms_gateway, caplog) -> None:  # noqa: ANN001
+async def test_urgent_request_reaches_on_call_phone_once(
+    settings_factory, tmp_path, sms_gateway, caplog
+) -> None:  # noqa: ANN001
     from hub.workers import sla
 
     fake, url = sms_gateway
@@ -135,16 +139,21 @@ def test_bad_sms_number_is_refused_with_line_and_column(tmp_path) -> None:  # no
     with pytest.raises(RulesError) as exc:
         RuleSet.from_yaml_text(bad, source="routing_rules.yaml")
     (err,) = exc.value.errors
-    assert (err.line, err.column) == (line, column) and "bad phone number '0532 12'" in err.message
+    assert (err.line, err.column) == (
+        line,
+        column,
+    ) and "sms için geçersiz telefon numarası '0532 12'" in err.message
     landline = text.replace("      - queue_only: true\n", '      - sms: "0352 222 33 44"\n', 1)
     with pytest.raises(RulesError) as exc:
         RuleSet.from_yaml_text(landline, source="routing_rules.yaml")
-    assert "not a mobile number" in exc.value.errors[0].message
+    assert "bir cep telefonu numarası değil" in exc.value.errors[0].message
     # One target (one outbox row, one idempotency key) per number, in E.164.
-    good = text.replace("      - queue_only: true\n", '      - sms: ["0555 111 22 33", "+90 (532) 000 11 22"]\n', 1)
+    good = text.replace(
+        "      - queue_only: true\n", '      - sms: ["0555 111 22 33", "+90 (532) 000 11 22"]\n', 1
+    )
     rs = RuleSet.from_yaml_text(good, source="routing_rules.yaml")
     assert [t.phone for t in rs.departments["beyaz-masa"].targets] == ["+905551112233", "+905320001122"]
     path = tmp_path / "bad.yaml"
     path.write_text(bad, encoding="utf-8")
     code, out = check_file(path)  # what `run_hub.py rules check` prints
-    assert code == 2 and f"{path}:{line}:{column}: bad phone number '0532 12'" in out
+    assert code == 2 and f"{path}:{line}:{column}: sms için geçersiz telefon numarası '0532 12'" in out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -92,13 +93,15 @@ def _hub_with_kaski_webhook(settings_factory, tmp_path: Path, url: str):  # noqa
     from hub.context import Hub
 
     text = (ROOT / "routing_rules.yaml").read_text(encoding="utf-8")
-    text = text.replace("      - email: kaski-talep@example.invalid          # EXAMPLE address\n", "")
+    text = re.sub(r"^ *- email: kaski-talep@example\.invalid.*\n", "", text, count=1, flags=re.M)
     text = text.replace("https://kaski.example.invalid/talep-hub", url)
     rules = tmp_path / "rules.yaml"
     rules.write_text(text, encoding="utf-8")
     hub = Hub(settings_factory(rules_file=rules, worker_lease_seconds=1.0))
     with hub.db.reader() as s:
-        assert s.get(Department, "kaski").targets == [{"webhook": {"url": url, "secret_env": "KASKI_WEBHOOK_SECRET"}}]
+        assert s.get(Department, "kaski").targets == [
+            {"webhook": {"url": url, "secret_env": "KASKI_WEBHOOK_SECRET"}}
+        ]
     return hub
 
 
