@@ -16,8 +16,8 @@ from hub.ui import (
     merge_page,
     model_page,
     new_request,
-    queue,
     phone_app,
+    queue,
     rule_builder,
     rules_pages,
     send_back_page,
@@ -100,9 +100,9 @@ routes.post("/ui/ziyaretler")(staff_page(visits.create))
 routes.get("/ui/ziyaret/{id}")(staff_page(visits.show))
 routes.post("/ui/ziyaret/{id}/talep")(staff_page(visits.add_request))
 routes.get("/ui/ziyaret/{id}/rapor.{fmt}")(staff_page(visits.export))
+phone_app.add_routes(routes)  # the phone app for departments and field staff (/ui/uygulama/)
 routes.get("/ui/{tail:.*}")(_not_found)  # last: a Turkish page for mistyped addresses
 routes.static(STATIC_PREFIX, STATIC, append_version=False)
-phone_app.add_routes(routes)  # the phone app for departments and field staff (/ui/uygulama/)
 
 
 def install(hub: object) -> web.RouteTableDef:
