@@ -13,7 +13,6 @@ from hub.delivery.backoff import (
     PermanentDeliveryError,
     RetryPolicy,
     parse_retry_after,
-    run_with_retries,
 )
 
 
@@ -85,29 +84,3 @@ def test_retry_after_parsing() -> None:
     assert parse_retry_after(format_datetime(now + timedelta(seconds=90), usegmt=True), now=now) == 90
     assert parse_retry_after("yarın") is None
     assert parse_retry_after(None) is None
-
-
-async def test_run_with_retries_stops_on_success_and_on_permanent_errors() -> None:
-    slept: list[float] = []
-
-    async def fake_sleep(seconds: float) -> None:
-        slept.append(seconds)
-
-    outcomes: list[Exception | str] = [DeliveryError("down"), DeliveryError("down"), "ok"]
-
-    async def attempt() -> str:
-        outcome = outcomes.pop(0)
-        if isinstance(outcome, Exception):
-            raise outcome
-        return outcome
-
-    policy = RetryPolicy(base_seconds=2, jitter=0)
-    assert await run_with_retries(attempt, policy, sleep=fake_sleep) == "ok"
-    assert slept == [2, 4]
-
-    async def rejected() -> str:
-        raise PermanentDeliveryError("no such department")
-
-    with pytest.raises(PermanentDeliveryError):
-        await run_with_retries(rejected, policy, sleep=fake_sleep)
-    assert slept == [2, 4]  # a permanent error is not retried

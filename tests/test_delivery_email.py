@@ -14,8 +14,9 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from connectors.email.smtp import SmtpConfig
-from hub.delivery.backoff import DeliveryError, PermanentDeliveryError, RetryPolicy, run_with_retries
+from hub.delivery.backoff import DeliveryError, PermanentDeliveryError, RetryPolicy
 from hub.delivery.forward_email import DEFAULT_FROM_NAME, build_forward_email, send_email
+from tests.retry_support import run_with_retries
 
 REQUEST = {
     "id": "8f14e45f-ceea-467f-a0f4-2c1d7a6b5e10",
@@ -188,7 +189,9 @@ async def test_temporary_smtp_failure_is_retryable(smtp) -> None:
 
 
 def test_department_without_address_is_a_permanent_error() -> None:
-    settings = SmtpConfig(host="127.0.0.1", port=25, from_address="talep@kayseri.bel.tr", our_domain="kayseri.bel.tr")
+    settings = SmtpConfig(
+        host="127.0.0.1", port=25, from_address="talep@kayseri.bel.tr", our_domain="kayseri.bel.tr"
+    )
     with pytest.raises(PermanentDeliveryError):
         build_forward_email(
             REQUEST, {"name": "Adressiz Birim"}, settings=settings, base_url="https://x", message_id="a@b"
@@ -197,7 +200,10 @@ def test_department_without_address_is_a_permanent_error() -> None:
 
 def test_oversized_attachments_are_listed_not_attached() -> None:
     settings = SmtpConfig(
-        host="127.0.0.1", port=25, from_address="talep@kayseri.bel.tr", our_domain="kayseri.bel.tr",
+        host="127.0.0.1",
+        port=25,
+        from_address="talep@kayseri.bel.tr",
+        our_domain="kayseri.bel.tr",
         max_attachment_bytes=1000,
     )
     msg = build_forward_email(

@@ -14,8 +14,9 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from hub.delivery.backoff import DeliveryError, PermanentDeliveryError, RetryPolicy, run_with_retries
+from hub.delivery.backoff import DeliveryError, PermanentDeliveryError, RetryPolicy
 from hub.delivery.webhook import build_forward_payload, deliver_webhook, verify_signature
+from tests.retry_support import run_with_retries
 
 SECRET = "çok-gizli-anahtar-2026"
 FAST = RetryPolicy(base_seconds=0.001, factor=2, max_delay_seconds=0.01, max_attempts=5, jitter=0.25)

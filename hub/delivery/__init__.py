@@ -7,7 +7,7 @@
 * ``texts``: Turkish citizen notification texts per stage
 """
 
-from hub.delivery.backoff import DeliveryError, PermanentDeliveryError, RetryPolicy, run_with_retries
+from hub.delivery.backoff import DeliveryError, PermanentDeliveryError, RetryPolicy
 from hub.delivery.forward_email import build_forward_email, send_email, smtp_config
 from hub.delivery.sms import SmsGateway, SmsGatewaySettings
 from hub.delivery.texts import notification_text, sms_length
@@ -26,6 +26,5 @@ __all__ = [
     "send_email",
     "smtp_config",
     "sms_length",
-    "run_with_retries",
     "verify_signature",
 ]

@@ -7,16 +7,11 @@ remote side told us, how long to wait (``retry_after``).
 
 from __future__ import annotations
 
-import asyncio
 import math
 import random
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import TypeVar
-
-T = TypeVar("T")
 
 # A remote Retry-After beyond this is treated as this; a misconfigured server must not park a row for weeks.
 MAX_RETRY_AFTER_SECONDS = 24 * 3600.0
@@ -143,33 +138,3 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
         when = when.replace(tzinfo=UTC)
     seconds = (when - (now or datetime.now(UTC))).total_seconds()
     return min(max(seconds, 0.0), MAX_RETRY_AFTER_SECONDS)
-
-
-async def run_with_retries(
-    attempt_fn: Callable[[], Awaitable[T]],
-    policy: RetryPolicy,
-    *,
-    sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
-    rng: random.Random | None = None,
-    on_failure: Callable[[int, BaseException, float | None], object] | None = None,
-) -> T:
-    """Call ``attempt_fn`` until it succeeds, the error is permanent, or attempts run out.
-
-    For in-process retries (tests, CLI tools, a short inline send). The outbox worker
-    does not use this: it persists the attempt count and ``next_attempt_at`` from
-    ``policy.delay_after`` instead of sleeping. ``on_failure(attempt, error, delay)`` is
-    called after each failed attempt (delay ``None`` means giving up). The last error
-    is re-raised unchanged.
-    """
-    attempt = 0
-    while True:
-        attempt += 1
-        try:
-            return await attempt_fn()
-        except Exception as exc:
-            delay = policy.delay_after(attempt, exc, rng=rng)
-            if on_failure is not None:
-                on_failure(attempt, exc, delay)
-            if delay is None:
-                raise
-            await sleep(delay)
