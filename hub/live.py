@@ -261,7 +261,7 @@ class Live:
         """Per group of pages: the matching changed rows and the total; per scope: the counters;
         each row rendered once per sort order."""
         from hub.queries.requests import list_requests
-        from hub.ui.queue import queue_counts, render_rows, row_view
+        from hub.ui.queue import COUNT_CAP, queue_counts, render_rows, row_view, shown_total
 
         groups: dict[Any, Client] = {}
         scopes: dict[Any, Client] = {}
@@ -270,8 +270,9 @@ class Live:
             scopes.setdefault(c.scope, c)
         listed: dict[Any, tuple[list[dict], int | None]] = {}
         for key, c in groups.items():
-            data = list_requests(self.hub, c.actor, {**c.params, "limit": str(LIVE_LIMIT), "count": "1"}, only_ids=changed)
-            listed[key] = (data["items"], data["total"])
+            data = list_requests(self.hub, c.actor, {**c.params, "limit": str(LIVE_LIMIT), "count": "1"},
+                                 only_ids=changed, count_cap=COUNT_CAP)  # fmt: skip
+            listed[key] = (data["items"], shown_total(data))
         counts = {key: self._scope_counts(key, c.actor, queue_counts) for key, c in scopes.items()}
         html: dict[str, dict[int, str]] = {}
         for sort in {c.params.get("sort", "newest") for c in groups.values()}:

@@ -25,8 +25,12 @@ from hub.rules.text import name_key
 
 MAX_QUERY = 200
 # Indexes only PostgreSQL has (created in migration 0005b, not declared on the models, because SQLite
-# has no trigram index); the migrations-match-models check leaves them out.
-POSTGRES_ONLY_INDEXES = frozenset({"ix_request_search_trgm"})
+# has no trigram index; and 0006q's partial indexes of the queue at scale, docs/query-plans.md);
+# the migrations-match-models check leaves them out.
+POSTGRES_ONLY_INDEXES = frozenset({
+    "ix_request_search_trgm", "ix_request_sla_open", "ix_request_open_due", "ix_request_open_dept_due",
+    "ix_request_status_due", "ix_request_status_dept_due", "ix_request_mahalle_due",
+})  # fmt: skip
 # A query written like a phone number: digits with the usual separators, at least four digits.
 _PHONE_LIKE = re.compile(r"^\+?[\d\s().\-/]+$")
 _NON_DIGIT = re.compile(r"\D")

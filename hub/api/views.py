@@ -14,7 +14,7 @@ def iso(d: datetime | None) -> str | None:
     return d.isoformat() if d else None
 
 
-def sla_state(req: Request, now: datetime | None = None) -> str | None:
+def sla_state(req: Any, now: datetime | None = None) -> str | None:
     if req.due_at is None or req.status in ("answered", "closed", "duplicate", "out_of_scope", "rejected"):
         return None
     now = now or utcnow()
@@ -29,7 +29,21 @@ def sla_state(req: Request, now: datetime | None = None) -> str | None:
     return "on_time"
 
 
-def request_summary(req: Request) -> dict[str, Any]:
+# The columns request_summary reads: the queue lists select only these (hub.queries.requests),
+# not the routing trace, classification and reply address, which only the request page shows.
+SUMMARY_COLUMNS = (
+    Request.id, Request.tracking_code, Request.channel, Request.received_at, Request.subject, Request.text,
+    Request.request_type, Request.status, Request.topic, Request.topic_confidence, Request.department,
+    Request.co_departments, Request.priority, Request.tags, Request.il, Request.ilce, Request.mahalle,
+    Request.address, Request.lat, Request.lon, Request.location_source, Request.needs_review, Request.return_reason,
+    Request.assignee_id, Request.contact_id, Request.due_at, Request.sla_paused_since, Request.sla_paused_seconds,
+    Request.answered_at, Request.closed_at, Request.outcome, Request.outcome_reason, Request.parent_id,
+    Request.updated_at,
+)  # fmt: skip
+
+
+def request_summary(req: Any) -> dict[str, Any]:
+    """A request as the lists show it; ``req`` is a Request or a row of ``SUMMARY_COLUMNS``."""
     return {
         "id": req.id,
         "tracking_code": req.tracking_code,

@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import time
+import weakref
+from functools import lru_cache
 from typing import Any
 
 from aiohttp import web
@@ -12,7 +15,7 @@ from sqlmodel import select
 from hub.auth import Actor, require
 from hub.models import CHANNELS, FINAL_STATUSES, Department, Request, SavedFilter, Status, User
 from hub.queries.delivery import unreached_ids
-from hub.queries.requests import FILTER_SCAN, _filter_record, list_requests
+from hub.queries.requests import FILTER_COLUMNS, FILTER_SCAN, _filter_record, list_requests
 from hub.queries.scope import department_scoped, visible_filters, visible_requests
 from hub.ui import labels
 from hub.ui.render import actor_of, env, render
@@ -20,40 +23,72 @@ from hub.ui.workspace_text import lateness, since_clock
 
 FILTER_KEYS = ("status", "channel", "department", "topic", "ilce", "tag", "q", "sort", "filter_id", "cursor")
 PAGE_SIZE = 50
+COUNT_CAP = 10_000  # the queue's total counts this far, then says "10.000+"
 BULK_OPS = ("ata", "ilet", "kopya", "etiket")
 
 
 def _choices(hub: Any, actor: Any) -> dict[str, Any]:
     with hub.db.reader() as session:
         depts = list(session.exec(select(Department).order_by(Department.name)))
-        base = visible_requests(select(Request.topic).where(Request.topic.is_not(None)).distinct(), actor)
-        ilce = visible_requests(select(Request.ilce).where(Request.ilce.is_not(None)).distinct(), actor)
-        topics = sorted(t for t in session.exec(base.limit(200)) if t)
-        ilceler = sorted(i for i in session.exec(ilce.limit(200)) if i)
         filters = [
             {"id": f.id, "name": f.name}
             for f in session.exec(visible_filters(session, actor).order_by(SavedFilter.name))
         ]
         users = list(session.exec(select(User).order_by(User.display_name)))
-        tags = _tags(session, actor, hub.db.is_sqlite)
+        tags = _tags(hub, session, actor)
+    # The topic and ilçe choices come from the taxonomy and the gazetteer, not from a
+    # SELECT DISTINCT over every request on every view (a full index scan at a million rows).
     return {
         "departments": [(d.code, d.name) for d in depts if actor.can_see_department(d.code)],
         "all_departments": [(d.code, d.name) for d in depts if d.active],
-        "topics": topics, "ilceler": ilceler, "saved_filters": filters, "tags": tags,
-        "assignable": [(u.id, u.display_name) for u in users if u.active and u.role != "muhtar"],
+        "topics": list(topic_choices()), "ilceler": list(ilce_choices(hub.settings.il)), "saved_filters": filters,
+        "tags": tags, "assignable": [(u.id, u.display_name) for u in users if u.active and u.role != "muhtar"],
     }  # fmt: skip
 
 
-def _tags(session: Any, actor: Actor, sqlite: bool) -> list[str]:
-    """The tags in use on the requests the actor sees (for the tag filter), at most 100."""
-    where, params = "", {}
+@lru_cache(maxsize=1)
+def topic_choices() -> tuple[str, ...]:
+    """The taxonomy's topic codes, sorted (the filter shows their Turkish names)."""
+    from classifier.taxonomy import default_taxonomy
+
+    return tuple(sorted(default_taxonomy().topics))
+
+
+@lru_cache(maxsize=4)
+def ilce_choices(il: str) -> tuple[str, ...]:
+    """The gazetteer's districts of the municipality's il."""
+    from classifier.locator import Locator
+
+    places = Locator.default().places
+    names = {p.ilce for p in places if p.ilce and p.il == il} or {p.ilce for p in places if p.ilce}
+    return tuple(sorted(names))
+
+
+TAGS_SECONDS = 60.0  # a new tag reaches the tag filter's choices within this
+TAGS_RECENT = 50_000  # the tags in use on this many latest requests
+_tag_cache: weakref.WeakKeyDictionary[Any, dict[str, tuple[float, list[str]]]] = weakref.WeakKeyDictionary()
+
+
+def _tags(hub: Any, session: Any, actor: Actor) -> list[str]:
+    """The tags in use on the latest requests the actor sees (for the tag filter), at most 100.
+    Read at most once a minute per department scope: tags are JSON lists that no index
+    serves, so the read looks at the latest ``TAGS_RECENT`` requests only."""
+    key = (actor.department or "") if department_scoped(actor) else "*"
+    cache = _tag_cache.setdefault(hub, {})
+    hit = cache.get(key)
+    if hit is not None and time.monotonic() - hit[0] < TAGS_SECONDS:
+        return hit[1]
+    where, params = "", {"n": TAGS_RECENT}
     if department_scoped(actor):
-        where, params = "WHERE r.department = :d", {"d": actor.department or ""}
-    if sqlite:
-        sql = f"SELECT DISTINCT j.value FROM request r, json_each(r.tags) j {where} LIMIT 100"
+        where, params = "WHERE department = :d", {**params, "d": actor.department or ""}
+    recent = f"(SELECT tags FROM request {where} ORDER BY id DESC LIMIT :n) r"
+    if hub.db.is_sqlite:
+        sql = f"SELECT DISTINCT j.value FROM {recent}, json_each(r.tags) j LIMIT 100"
     else:
-        sql = f"SELECT DISTINCT t FROM request r, json_array_elements_text(r.tags) t {where} LIMIT 100"
-    return sorted(str(t) for (t,) in session.execute(text(sql), params) if t)
+        sql = f"SELECT DISTINCT t FROM {recent}, json_array_elements_text(r.tags) t LIMIT 100"
+    tags = sorted(str(t) for (t,) in session.execute(text(sql), params) if t)
+    cache[key] = (time.monotonic(), tags)
+    return tags
 
 
 def row_view(hub: Any, items: list[dict[str, Any]], sort: str = "newest") -> dict[str, Any]:
@@ -85,9 +120,15 @@ def queue_counts(hub: Any, actor: Actor) -> dict[str, Any]:
     actor may see (department users: their department)."""
     from hub.rules import compile_condition, matches
 
+    open_values = [s.value for s in Status if s not in FINAL_STATUSES]
     with hub.db.reader() as session:
-        stmt = visible_requests(select(Request.status, func.count()).group_by(Request.status), actor)
-        per_status = {str(s): n for s, n in session.exec(stmt)}
+        # the page shows open statuses only: counting the finished million would read them all
+        stmt = (
+            select(Request.status, func.count())
+            .where(Request.status.in_(open_values))
+            .group_by(Request.status)
+        )
+        per_status = {str(s): n for s, n in session.exec(visible_requests(stmt, actor))}
         saved = list(session.exec(visible_filters(session, actor).order_by(SavedFilter.name)))
         per_filter: dict[str, int] = {}
         if saved:
@@ -99,9 +140,9 @@ def queue_counts(hub: Any, actor: Actor) -> dict[str, Any]:
                     continue
             per_filter = {str(fid): 0 for fid, _ in conds}
             open_rows = visible_requests(
-                select(Request).where(Request.status.notin_([s.value for s in FINAL_STATUSES])), actor
+                select(*FILTER_COLUMNS).where(Request.status.notin_([s.value for s in FINAL_STATUSES])), actor
             ).order_by(Request.received_at.desc()).limit(FILTER_SCAN)
-            for r in session.exec(open_rows):
+            for r in session.execute(open_rows):
                 rec = _filter_record(r)
                 for fid, cond in conds:
                     if matches(cond, rec):
@@ -135,8 +176,15 @@ def list_params(query: Any) -> tuple[dict[str, str], dict[str, str], dict[str, b
     return form, q, flags
 
 
+def shown_total(data: dict[str, Any]) -> int | str | None:
+    """The list's total as the page shows it: the count, or "10.000+" past the cap."""
+    if data.get("total_capped"):
+        return f"{data['total']:,}+".replace(",", ".")
+    return data["total"]
+
+
 def _page(hub: Any, actor: Actor, q: dict[str, str]) -> dict[str, Any]:
-    data = list_requests(hub, actor, {**q, "limit": str(PAGE_SIZE), "count": "1"})
+    data = list_requests(hub, actor, {**q, "limit": str(PAGE_SIZE), "count": "1"}, count_cap=COUNT_CAP)
     view = row_view(hub, data["items"], q.get("sort", "newest"))
     return {"data": data, "view": view, "choices": _choices(hub, actor), "counts": queue_counts(hub, actor)}
 
@@ -151,6 +199,10 @@ async def queue(request: web.Request) -> web.StreamResponse:
     form, q, flags = list_params(request.query)
     page = await hub.db.run(_page, hub, actor, q)
     data = page["data"]
+    choices = page["choices"]
+    for key, field in (("topics", "topic"), ("ilceler", "ilce")):  # a value outside the lists stays shown
+        if form[field] and form[field] not in choices[key]:
+            choices[key] = [*choices[key], form[field]]
     next_params = {k: v for k, v in form.items() if v and k != "cursor"}
     for flag, key in (("mine", "bana"), ("overdue", "geciken"), ("unreached", "ulasilamayan")):
         if flags[flag]:
@@ -165,11 +217,11 @@ async def queue(request: web.Request) -> web.StreamResponse:
         flash = "Talep gerekçesiyle Beyaz Masa'ya geri gönderildi."
     return render(
         request, "queue.html", page_title="İş kuyruğu", items=data["items"], next_cursor=data["next_cursor"],
-        total=data["total"], form=form, mine=flags["mine"], overdue=flags["overdue"],
+        total=shown_total(data), form=form, mine=flags["mine"], overdue=flags["overdue"],
         unreached_only=flags["unreached"], statuses=[s.value for s in Status], channels=CHANNELS,
         next_params=next_params, paged=bool(form["cursor"]), v=page["view"], counts=page["counts"],
         open_statuses=[s.value for s in Status if s not in FINAL_STATUSES], flash=flash,
-        heartbeat=hub.settings.claim_heartbeat_seconds, bulk_ops=BULK_OPS, **page["choices"],
+        heartbeat=hub.settings.claim_heartbeat_seconds, bulk_ops=BULK_OPS, **choices,
     )  # fmt: skip
 
 
