@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from email.message import Message
-from email.utils import getaddresses, parsedate_to_datetime
+from email.utils import getaddresses, parseaddr, parsedate_to_datetime
+from functools import lru_cache
 
 _MSG_ID = re.compile(r"<[^<>\s]+>")
 
@@ -43,9 +44,31 @@ def raw_header(msg: Message, name: str) -> str | None:
     return None
 
 
+_CACHED_CHARS = 512  # longer headers are parsed every time, so the caches stay small
+
+
+def parse_address(value: str) -> tuple[str, str]:
+    """``email.utils.parseaddr``, remembered for short headers: the stdlib walks the header
+    character by character in Python, and the same From and To headers come back mail after
+    mail (and twice per mail)."""
+    return _parse_address(value) if len(value) <= _CACHED_CHARS else parseaddr(value)
+
+
+@lru_cache(maxsize=4096)
+def _parse_address(value: str) -> tuple[str, str]:
+    return parseaddr(value)
+
+
+@lru_cache(maxsize=1024)
+def _addresses(values: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(addr.lower() for _, addr in getaddresses(list(values)) if "@" in addr)
+
+
 def addresses(msg: Message, header: str) -> list[str]:
-    values = [str(v) for v in msg.get_all(header, []) or []]
-    return [addr.lower() for _, addr in getaddresses(values) if "@" in addr]
+    values = tuple(str(v) for v in msg.get_all(header, []) or [])
+    if sum(len(v) for v in values) <= _CACHED_CHARS:
+        return list(_addresses(values))
+    return list(_addresses.__wrapped__(values))
 
 
 def received_at(msg: Message) -> datetime:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import email
 import hashlib
-from email.utils import parseaddr
 from typing import Any
 
 from connectors.base import RawMessage, Sender, ThreadHints
@@ -31,12 +30,14 @@ from connectors.email.headers import (
     addresses,
     message_ids,
     normalise_message_id,
+    parse_address,
     raw_header,
     received_at,
 )
 from connectors.email.ignore import ignore_reason
 from connectors.email.mime_walk import Collected, clean_text, walk
 from connectors.email.quotes import new_text_of_reply
+from connectors.email.runs import fold, unfold
 from connectors.tracking import find_code, find_codes
 
 __all__ = [
@@ -97,7 +98,10 @@ def _parse(
     if not raw.strip():
         raise MailParseError("empty message")
     try:
-        msg = email.message_from_bytes(elide_oversized(raw, max_attachment_bytes))
+        # Long base64 runs skip the line-by-line parser and are put back right after it.
+        folded, token, runs = fold(elide_oversized(raw, max_attachment_bytes))
+        msg = email.message_from_bytes(folded)
+        unfold(msg, token, runs)
     except Exception as exc:  # noqa: BLE001 - the stdlib parser almost never raises; be safe
         raise MailParseError(f"unparseable e-mail: {type(exc).__name__}") from exc
     if not any(msg.get(h) is not None for h in ("From", "Sender", "Subject", "Message-ID", "Date")):
@@ -108,7 +112,7 @@ def _parse(
         return None, reason
 
     raw_from = raw_header(msg, "From") or raw_header(msg, "Sender") or ""
-    from_name, from_addr = parseaddr(raw_from)
+    from_name, from_addr = parse_address(raw_from)
     if "@" not in from_addr:
         raise MailParseError("no sender address in From")
     from_addr = from_addr.strip().lower()

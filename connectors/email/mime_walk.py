@@ -108,11 +108,21 @@ def _walk_multipart(part: Message, children: list[Any], found: Collected, limits
     if part.get_content_subtype() == "alternative":
         # Pick one rendering: plain text if it has content, else the HTML one.
         best = None
+        taken = False
         for child in children:
             if not isinstance(child, Message):
                 continue
-            if child.get_content_type() == "text/plain" and _part_text(child, Collected()).strip():
+            if child.get_content_type() == "text/plain":
+                probe = Collected()
+                text = _part_text(child, probe)
+                if not text.strip():
+                    continue
                 best = child
+                if not is_attachment(child) and depth + 1 <= 20:
+                    # ``walk`` would decode it again to the same text: keep this one.
+                    found.plain.append(text)
+                    found.charsets |= probe.charsets
+                    taken = True
                 break
         if best is None:
             for child in children:
@@ -124,7 +134,7 @@ def _walk_multipart(part: Message, children: list[Any], found: Collected, limits
                     break
         if best is None:
             best = next((c for c in children if isinstance(c, Message)), None)
-        if best is not None:
+        if best is not None and not taken:
             walk(best, found, limits, depth + 1)
         # Attachments hidden inside other alternatives are still evidence.
         for child in children:
