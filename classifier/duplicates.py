@@ -49,10 +49,15 @@ class DupItem:
 
 
 @lru_cache(maxsize=4096)
+def _words(text: str) -> tuple[str, ...]:
+    """The folded words of a text; both views below start from them (cleaning is the costly part)."""
+    return tuple(_WORD_RE.findall(ascii_view(text)))
+
+
+@lru_cache(maxsize=4096)
 def stem_view(text: str) -> str:
     """Sorted-free stem string used for fuzzy comparison (stop words dropped)."""
-    words = _WORD_RE.findall(ascii_view(text))
-    return " ".join(w[:STEM_LEN] for w in words if w not in _STOP and len(w) > 1)
+    return " ".join(w[:STEM_LEN] for w in _words(text) if w not in _STOP and len(w) > 1)
 
 
 @lru_cache(maxsize=4096)
@@ -70,13 +75,14 @@ def _aware(dt: datetime) -> datetime:
 @lru_cache(maxsize=4096)
 def _grams(text: str) -> tuple[dict[str, int], float]:
     """Char 3/4-grams of the content words, with the vector norm."""
-    counts: Counter[str] = Counter()
-    for w in _WORD_RE.findall(ascii_view(text)):
+    grams: list[str] = []
+    for w in _words(text):
         if w in _STOP or len(w) < 2:
             continue
         padded = f" {w} "
-        for n in (3, 4):
-            counts.update(padded[k : k + n] for k in range(len(padded) - n + 1))
+        grams += [padded[k : k + 3] for k in range(len(padded) - 2)]
+        grams += [padded[k : k + 4] for k in range(len(padded) - 3)]
+    counts = Counter(grams)  # keys in first-seen order, as counting one by one gave: the same norm
     return dict(counts), math.sqrt(sum(v * v for v in counts.values()))
 
 

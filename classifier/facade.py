@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +14,7 @@ from classifier.errors import InputError
 from classifier.features import bigrams, tokenize
 from classifier.geo import CentroidIndex
 from classifier.model import CODE_VERSION, SEED_CORPUS, ModelBundle, train_bundle
+from classifier.plain import as_dict
 from classifier.registry import ModelRegistry
 from classifier.taxonomy import Taxonomy, default_taxonomy
 from classifier.textview import ascii_view
@@ -42,7 +43,7 @@ class Classification:
     review_reasons: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return as_dict(self)  # asdict's result, faster (classifier/plain.py)
 
 
 def _empty_location() -> dict[str, Any]:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
+
+from classifier.plain import as_dict
 
 CONFIDENT = 0.8
 
@@ -26,7 +28,7 @@ class LocateResult:
         return self.confidence >= CONFIDENT
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return as_dict(self)  # asdict's result, faster (classifier/plain.py)
 
 
 @dataclass

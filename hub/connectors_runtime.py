@@ -20,6 +20,7 @@ from connectors.base import ConnectorError, FetchResult, Quarantined, RawMessage
 from hub.actions import quarantine as qa
 from hub.auth import SYSTEM_INTAKE
 from hub.intake.quarantine import raw_to_bytes
+from hub.intake.sanitize import without_nul
 from hub.models import Checkpoint, utcnow
 from hub.workers.leader import run_singleton
 from hub.workers.outbox import cancel_requested
@@ -241,19 +242,32 @@ class ConnectorRuntime:
             row = session.get(Checkpoint, name)
             return row.value if row else None
 
-    def _store(self, name: str, result: FetchResult, unsaved_error: tuple[str, datetime] | None = None) -> None:
+    def _store(self, name: str, result: FetchResult, unsaved_error: tuple[str, datetime] | None = None) -> None:  # fmt: skip
         """Ingest a fetch and move the checkpoint in one transaction: all or nothing.
-        An error seen while the database was away is written along with it."""
+        The fetch goes in as one batch (one model call, multi-row writes); a message the
+        pipeline chokes on is quarantined and the others are kept. An error seen while the
+        database was away is written along with it."""
+        intake = self.hub.intake
+        raws = [without_nul(r) for r in result.messages]
+        pre: dict[int, dict[str, Any]] = {}
+        if len(raws) > 1:
+            try:  # classified before the write transaction, as imports are
+                pre = intake.prepare_batch(raws)
+            except SQLAlchemyError:
+                raise  # the database is away: the poll fails and is retried
+            except Exception:
+                log.warning("connector %s: batch classification failed; one by one instead", name, exc_info=True)
+
         with self.hub.db.session() as session:
-            for raw in result.messages:
-                try:
-                    self.hub.intake.ingest_in(session, raw)
-                except Exception as exc:  # the pipeline choked: keep the message, move on
-                    log.exception("intake failed for a %s message; quarantined", raw.channel)
-                    qa.add(session, SYSTEM_INTAKE, Quarantined(
-                        channel=raw.channel, raw=raw_to_bytes(raw), error=f"intake failed: {type(exc).__name__}: {exc}",
-                        external_id=raw.external_id, metadata={"kind": "raw_message"},
-                    ))  # fmt: skip
+
+            def quarantine(raw: RawMessage, exc: Exception) -> None:  # the pipeline choked: keep it, move on
+                log.error("intake failed for a %s message; quarantined", raw.channel, exc_info=exc)
+                qa.add(session, SYSTEM_INTAKE, Quarantined(
+                    channel=raw.channel, raw=raw_to_bytes(raw), error=f"intake failed: {type(exc).__name__}: {exc}",
+                    external_id=raw.external_id, metadata={"kind": "raw_message"},
+                ))  # fmt: skip
+
+            intake.ingest_batch_in(session, raws, pre, on_error=quarantine)
             for q in result.quarantined:
                 qa.add(session, SYSTEM_INTAKE, q)
             row = session.get(Checkpoint, name) or Checkpoint(connector=name)

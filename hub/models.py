@@ -118,6 +118,7 @@ class Request(SQLModel, table=True):
     __table_args__ = (
         Index("ix_request_status_received", "status", "received_at"),
         Index("ix_request_due", "due_at"),
+        Index("ix_request_dup_candidates", "mahalle", "topic", "received_at"),  # intake's duplicate search
     )
     id: int | None = Field(default=None, primary_key=True)
     tracking_code: str | None = Field(default=None, unique=True, index=True)

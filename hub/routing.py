@@ -17,7 +17,8 @@ from sqlmodel import select
 
 from hub.actions import rules as rules_actions
 from hub.auth import SYSTEM_CLI, Actor
-from hub.rules import RoutingInput, RulesError, RuleSet
+from hub.routing_trace import remember
+from hub.rules import RoutingInput, RulesError, RuleSet, stored_trace
 from hub.rules.loader import read_rules_file
 from hub.rules.text import normalize_newlines, version_diff
 from hub.sla import WorkCalendar, compute_due
@@ -113,6 +114,23 @@ class RulesRuntime:
         out = decision.to_dict()
         days, business, policy = ruleset.sla_for(routing_input, decision)
         out["sla"] = {"days": days, "business_days": business, "policy": policy}
+        return out
+
+    def route_stored(self, inp: dict[str, Any]) -> dict[str, Any]:
+        """``route`` for intake: the same decision, with the compact trace that is stored with the
+        request (hub.rules.stored_trace); the request page rebuilds the full one."""
+        ruleset = self.ruleset
+        remember(ruleset)
+        routing_input = RoutingInput.from_mapping(inp)
+        decision = ruleset.route(routing_input, explain=False)
+        out = decision.to_dict()
+        # route() found the SLA the way sla_for() does, over the same decided values
+        out["sla"] = {
+            "days": decision.effective_sla_days,
+            "business_days": decision.effective_sla_business_days,
+            "policy": decision.sla_policy,
+        }
+        out["trace"] = stored_trace.compact(ruleset, routing_input, decision)
         return out
 
     def due(self, inp: dict[str, Any], decision: dict[str, Any], received_at: datetime) -> tuple[datetime, dict]:

@@ -39,14 +39,16 @@ def bulk_insert(session: Session, model: Any, rows: list[dict[str, Any]]) -> Non
     table = model.__table__
     keys = list(rows[0])
     missing = [c for c in table.columns if c.name not in rows[0] and c.default is not None]
-    if (
-        session.get_bind().dialect.name != "postgresql"
-        or len(rows) < _MIN_ROWS
-        or any(not c.default.is_scalar for c in missing)  # a Python default to compute: let Core do it
-    ):
+    if any(not c.default.is_scalar for c in missing):  # a Python default to compute: let Core do it
         session.execute(insert(table), rows)
         return
     constants = {c.name: c.default.arg for c in missing}
+    if session.get_bind().dialect.name != "postgresql":
+        _driver_executemany(session, table, keys, constants, rows)
+        return
+    if len(rows) < _MIN_ROWS:
+        session.execute(insert(table), rows)
+        return
     cols = keys + list(constants)
     payload = json.dumps([{**r, **constants} for r in rows], default=_plain, ensure_ascii=False)
     names = ", ".join(f'"{c}"' for c in cols)
@@ -54,3 +56,37 @@ def bulk_insert(session: Session, model: Any, rows: list[dict[str, Any]]) -> Non
         text(f'INSERT INTO "{table.name}" ({names}) SELECT {names} FROM json_populate_recordset(NULL::"{table.name}", :rows)'),
         {"rows": payload},
     )
+
+
+_plans: dict[tuple[str, tuple[str, ...]], tuple[str, list[Any]]] = {}
+
+
+def _driver_executemany(
+    session: Session, table: Any, keys: list[str], constants: dict[str, Any], rows: list[dict[str, Any]]
+) -> None:
+    """SQLite: the driver's executemany with the values each column's type would bind (the same
+    JSON text, timestamps and booleans as Core writes), without Core's per-row parameter work,
+    which cost more than SQLite's own insert."""
+    conn = session.connection()
+    cols = keys + list(constants)
+    plan = _plans.get((table.name, tuple(cols)))
+    if plan is None:
+        names = ", ".join(f'"{c}"' for c in cols)
+        sql = f'INSERT INTO "{table.name}" ({names}) VALUES ({", ".join("?" for _ in cols)})'
+        procs = [_processor(table.c[c].type, conn.dialect) for c in cols]
+        plan = _plans[(table.name, tuple(cols))] = (sql, procs)
+    sql, procs = plan
+    fixed = [constants[c] for c in constants]
+    convert = [(i, p) for i, p in enumerate(procs) if p is not None]  # JSON, timestamps, booleans
+    params = []
+    for r in rows:
+        values = [*(r[k] for k in keys), *fixed]
+        for i, p in convert:
+            values[i] = p(values[i])
+        params.append(tuple(values))
+    conn.exec_driver_sql(sql, params)
+
+
+def _processor(type_: Any, dialect: Any) -> Any:
+    # dialect_impl: a TypeDecorator (UTCDateTime) converts first, then its implementation type
+    return type_.dialect_impl(dialect).bind_processor(dialect)

@@ -120,6 +120,8 @@ def resolve_contacts(
             for c in created
         ])  # fmt: skip
     if new_idents:
+        # In key order: two batches that share new identities then wait for each other, never deadlock.
+        new_idents.sort(key=lambda ident: (ident[1], ident[2]))
         bulk_insert(session, ContactIdentity, [{"contact_id": c.id, "kind": k, "value": v} for c, k, v in new_idents])
     if refill:
         from hub.actions.search_index import refresh_contact

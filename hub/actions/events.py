@@ -13,8 +13,18 @@ from hub.models import Event
 _PLAIN = (str, int, float, bool, type(None))
 
 
+_EXACT = frozenset({str, int, float, bool, type(None)})
+
+
 def jsonable(value: Any) -> Any:
     """JSON columns take only plain types; events carry datetimes and enums."""
+    t = type(value)
+    if t in _EXACT:  # the common case first: intake converts every request's classification
+        return value
+    if t is dict:
+        return {k if type(k) is str else str(k): jsonable(v) for k, v in value.items()}
+    if t is list:
+        return [jsonable(v) for v in value]
     if isinstance(value, _PLAIN) and not isinstance(value, Enum):
         return value
     if isinstance(value, datetime | date):

@@ -208,7 +208,10 @@ def _erase_requests(
         return
     ids = [r.id for r in reqs]
     now = utcnow()
+    from hub.routing_trace import full_trace
+
     for r in reqs:
+        trace = full_trace(session, r)  # a compact trace needs the text to be rebuilt: expand it first
         r.text = ERASED
         r.subject = None
         r.address = None
@@ -216,7 +219,7 @@ def _erase_requests(
         r.reply_to = {}
         r.outcome_reason = mask_pii(r.outcome_reason) if r.outcome_reason else None
         r.return_reason = mask_pii(r.return_reason) if r.return_reason else None
-        r.routing_trace = scrub(r.routing_trace or {})
+        r.routing_trace = scrub(trace)
         r.classification = scrub(r.classification or {})
         r.erased_at = now
         r.search_text = fold(r.tracking_code)  # found by its code only

@@ -109,7 +109,9 @@ def request_detail(session: Session, req: Request) -> dict[str, Any]:
     ]
     out["classification"] = req.classification or {}
     out["erased_at"] = iso(req.erased_at)  # KVKK erasure: texts and contact data are gone
-    out["routing"] = {"trace": req.routing_trace or {}, "rules_version": req.rules_version}
+    from hub.routing_trace import full_trace  # intake stores it compact: rebuilt here, exact
+
+    out["routing"] = {"trace": full_trace(session, req), "rules_version": req.rules_version}
     out["sla"] = {
         "due_at": iso(req.due_at), "state": sla_state(req), "days": req.sla_days,
         "business_days": req.sla_business_days, "policy": req.sla_policy,

@@ -12,17 +12,17 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import nullcontext
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import UTC, timedelta
 from typing import Any
 
 from sqlalchemy import or_
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, select
 
-from connectors.base import RawMessage
+from connectors.base import RawMessage, Sender
 from connectors.tracking import find_code, find_codes
 from hub.actions import contacts
 from hub.actions import requests as req_actions
@@ -32,7 +32,7 @@ from hub.actions.requests import tracking_code
 from hub.attachments import AttachmentStore
 from hub.auth import SYSTEM_INTAKE
 from hub.db import Database
-from hub.intake.duplicates import DuplicateFinder, Pending
+from hub.intake.duplicates import Candidates, DuplicateFinder, Pending
 from hub.intake.ports import ClassifierPort, RouterPort
 from hub.intake.sanitize import without_nul
 from hub.models import OPEN_STATUSES, Contact, ContactIdentity, Message, Request, Status, utcnow
@@ -41,6 +41,16 @@ from hub.queries.departments import DepartmentInfo, active_departments
 
 log = logging.getLogger(__name__)
 FOLLOW_UP_DAYS = 7  # how long after an answer a chat message still belongs to that request
+BATCH_ATTEMPTS = 3  # a batch that keeps losing races to concurrent writers is taken again this often
+_SENDER_FIELDS = tuple(f.name for f in fields(Sender))
+
+
+def lost_race(exc: Exception) -> bool:
+    """A concurrent transaction wrote a row this one also writes: a unique key it took first, or a
+    deadlock PostgreSQL broke by cancelling this statement. Either way a second try succeeds."""
+    if isinstance(exc, IntegrityError):
+        return True
+    return getattr(getattr(exc, "orig", None), "sqlstate", None) == "40P01"  # deadlock_detected
 
 
 @dataclass
@@ -84,10 +94,18 @@ class Intake:
     def ingest(self, raw: RawMessage) -> IntakeResult:
         """One message in its own transaction (the API, webhooks)."""
         raw = without_nul(raw)
+        pre = None
+        if not self._has_thread_hints(raw):
+            # Classified before the write transaction, which SQLite holds for the whole database.
+            try:
+                pre = {id(raw): self.classifier.classify(raw.text, subject=raw.subject,
+                                                         known_location=self._known_location(raw))}  # fmt: skip
+            except Exception:  # a re-delivery needs no model; a new message meets the error again inside
+                pre = None
         for attempt in (1, 2):
             try:
                 with self.db.session() as session:
-                    return self.ingest_in(session, raw, savepoint=False)
+                    return self.ingest_in(session, raw, savepoint=False, pre=pre)
             except IntegrityError:
                 # Another transaction stored the same message between our check and insert...
                 with self.db.reader() as session:
@@ -107,45 +125,85 @@ class Intake:
         opened together through one bulk write; the rest go one by one.
         """
         raws = [without_nul(r) for r in raws]
-        results: list[IntakeResult | None] = [None] * len(raws)
-        # Classify before taking the write transaction: it is the slow, pure part of intake,
-        # and a batch call is about twice as fast per text as single calls.
+        pre = self.prepare_batch(raws)
+        for attempt in range(1, BATCH_ATTEMPTS + 1):
+            try:
+                with self.db.session() as session:
+                    return self.ingest_batch_in(session, raws, pre)  # type: ignore[return-value]
+            except (IntegrityError, OperationalError) as exc:
+                # Another hub process wrote the same new citizen at the same moment, and taking the
+                # batch one by one ran into it again (PostgreSQL broke a deadlock). All of this
+                # transaction is undone; once the other one committed, a new try finds its rows.
+                if attempt == BATCH_ATTEMPTS or not lost_race(exc):
+                    raise
+                log.info("batch of %d lost a race with a concurrent writer; taking it again", len(raws))
+        raise AssertionError("unreachable")
+
+    def prepare_batch(self, raws: list[RawMessage]) -> dict[int, dict[str, Any]]:
+        """Classify a batch before taking the write transaction: it is the slow, pure part of
+        intake, and one model call for the batch is about twice as fast per text as single calls.
+        Re-deliveries (a re-polled mailbox, a re-imported file) and replies need no model."""
         fresh = [r for r in raws if not self._has_thread_hints(r)]
-        if len(fresh) > 1:  # re-deliveries (a re-polled mailbox, a re-imported file) need no model
+        if len(fresh) > 1:
             with self.db.reader() as session:
                 seen = self._seen_many(session, fresh)
             fresh = [r for r in fresh if (r.channel, r.external_id) not in seen]
-        pre = self._preclassify(fresh)
-        with self.db.session() as session:
-            seen = self._seen_many(session, raws)
-            fast: list[int] = []
-            claimed: set[tuple[str, str]] = set()
-            for i, raw in enumerate(raws):
-                key = (raw.channel, raw.external_id)
-                if key in seen:
-                    metrics.intake_duplicate_deliveries.inc(raw.channel)
-                    results[i] = seen[key]
-                elif key not in claimed and not self._has_thread_hints(raw):
-                    claimed.add(key)
-                    fast.append(i)
-            if len(fast) > 1:
-                started = time.perf_counter()
-                try:
-                    with session.begin_nested():
-                        opened = self._open(session, [raws[i] for i in fast], pre)
-                except IntegrityError:
-                    opened = []  # a concurrent writer took some keys: go one by one below
-                for i, result in zip(fast, opened, strict=False):
-                    results[i] = result
-                    metrics.intake_total.inc(raws[i].channel)
-                if opened:
-                    metrics.intake_latency.observe((time.perf_counter() - started) / len(opened))
-            for i, raw in enumerate(raws):
-                if results[i] is None:
-                    results[i] = self.ingest_in(session, raw)
-        return results  # type: ignore[return-value]
+        return self._preclassify(fresh)
 
-    def ingest_in(self, session: Session, raw: RawMessage, *, savepoint: bool = True) -> IntakeResult:
+    def ingest_batch_in(
+        self, session: Session, raws: list[RawMessage], pre: dict[int, dict[str, Any]] | None = None, *,
+        on_error: Callable[[RawMessage, Exception], None] | None = None,
+    ) -> list[IntakeResult | None]:  # fmt: skip
+        """A batch inside the caller's transaction. ``raws`` are cleaned (``without_nul``) and
+        ``pre`` comes from ``prepare_batch`` on the same message objects. New messages are opened
+        in one bulk write; if that fails, each goes alone in its own savepoint. With ``on_error``
+        a message that still fails is handed to it (its result is None) and the others are kept;
+        without, the error propagates."""
+        results: list[IntakeResult | None] = [None] * len(raws)
+        seen = self._seen_many(session, raws)
+        fast: list[int] = []
+        claimed: set[tuple[str, str]] = set()
+        for i, raw in enumerate(raws):
+            key = (raw.channel, raw.external_id)
+            if key in seen:
+                metrics.intake_duplicate_deliveries.inc(raw.channel)
+                results[i] = seen[key]
+            elif key not in claimed and not self._has_thread_hints(raw):
+                claimed.add(key)
+                fast.append(i)
+        if len(fast) > 1:
+            started = time.perf_counter()
+            try:
+                with session.begin_nested():
+                    opened = self._open(session, [raws[i] for i in fast], pre)
+            except (IntegrityError, OperationalError) as exc:
+                if not lost_race(exc):
+                    raise
+                opened = []  # a concurrent writer took some keys: go one by one below
+            except Exception:
+                if on_error is None:
+                    raise
+                log.warning("batch intake failed; the %d messages go one by one", len(fast), exc_info=True)
+                opened = []
+            for i, result in zip(fast, opened, strict=False):
+                results[i] = result
+                metrics.intake_total.inc(raws[i].channel)
+            if opened:
+                metrics.intake_latency.observe((time.perf_counter() - started) / len(opened))
+        for i, raw in enumerate(raws):
+            if results[i] is not None:
+                continue
+            try:
+                results[i] = self.ingest_in(session, raw, pre=pre)
+            except Exception as exc:
+                if on_error is None:
+                    raise
+                on_error(raw, exc)
+        return results
+
+    def ingest_in(
+        self, session: Session, raw: RawMessage, *, savepoint: bool = True, pre: dict[int, dict[str, Any]] | None = None,
+    ) -> IntakeResult:  # fmt: skip
         """One message inside the caller's transaction. With ``savepoint`` a
         clash with a concurrent writer is absorbed here; without, it propagates."""
         raw = without_nul(raw)
@@ -154,20 +212,25 @@ class Intake:
         if existing is not None:
             metrics.intake_duplicate_deliveries.inc(raw.channel)
             return existing
-        try:
-            with session.begin_nested() if savepoint else nullcontext(), session.no_autoflush:
-                parent, threaded_by = self._thread(session, raw)
-                if parent is not None:
-                    result = self._append(session, raw, parent, threaded_by)
-                else:
-                    result = self._open(session, [raw])[0]
-        except IntegrityError:
-            if not savepoint:
-                raise
-            existing = self._seen(session, raw)
-            if existing is None:
-                raise
-            return existing
+        for attempt in (1, 2):
+            try:
+                with session.begin_nested() if savepoint else nullcontext(), session.no_autoflush:
+                    parent, threaded_by = self._thread(session, raw)
+                    if parent is not None:
+                        result = self._append(session, raw, parent, threaded_by)
+                    else:
+                        result = self._open(session, [raw], pre)[0]
+                break
+            except (IntegrityError, OperationalError) as exc:
+                if not savepoint or not lost_race(exc):
+                    raise
+                existing = self._seen(session, raw)
+                if existing is not None:
+                    return existing
+                if attempt == 2:
+                    raise
+                # Something this message also creates (the sender's new contact) was written by a
+                # concurrent transaction, which has committed by now: a second try uses it.
         metrics.intake_total.inc(raw.channel)
         metrics.intake_latency.observe(time.perf_counter() - started)
         return result
@@ -182,19 +245,17 @@ class Intake:
 
     # -- steps ---------------------------------------------------------------------
     def _seen(self, session: Session, raw: RawMessage) -> IntakeResult | None:
-        msg = session.exec(
-            select(Message).where(Message.channel == raw.channel, Message.external_id == raw.external_id)
+        # Plain columns, no ORM rows: every message of the API path asks this first.
+        row = session.execute(
+            select(Message.id, Message.request_id, Request.tracking_code)
+            .outerjoin(Request, Request.id == Message.request_id)
+            .where(Message.channel == raw.channel, Message.external_id == raw.external_id)
+            .limit(1)
         ).first()
-        if msg is None:
+        if row is None:
             return None
-        req = session.get(Request, msg.request_id)
-        return IntakeResult(
-            request_id=msg.request_id,
-            message_id=msg.id,
-            tracking_code=req.tracking_code if req else None,
-            created=False,
-            duplicate_delivery=True,
-        )
+        mid, rid, code = row
+        return IntakeResult(rid, mid, code, created=False, duplicate_delivery=True)
 
     def _seen_many(self, session: Session, raws: list[RawMessage]) -> dict[tuple[str, str], IntakeResult]:
         if len(raws) == 1:
@@ -287,7 +348,8 @@ class Intake:
 
     @staticmethod
     def _sender(raw: RawMessage) -> dict[str, Any]:
-        return {k: v for k, v in asdict(raw.sender).items() if v}
+        s = raw.sender  # the fields asdict() would give, without its deep copy
+        return {k: v for k in _SENDER_FIELDS if (v := getattr(s, k))}
 
     @staticmethod
     def _email_id(raw: RawMessage) -> str | None:
@@ -322,33 +384,45 @@ class Intake:
         found = many([(r.text, r.subject, self._known_location(r)) for r in raws])
         return {id(r): cls for r, cls in zip(raws, found, strict=True)}
 
-    def _prepare(
-        self, session: Session, raw: RawMessage, contact: Contact | NewContact | None, code: str,
-        pre: dict[int, dict[str, Any]] | None = None, pending: Sequence[Pending] = (),
-    ) -> req_actions.NewRequest:
-        """Classification, location, duplicates and routing for a new request.
-
-        The tracking code is known before routing, so rule auto-replies can quote it."""
+    def _classified(
+        self, raw: RawMessage, pre: dict[int, dict[str, Any]] | None
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """(classification, location) of a new request: from the batch's model call when there
+        was one, else from a call of its own."""
         cls = pre.get(id(raw)) if pre else None
-        cls = cls or self.classifier.classify(
+        # a copy: a batch that fails is taken again one by one with the same model output
+        cls = dict(cls) if cls else self.classifier.classify(
             raw.text, subject=raw.subject, known_location=self._known_location(raw)
         )
         hint = raw.metadata.get("topic_hint")  # a category the sender chose (muhtar portal, Open311)
         if hint and hint != cls.get("topic"):
             cls = {**cls, "model_topic": cls.get("topic"), "topic": hint, "confidence": 1.0, "topic_source": "sender"}
-        loc = dict(cls.get("location") or {})
+        loc = cls.get("location") or {}
+        place_known = not loc.get("ambiguous")
+        rl = raw.location
         location = {
-            "il": (raw.location.il if raw.location else None) or (self.il if loc.get("mahalle") else None),
-            "ilce": loc.get("ilce") if not loc.get("ambiguous") else None,
-            "mahalle": loc.get("mahalle") if not loc.get("ambiguous") else None,
-            "address": raw.location.address if raw.location else None,
-            "lat": raw.location.lat if raw.location else None,
-            "lon": raw.location.lon if raw.location else None,
+            "il": (rl.il if rl else None) or (self.il if loc.get("mahalle") else None),
+            "ilce": loc.get("ilce") if place_known else None,
+            "mahalle": loc.get("mahalle") if place_known else None,
+            "address": rl.address if rl else None,
+            "lat": rl.lat if rl else None,
+            "lon": rl.lon if rl else None,
             "source": loc.get("source"),
         }
+        return cls, location
+
+    def _prepare(
+        self, session: Session, raw: RawMessage, contact: Contact | NewContact | None, code: str,
+        cls: dict[str, Any], location: dict[str, Any], pending: Sequence[Pending] = (),
+        candidates: Candidates | None = None,
+    ) -> req_actions.NewRequest:
+        """Duplicates and routing for a new request.
+
+        The tracking code is known before routing, so rule auto-replies can quote it."""
+        received_at = raw.received_at.astimezone(UTC)
         dups = (
             self.duplicates.find(session, raw.text, cls.get("topic"), location, pending,
-                                 received_at=raw.received_at.astimezone(UTC))  # fmt: skip
+                                 received_at=received_at, candidates=candidates)  # fmt: skip
             if self.duplicates
             else []
         )
@@ -364,7 +438,8 @@ class Intake:
             "is_duplicate": bool(dups), "tags": [], "tracking_code": code,
             "citizen_name": contact.name if contact else None,
         }  # fmt: skip
-        decision = self.router.route(routing_input)
+        # The stored trace is the compact one where the router has it (hub.rules.stored_trace).
+        decision = getattr(self.router, "route_stored", self.router.route)(routing_input)
         if raw.metadata.get("first_contact"):  # answered on the spot from the knowledge base (hub.actions.knowledge)
             decision = {**decision, "auto_forward": False, "notify_citizen": False, "auto_reply": None}
         if cls.get("needs_review"):
@@ -372,7 +447,7 @@ class Intake:
         due_at, sla = self.router.due(routing_input, decision, raw.received_at)
         return req_actions.NewRequest(
             channel=raw.channel, text=raw.text, external_id=raw.external_id,
-            received_at=raw.received_at.astimezone(UTC), subject=raw.subject,
+            received_at=received_at, subject=raw.subject,
             request_type=routing_input["request_type"], contact=contact, sender=self._sender(raw),
             location=location, classification=cls, decision=decision, due_at=due_at, sla=sla,
             rules_version=self.router.version, reply_to=raw.reply_to,
@@ -386,13 +461,19 @@ class Intake:
         people = contacts.resolve_contacts(session, SYSTEM_INTAKE, [(r.sender, r.channel) for r in raws])
         ids = allocate_ids(session, Request, len(raws))
         codes = [tracking_code(self.prefix, raw.received_at.astimezone(UTC), rid) for raw, rid in zip(raws, ids, strict=True)]
+        staged = [self._classified(raw, pre) for raw in raws]
+        candidates = None
+        if self.duplicates is not None:  # one query for the whole batch's duplicate candidates
+            candidates = self.duplicates.prefetch(session, [
+                (self.duplicates.place(cls.get("topic"), loc), raw.received_at.astimezone(UTC))
+                for raw, (cls, loc) in zip(raws, staged, strict=True)
+            ])  # fmt: skip
         news: list[req_actions.NewRequest] = []
         pending: list[Pending] = []  # earlier requests of this batch are duplicate candidates too
-        for raw, contact, code, rid in zip(raws, people, codes, ids, strict=True):
-            new = self._prepare(session, raw, contact, code, pre, pending)
+        for raw, contact, code, rid, (cls, loc) in zip(raws, people, codes, ids, staged, strict=True):
+            new = self._prepare(session, raw, contact, code, cls, loc, pending, candidates)
             news.append(new)
             if self.duplicates is not None and len(raws) > 1:
-                loc = new.location
                 pending.append(Pending(rid, raw.text, new.classification.get("topic"), loc.get("ilce"),
                                        loc.get("mahalle"), new.received_at))  # fmt: skip
         created = create_requests(

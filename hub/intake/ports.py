@@ -28,6 +28,9 @@ class RouterPort(Protocol):
         """A Decision as a dict: department, co_departments, priority, tags, needs_review, trace, ..."""
         ...
 
+    # Optional: route_stored(inp) -> the same decision with the trace in the compact form intake
+    # stores (hub.rules.stored_trace); the pipeline uses it when present (getattr), else route().
+
     def due(self, inp: dict[str, Any], decision: dict[str, Any], received_at: datetime) -> tuple[datetime, dict]:
         """(due_at, {days, business_days, policy})."""
         ...

@@ -16,21 +16,42 @@ from connectors.base import RawMessage
 
 
 def _clean(value: Any) -> Any:
+    """``value`` without NUL characters; the very same object when it had none (the common case,
+    and intake cleans every message once or twice)."""
     if isinstance(value, str):
         return value.replace("\x00", "") if "\x00" in value else value
     if isinstance(value, dict):
-        return {_clean(k): _clean(v) for k, v in value.items()}
+        changed = False
+        items = []
+        for k, v in value.items():
+            k2, v2 = _clean(k), _clean(v)
+            changed = changed or k2 is not k or v2 is not v
+            items.append((k2, v2))
+        return dict(items) if changed else value
     if isinstance(value, list | tuple):
-        return type(value)(_clean(v) for v in value)
+        cleaned = [_clean(v) for v in value]
+        if any(a is not b for a, b in zip(cleaned, value, strict=True)):
+            return type(value)(cleaned)
+        return value
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        for f in dataclasses.fields(value):
-            old = getattr(value, f.name)
+        for name in _field_names(type(value)):
+            old = getattr(value, name)
             if not isinstance(old, bytes):  # attachment data is bytes: stored as a file, untouched
                 new = _clean(old)
                 if new is not old:
-                    setattr(value, f.name, new)
+                    setattr(value, name, new)
         return value
     return value
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(cls: type) -> tuple[str, ...]:
+    names = _FIELDS.get(cls)
+    if names is None:
+        names = _FIELDS[cls] = tuple(f.name for f in dataclasses.fields(cls))
+    return names
 
 
 def without_nul(raw: RawMessage) -> RawMessage:

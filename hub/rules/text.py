@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from functools import lru_cache
 
 # After Turkish lower-casing, drop diacritics so "çöp" and "cop" meet.
 _ASCII_PAIRS = (
@@ -45,6 +46,17 @@ def ascii_fold(s: str) -> str:
 
 def name_key(s: str) -> str:
     """Comparison key for codes and place names: folded, single-spaced, trimmed."""
+    if len(s) <= 64:  # place names, codes, topics: the same few thousand, keyed for every request
+        return _short_key(s)
+    return _key(s)
+
+
+@lru_cache(maxsize=8192)
+def _short_key(s: str) -> str:
+    return _key(s)
+
+
+def _key(s: str) -> str:
     s = ascii_fold(s)
     if "  " in s or "\t" in s or "\n" in s:
         s = _SPACES.sub(" ", s)
