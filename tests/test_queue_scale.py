@@ -215,3 +215,21 @@ def test_postgres_pages_open_requests_by_due_date_on_a_partial_index(hub) -> Non
     # the index is one of 0006q's, and the cursor's bound is a condition of its scan, not a filter
     assert re.search(r"Index Scan using ix_request_(open_dept_due|status_dept_due)", plan), plan
     assert re.search(r"Index Cond: .*ROW\(due_at, id\) > ROW\(", plan), plan
+
+
+@pg_only
+def test_postgres_lists_overdue_requests_from_the_open_requests_index(hub) -> None:  # noqa: ANN001
+    seen: list[tuple[str, dict]] = []
+
+    def log(conn, cursor, statement, params, context, many) -> None:  # noqa: ANN001
+        seen.append((statement, params))
+
+    event.listen(hub.db.engine, "before_cursor_execute", log)
+    try:
+        list_requests(hub, SUPERVISOR, {"overdue": "1", "sort": "due"})
+    finally:
+        event.remove(hub.db.engine, "before_cursor_execute", log)
+    sql, params = next((s, p) for s, p in seen if "ORDER BY request.due_at" in s)
+    assert "'in_progress'" in sql  # the open statuses are written into the statement
+    plan = _plan(hub, sql, params)
+    assert re.search(r"(using|Scan on) ix_request_(open_due|sla_open)\b", plan), plan
