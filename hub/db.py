@@ -80,7 +80,7 @@ def migrate(url: str) -> None:
     """
     cfg = alembic_config(url)
     if not normalize_url(url).startswith("postgresql"):
-        command.upgrade(cfg, "heads")  # parallel branches until the lead chains them
+        command.upgrade(cfg, "head")
         return
     engine = make_engine(url)
     try:
@@ -88,7 +88,7 @@ def migrate(url: str) -> None:
             conn.exec_driver_sql(f"SELECT pg_advisory_lock({_MIGRATION_LOCK})")
             try:
                 cfg.attributes["connection"] = conn
-                command.upgrade(cfg, "heads")  # parallel branches until the lead chains them
+                command.upgrade(cfg, "head")
                 conn.commit()
             finally:
                 conn.exec_driver_sql(f"SELECT pg_advisory_unlock({_MIGRATION_LOCK})")

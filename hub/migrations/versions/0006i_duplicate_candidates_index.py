@@ -2,14 +2,14 @@
 candidates (open requests of the same place and topic in the window) with one indexed query
 
 Revision ID: 0006i
-Revises: 0005e
+Revises: 0006a
 Create Date: 2026-12-08
 """
 
 from alembic import op
 
 revision = "0006i"
-down_revision = "0005e"
+down_revision = "0006a"
 branch_labels = None
 depends_on = None
 

@@ -1,14 +1,14 @@
 """pushsubscription, pushpreference, appactionkey: the phone app's Web Push and offline actions
 
 Revision ID: 0006p
-Revises: 0005e
+Revises: 0006i
 Create Date: 2026-12-06
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0006p"
-down_revision = "0005e"
+down_revision = "0006i"
 branch_labels = None
 depends_on = None
 

@@ -3,13 +3,13 @@ queue's due-date order and the SLA watcher, and (status[, department], due date,
 lists of one status, finished ones too; all end in (due_at, id), the keyset cursor's bound
 
 Revision ID: 0006q
-Revises: 0005e
+Revises: 0006p
 Create Date: 2026-12-07
 """
 from alembic import op
 
 revision = "0006q"
-down_revision = "0005e"
+down_revision = "0006p"
 branch_labels = None
 depends_on = None
 
