@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
-from rapidfuzz import fuzz
+import numpy as np
+from rapidfuzz import fuzz, process
 
 from classifier.textview import ascii_view
 
@@ -109,6 +110,69 @@ def text_similarity(a: str, b: str) -> float:
     return 0.7 * _cosine(a, b) + 0.3 * fuzzy
 
 
+# Gram ids for the vectorised cosine below; bounded, as the caches are.
+_VOCAB: dict[str, int] = {}
+_VOCAB_MAX = 400_000
+BATCH_FROM = 8  # candidates of one request scored at once from this many on (below, pair by pair is cheaper)
+
+
+@lru_cache(maxsize=4096)
+def _gram_vector(text: str) -> tuple[np.ndarray, np.ndarray]:
+    """The grams of ``_grams`` as (sorted gram ids, their counts)."""
+    grams, _ = _grams(text)
+    if len(_VOCAB) > _VOCAB_MAX:  # ids are only compared within one call, after this point
+        _VOCAB.clear()
+        _gram_vector.cache_clear()
+    ids = np.fromiter((_VOCAB.setdefault(g, len(_VOCAB)) for g in grams), dtype=np.int64, count=len(grams))
+    counts = np.fromiter(grams.values(), dtype=np.float64, count=len(grams))
+    order = np.argsort(ids, kind="stable")
+    return ids[order], counts[order]
+
+
+def similarities(a: str, others: list[str]) -> list[float]:
+    """``[text_similarity(a, b) for b in others]``, the same numbers, computed for all at once: the
+    fuzzy scores in one rapidfuzz call, the cosine dot products as one vector operation (gram
+    counts are small integers, so every sum is exact whatever its order)."""
+    if len(others) < BATCH_FROM:
+        return [text_similarity(a, b) for b in others]
+    sa = stem_view(a)
+    out = [0.0] * len(others)
+    live = [j for j, b in enumerate(others) if sa and stem_view(b)]
+    if not live:
+        return out
+    sbs = [stem_view(others[j]) for j in live]
+    sets = process.cdist([sa], sbs, scorer=fuzz.token_set_ratio, dtype=np.float64)[0]
+    sorts = process.cdist([sa], sbs, scorer=fuzz.token_sort_ratio, dtype=np.float64)[0]
+    dots = _dots(a, [others[j] for j in live])
+    _, na = _grams(a)
+    for k, j in enumerate(live):
+        _, nb = _grams(others[j])
+        cosine = float(dots[k]) / (na * nb) if na and nb else 0.0
+        fuzzy = (0.6 * float(sets[k]) + 0.4 * float(sorts[k])) / 100.0
+        out[j] = 0.7 * cosine + 0.3 * fuzzy
+    return out
+
+
+def _dots(a: str, others: list[str]) -> np.ndarray:
+    """Dot products of a's gram counts with each of others'."""
+    qi, qc = _gram_vector(a)
+    vecs = [_gram_vector(b) for b in others]
+    sizes = np.array([v[0].size for v in vecs])
+    dots = np.zeros(len(others))
+    if not qi.size or not sizes.any():
+        return dots
+    ids = np.concatenate([v[0] for v in vecs])
+    counts = np.concatenate([v[1] for v in vecs])
+    pos = np.searchsorted(qi, ids)
+    pos[pos == qi.size] = 0
+    products = np.where(qi[pos] == ids, counts * qc[pos], 0.0)
+    # per candidate: the sum of its own segment (reduceat would misread empty ones, so skip them)
+    nonempty = sizes > 0
+    starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))[nonempty]
+    dots[nonempty] = np.add.reduceat(products, starts)
+    return dots
+
+
 def _place_relation(new: DupItem, old: DupItem) -> str:
     """'same', 'unknown' (one side has no mahalle) or 'different'."""
     nm, om = _norm_place(new.mahalle), _norm_place(old.mahalle)
@@ -134,7 +198,7 @@ def find_duplicates(
     must be more similar (threshold + NO_PLACE_PENALTY).
     """
     window = timedelta(days=window_days)
-    out: list[tuple[str, float]] = []
+    eligible: list[tuple[DupItem, float]] = []
     for old in candidates:
         if old.id == new.id:
             continue
@@ -145,9 +209,12 @@ def find_duplicates(
         place = _place_relation(new, old)
         if place == "different":
             continue
-        score = text_similarity(new.text, old.text)
-        need = threshold if place == "same" else threshold + NO_PLACE_PENALTY
-        if score >= need:
-            out.append((old.id, round(score, 4)))
+        eligible.append((old, threshold if place == "same" else threshold + NO_PLACE_PENALTY))
+    scores = similarities(new.text, [old.text for old, _ in eligible])
+    out = [
+        (old.id, round(score, 4))
+        for (old, need), score in zip(eligible, scores, strict=True)
+        if score >= need
+    ]
     out.sort(key=lambda x: -x[1])
     return out

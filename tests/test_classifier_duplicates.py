@@ -59,3 +59,22 @@ def test_naive_and_aware_times_mix():
         "n", "sokak lambaları yanmıyor", "aydinlatma", "Talas", "Mevlana", datetime(2026, 3, 3, 9, 0)
     )
     assert [i for i, _ in find_duplicates(NEW, [naive])] == ["n"]
+
+
+def test_scoring_many_candidates_at_once_gives_the_same_numbers():
+    """similarities() (one rapidfuzz call, vectorised cosine) equals text_similarity pair by pair,
+    bit for bit, so batching never moves a score across the threshold."""
+    import random
+
+    from classifier.duplicates import BATCH_FROM, similarities, text_similarity
+
+    texts = [
+        "sokak lambaları yanmıyor", "Sokağımızdaki lambalar yanmıyor gece karanlık", "lamba bozuk",
+        "su borusu patladı yola su akıyor", "ANA BORU PATLAMIŞ, sokak su içinde!", "çöpler toplanmadı",
+        "", "ve ile bu", "a b c", "123 456", "ağaç devrildi ağaç devrildi ağaç", "x" * 300,
+    ]  # fmt: skip
+    rng = random.Random(5)
+    for _ in range(200):
+        a = rng.choice(texts)
+        others = [rng.choice(texts) for _ in range(rng.randint(BATCH_FROM, 3 * BATCH_FROM))]
+        assert similarities(a, others) == [text_similarity(a, b) for b in others]

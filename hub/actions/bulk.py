@@ -51,11 +51,15 @@ def bulk_insert(session: Session, model: Any, rows: list[dict[str, Any]]) -> Non
         return
     cols = keys + list(constants)
     payload = json.dumps([{**r, **constants} for r in rows], default=_plain, ensure_ascii=False)
-    names = ", ".join(f'"{c}"' for c in cols)
-    session.execute(
-        text(f'INSERT INTO "{table.name}" ({names}) SELECT {names} FROM json_populate_recordset(NULL::"{table.name}", :rows)'),
-        {"rows": payload},
-    )
+    stmt = _json_inserts.get((table.name, tuple(cols)))
+    if stmt is None:  # built once per table and column list, as the driver path's plans are
+        names = ", ".join(f'"{c}"' for c in cols)
+        sql = f'INSERT INTO "{table.name}" ({names}) SELECT {names} FROM json_populate_recordset(NULL::"{table.name}", :rows)'  # noqa: E501
+        stmt = _json_inserts[(table.name, tuple(cols))] = text(sql)
+    session.execute(stmt, {"rows": payload})
+
+
+_json_inserts: dict[tuple[str, tuple[str, ...]], Any] = {}
 
 
 _plans: dict[tuple[str, tuple[str, ...]], tuple[str, list[Any]]] = {}

@@ -90,13 +90,25 @@ def allocate_ids(session: Session, model: type, n: int) -> list[int]:
     on SQLite our transactions hold the write lock from BEGIN, so max(id) is ours."""
     table = model.__table__.name
     if session.get_bind().dialect.name == "postgresql":
-        rows = session.execute(
-            text(f"SELECT nextval(pg_get_serial_sequence('\"{table}\"', 'id')) FROM generate_series(1, :n)"),
-            {"n": n},
-        )
+        rows = session.execute(_id_statement(table, "postgresql"), {"n": n})
         return [r[0] for r in rows]
-    start = session.execute(text(f'SELECT COALESCE(MAX(id), 0) FROM "{table}"')).scalar_one()
+    start = session.execute(_id_statement(table, "sqlite")).scalar_one()
     return list(range(start + 1, start + n + 1))
+
+
+_ID_STATEMENTS: dict[tuple[str, str], Any] = {}
+
+
+def _id_statement(table: str, dialect: str) -> Any:
+    """Built once per table: intake reserves ids for every request, and building it cost more than running it."""
+    stmt = _ID_STATEMENTS.get((table, dialect))
+    if stmt is None:
+        if dialect == "postgresql":
+            sql = f"SELECT nextval(pg_get_serial_sequence('\"{table}\"', 'id')) FROM generate_series(1, :n)"
+        else:
+            sql = f'SELECT COALESCE(MAX(id), 0) FROM "{table}"'
+        stmt = _ID_STATEMENTS[(table, dialect)] = text(sql)
+    return stmt
 
 
 def create_requests(
