@@ -216,10 +216,6 @@ class Settings(BaseSettings):
     ui_secret: SecretStr | None = Field(
         None, description="Key signing UI session cookies; default: generated once into data_dir/ui_secret."
     )
-
-    # --- behind a proxy, and who may read /metrics ----------------------------------
-    # Forwarded / X-Forwarded-For / X-Forwarded-Proto are believed only from these peers.
-    # Loopback by default: a proxy on the same machine (what the hub trusted before this
     # --- phone app: Web Push (hub/delivery/webpush.py) ------------------------------
     vapid_private_key: SecretStr | None = Field(
         None, description="VAPID private key (PEM or base64url); default: generated once into data_dir/vapid_private.pem."
@@ -227,6 +223,10 @@ class Settings(BaseSettings):
     vapid_subject: str | None = Field(
         None, description="VAPID contact (mailto: or https:) sent to push services; default mailto:bildirim@<mail_domain>."
     )
+
+    # --- behind a proxy, and who may read /metrics ----------------------------------
+    # Forwarded / X-Forwarded-For / X-Forwarded-Proto are believed only from these peers.
+    # Loopback by default: a proxy on the same machine (what the hub trusted before this
     # setting existed); "" trusts nobody. Comma-separated addresses or CIDR networks.
     trusted_proxies: Annotated[list[str], NoDecode] = Field(
         ["127.0.0.1", "::1"], description="Proxies whose forwarded headers are believed, e.g. 10.0.0.5,10.1.0.0/16."
