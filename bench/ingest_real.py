@@ -9,8 +9,7 @@ has thirty duplicate candidates), the worst case for the duplicate search.
 
 Prints one JSON line per (database, mode): single = one transaction per request, as the API
 does (p50/p99 per request); batched = 100 per transaction, as polled channels and imports do
-(p50/p99 per batch); "batched, pipelined" goes through ingest_batches (imports: the next batch is
-classified while one is written); with ``--procs 2``, batched PostgreSQL also runs with two processes on
+(p50/p99 per batch); with ``--procs 2``, batched PostgreSQL also runs with two processes on
 one database (each its own Hub and its own half of the messages).
 
     python bench/ingest_real.py [--n 2000] [--runs 3] [--db sqlite,postgresql] [--procs 1,2]
@@ -144,20 +143,6 @@ def run_batched(hub, msgs: list[RawMessage], size: int = 100) -> dict:  # noqa: 
             "hub_cpu_ms_per_request": round(cpu * 1000 / len(msgs), 3)}  # fmt: skip
 
 
-def run_pipelined(hub, msgs: list[RawMessage], size: int = 100) -> dict:  # noqa: ANN001
-    """Batches through ingest_batches (the import path): the next batch is classified while one is written."""
-    t0, c0 = time.perf_counter(), time.process_time()
-    for _ in hub.intake.ingest_batches(msgs[i : i + size] for i in range(0, len(msgs), size)):
-        pass
-    dt, cpu = time.perf_counter() - t0, time.process_time() - c0
-    return {
-        "mode": "batched, pipelined",
-        "n": len(msgs),
-        "requests_per_s": round(len(msgs) / dt, 1),
-        "hub_cpu_ms_per_request": round(cpu * 1000 / len(msgs), 3),
-    }
-
-
 def _worker(
     url: str, data_dir: str, models: str, n: int, tag: str, kind: str, seed: int, ready, start, done
 ) -> None:  # noqa: ANN001
@@ -251,8 +236,6 @@ def one_run(db: str, url: str, tmp: Path, models: Path, args: argparse.Namespace
     out.append(profiled(lambda: run_single(hub, single), args.profile, f"{db}-single-{run}"))
     batched = workload(args.n, f"b{tag}", args.workload, 2000 + run)
     out.append(profiled(lambda: run_batched(hub, batched), args.profile, f"{db}-batched-{run}"))
-    piped = workload(args.n, f"p{tag}", args.workload, 3000 + run)
-    out.append(profiled(lambda: run_pipelined(hub, piped), args.profile, f"{db}-pipelined-{run}"))
     hub.db.dispose()
     return out
 

@@ -167,7 +167,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     created = seen = 0
     with run:  # rows stream from the file and go to intake a batch at a time
         hub = Hub(st)
-        for results in hub.intake.ingest_batches(run.batches()):  # the next batch is classified meanwhile
+        for batch in run.batches():
+            results = hub.intake.ingest_batch(batch)
             created += sum(r.created for r in results)
             seen += sum(r.duplicate_delivery for r in results)
     print(run.result.format())

@@ -318,38 +318,3 @@ def test_stored_routing_decides_as_routing_with_the_full_trace(hub) -> None:  # 
         assert rebuilt == full["trace"]
         checked += 1
     assert checked > 100
-
-
-def test_pipelined_batches_store_what_batch_by_batch_does(hub, settings_factory, tmp_path) -> None:  # noqa: ANN001
-    """ingest_batches (the next batch classified while one is written) gives, batch for batch, the
-    requests ingest_batch gives; a message repeated in a later batch is recognised there."""
-    from hub.context import Hub
-
-    def batches(tag: str) -> list[list[RawMessage]]:
-        raws = [
-            RawMessage(channel="cimer", external_id=f"{tag}-{i}", text=t, sender=Sender(phone=f"0532111{i % 4:04d}"),
-                       location=Location(mahalle="Mevlana", ilce="Talas"))
-            for i, t in enumerate([PIPE, "Parkta salıncak kırık", "Çöpler toplanmadı", PIPE + " yine", "Su yok"] * 3)
-        ]  # fmt: skip
-        return [raws[0:6], raws[6:12] + [raws[0]], raws[12:15]]
-
-    piped = [r for results in hub.intake.ingest_batches(batches("x")) for r in results]
-    other = Hub(
-        settings_factory(data_dir=tmp_path / "other", database_url=f"sqlite:///{tmp_path / 'other.db'}")
-    )
-    try:
-        plain = [r for b in batches("x") for r in other.intake.ingest_batch(b)]
-        assert [(r.created, r.duplicate_delivery) for r in piped] == [
-            (r.created, r.duplicate_delivery) for r in plain
-        ]
-        assert piped[12].request_id == piped[0].request_id and piped[12].duplicate_delivery
-        assert _requests_view(hub, piped) == _requests_view(other, plain)
-    finally:
-        other.db.dispose()
-
-
-def _requests_view(h, results) -> list[tuple]:  # noqa: ANN001
-    with h.db.reader() as s:
-        reqs = [s.get(Request, r.request_id) for r in results]
-        return [(q.topic, q.department, q.mahalle, q.status, len((q.classification or {}).get("duplicates", [])))
-                for q in reqs]  # fmt: skip

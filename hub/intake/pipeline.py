@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, fields
 from datetime import UTC, timedelta
@@ -126,29 +125,7 @@ class Intake:
         opened together through one bulk write; the rest go one by one.
         """
         raws = [without_nul(r) for r in raws]
-        return self._write_batch(raws, self.prepare_batch(raws))
-
-    def ingest_batches(self, batches: Iterable[Iterable[RawMessage]]) -> Iterator[list[IntakeResult]]:
-        """``ingest_batch`` for each batch in order (imports): while one batch is written, the
-        next one is classified in a worker thread, so the model runs while the database works
-        (the wait on the database releases the GIL)."""
-        def prepared(batch: Iterable[RawMessage]) -> tuple[list[RawMessage], dict[int, dict[str, Any]]]:
-            raws = [without_nul(r) for r in batch]
-            return raws, self.prepare_batch(raws)
-
-        it = iter(batches)
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="intake-classify") as pool:
-            first = next(it, None)
-            ahead = pool.submit(prepared, first) if first is not None else None
-            while ahead is not None:
-                raws, pre = ahead.result()
-                after = next(it, None)
-                ahead = pool.submit(prepared, after) if after is not None else None
-                # The next batch's check for re-deliveries may run before this one commits; the
-                # check inside the write transaction is the one that counts.
-                yield self._write_batch(raws, pre)
-
-    def _write_batch(self, raws: list[RawMessage], pre: dict[int, dict[str, Any]]) -> list[IntakeResult]:
+        pre = self.prepare_batch(raws)
         for attempt in range(1, BATCH_ATTEMPTS + 1):
             try:
                 with self.db.session() as session:
