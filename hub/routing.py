@@ -160,19 +160,22 @@ class RulesRuntime:
     ) -> RuleSet:
         """Validate and activate; on error the last good set stays and the error is kept."""
         with self._lock:
-            try:
-                ruleset = RuleSet.from_yaml_text(text, source=source, **known_vocab())
-            except RulesError as exc:
-                self.last_error = _fmt(exc)
-                self.last_error_at = datetime.now().astimezone()
-                log.error("routing rules rejected (%s); routing continues on %s: %s", source, self.version, self.last_error)
-                raise
-            self._store(ruleset, author=actor.id, comment=comment)
-            self.ruleset = ruleset
-            self.last_error = None
-            self._write_file(ruleset)
-            log.info("routing rules %s activated by %s", self.version, actor.id)
-            return ruleset
+            return self._activate_locked(text, actor=actor, source=source, comment=comment)
+
+    def _activate_locked(self, text: str, *, actor: Actor, source: str, comment: str | None = None) -> RuleSet:
+        try:
+            ruleset = RuleSet.from_yaml_text(text, source=source, **known_vocab())
+        except RulesError as exc:
+            self.last_error = _fmt(exc)
+            self.last_error_at = datetime.now().astimezone()
+            log.error("routing rules rejected (%s); routing continues on %s: %s", source, self.version, self.last_error)
+            raise
+        self._store(ruleset, author=actor.id, comment=comment)
+        self.ruleset = ruleset
+        self.last_error = None
+        self._write_file(ruleset)
+        log.info("routing rules %s activated by %s", self.version, actor.id)
+        return ruleset
 
     def _write_file(self, ruleset: RuleSet) -> None:
         """Keep the rules file the single source of truth: what the UI, the API or another
@@ -208,20 +211,23 @@ class RulesRuntime:
             self.last_error_at = datetime.now().astimezone()
             log.error("routing rules file rejected; routing continues on %s: %s", self.version, self.last_error)
             return False
-        if normalize_newlines(text) == self.ruleset.source_text:
-            return False  # our own write-back, or another process's: already active
-        try:
-            self.activate_text(text, actor=Actor("file:" + self.path.name, "system"), source=str(self.path))
-        except RulesError:
-            return False
+        # Compare and swap under the lock: an activation made meanwhile (API, UI) must not be
+        # undone by a follower that read the file or the database before it.
+        with self._lock:
+            if normalize_newlines(text) == self.ruleset.source_text:
+                return False  # our own write-back, or another process's: already active
+            try:
+                self._activate_locked(text, actor=Actor("file:" + self.path.name, "system"), source=str(self.path))
+            except RulesError:
+                return False
         return True
 
     def follow_database(self) -> bool:
         """Pick up a version another hub process activated (API or file) from the database."""
-        stored = rules_actions.active_version(self.hub.db)
-        if stored is None or stored.digest == self.ruleset.digest:
-            return False
-        with self._lock:
+        with self._lock:  # read and swap together, see reload_file
+            stored = rules_actions.active_version(self.hub.db)
+            if stored is None or stored.digest == self.ruleset.digest:
+                return False
             try:
                 self.ruleset = RuleSet.from_yaml_text(stored.text, source=f"version {stored.id}", **known_vocab())
             except RulesError as exc:

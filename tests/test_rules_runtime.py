@@ -160,3 +160,31 @@ def test_processes_starting_together_sync_departments_without_a_clash(hub) -> No
     assert errors == []
     with hub.db.reader() as s:
         assert {d.code for d in s.exec(select(Department)) if d.active} == set(depts)
+
+
+def test_following_the_database_never_undoes_an_activation_made_meanwhile(hub, monkeypatch) -> None:  # noqa: ANN001
+    """The background follower read the active version, then an API activation landed, then the
+    follower swapped the stale version back in: routing silently returned to the old rules."""
+    import threading
+
+    from hub.actions import rules as rules_actions
+
+    edited = RULES.replace("department: kaski\n", "department: fen-isleri\n")
+    real = rules_actions.active_version
+    activation: list[threading.Thread] = []
+
+    def stale_read(db):  # noqa: ANN001, ANN202
+        stored = real(db)  # still the file's version
+        if not activation:  # an API activation arrives between the read and the swap
+            activation.append(threading.Thread(target=hub.rules.activate_text, args=(edited,)))
+            activation[0].start()
+            activation[0].join(timeout=0.5)
+        return stored
+
+    monkeypatch.setattr(rules_actions, "active_version", stale_read)
+    hub.rules.follow_database()
+    activation[0].join()
+    monkeypatch.setattr(rules_actions, "active_version", real)
+    assert hub.rules.ruleset.source_text == edited
+    assert real(hub.db).digest == hub.rules.ruleset.digest
+    assert hub.rules.follow_database() is False
