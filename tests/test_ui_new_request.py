@@ -90,7 +90,7 @@ async def test_bad_input_is_refused_in_turkish_and_kept(ui, hub) -> None:  # noq
     r = await ui.post("/ui/yeni", data=form)
     html = await r.text()
     assert r.status == 400 and "Traceback" not in html
-    for message in ("Talebin metnini yazın.", "Geçerli bir telefon numarası", "E-posta adresi geçersiz.",
+    for message in ("Talebin metnini yazın.", "Geçerli bir telefon numarası", "E-posta adresi geçerli görünmüyor.",
                     "Mahalle bulunamadı"):  # fmt: skip
         assert message in html, message
     assert 'value="Zeynep"' in html and 'value="Olmayanmahalle"' in html, "the agent's input is kept"

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from hub.api.inputs import DbId, IsoDateTime
+from hub.email_address import check_email
 from hub.models import CHANNELS, PRIORITIES, REQUEST_TYPES
 
 MAX_TEXT = 20_000
@@ -16,6 +17,7 @@ Priority = Literal[PRIORITIES]  # type: ignore[valid-type]
 Outcome = Literal["olumlu", "olumsuz"]
 Short = Annotated[str, StringConstraints(max_length=300)]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=MAX_TEXT)]
+Email = Annotated[str, StringConstraints(max_length=1000), AfterValidator(check_email)]
 
 
 class Strict(BaseModel):
@@ -26,7 +28,7 @@ class Strict(BaseModel):
 class ContactIn(Strict):
     name: Short | None = None
     phone: Annotated[str, StringConstraints(max_length=40)] | None = None
-    email: EmailStr | None = None
+    email: Email | None = None
     kind: Literal["citizen", "muhtar", "institution"] = "citizen"
 
 

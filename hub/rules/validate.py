@@ -13,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from classifier.pii import normalize_phone_tr
+from hub.email_address import is_email
 from hub.reply_templates import template_errors
 from hub.sla import SlaPolicy, WorkCalendar
 
@@ -28,7 +29,6 @@ from .text import name_key
 from .vocab import DEFAULT_TOPICS, PRIORITIES
 
 _CODE = re.compile(r"^[a-z][a-z0-9_-]*$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _ENV = re.compile(r"^[A-Z][A-Z0-9_]*$")
 
 
@@ -125,7 +125,7 @@ def _targets(value: list, path: Path, ctx: CompileContext) -> list[Target]:
             )
             continue
         if kind == "email":
-            if not isinstance(arg, str) or not _EMAIL.match(arg):
+            if not isinstance(arg, str) or not is_email(arg, placeholder_ok=True):
                 ctx.issue((*p, kind), f"geçersiz e-posta adresi: {arg!r}")
                 continue
             out.append(Target("email", address=arg))

@@ -21,6 +21,7 @@ from classifier.text import normalize_phone_tr
 from connectors.base import Location, RawMessage, Sender
 from hub.api.auth import actor_of
 from hub.auth import Actor, require
+from hub.email_address import BadEmail, check_email
 from hub.models import REQUEST_TYPES, Request
 from hub.queries.contacts import find_contact
 from hub.ui.render import render
@@ -31,7 +32,6 @@ log = logging.getLogger(__name__)
 CHANNELS = {"phone": "Alo 153 (telefon)", "beyaz_masa": "Beyaz Masa"}
 KINDS = {"citizen": "Vatandaş", "muhtar": "Muhtar", "institution": "Kurum"}
 FIELDS = ("kanal", "telefon", "ad", "eposta", "kisi_turu", "tur", "ilce", "mahalle", "adres", "metin", "token")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 HISTORY_LIMIT = 10
 
@@ -114,8 +114,12 @@ def check(values: dict[str, str], max_chars: int) -> tuple[dict[str, str], dict[
         out["phone"] = normalize_phone_tr(values["telefon"])
         if out["phone"] is None:
             errors["telefon"] = "Geçerli bir telefon numarası yazın (ör. 0532 123 45 67)."
-    if values["eposta"] and not _EMAIL.match(values["eposta"]):
-        errors["eposta"] = "E-posta adresi geçersiz."
+    out["email"] = None
+    if values["eposta"]:
+        try:
+            out["email"] = check_email(values["eposta"])
+        except BadEmail as exc:
+            errors["eposta"] = str(exc)
     if not _TOKEN.match(values["token"]):
         errors["token"] = "Form süresi dolmuş; sayfayı yenileyip tekrar deneyin."
     loc_errors: dict[str, str] = {}
@@ -143,7 +147,7 @@ async def submit(request: web.Request) -> web.StreamResponse:
     # "İlk temasta çözüldü" pressed on a suggested knowledge base entry (hub/static/ui/kb_suggest.js)
     fcr_raw = str(posted.get("ilk_temas", "")).strip()
     fcr_entry = int(fcr_raw) if fcr_raw.isdigit() and len(fcr_raw) < 10 else None
-    phone, email = clean["phone"], values["eposta"].lower() or None
+    phone, email = clean["phone"], (clean["email"] or "").lower() or None
     has_place = clean["ilce"] or clean["mahalle"] or values["adres"]
     raw = RawMessage(
         channel=values["kanal"],

@@ -18,6 +18,7 @@ from aiohttp import web
 
 from connectors.base import Attachment, Location, RawMessage, Sender
 from hub.db_errors import RETRY_AFTER_SECONDS
+from hub.email_address import BadEmail, check_email
 from hub.web import pages
 from hub.web.tokens import FormToken, TokenError
 from hub.web.upload import BodyTooLarge, FormBody, Photo, read_form
@@ -36,10 +37,8 @@ TYPE_LABELS = dict(REQUEST_TYPES)
 KVKK_TEXT_VERSION = "2026-1"
 HONEYPOT = "web_sitesi"
 MAX_NAME = 120
-MAX_EMAIL = 254
 MAX_ADDRESS = 500
 MAX_QUERY = 60
-EMAIL_RE = re.compile(r"^[^@\s<>\"']{1,64}@[^@\s<>\"']+\.[^@\s<>\"']{2,}$")
 LABEL_RE = re.compile(r"^\s*(.+?)\s*\(\s*([^()]+?)\s*\)\s*$")  # "Mevlana (Talas)"
 IMAGE_TYPES = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WebP"}
 
@@ -175,9 +174,12 @@ def check(body: FormBody, token: FormToken | None, settings: Any) -> Checked:
         phone = normalize_phone_tr(values[F_PHONE])
         if phone is None:
             errors[F_PHONE] = "Telefon numarası geçerli görünmüyor. Örnek: 0532 123 45 67"
-    email = values[F_EMAIL] or None
-    if email and (len(email) > MAX_EMAIL or not EMAIL_RE.match(email)):
-        errors[F_EMAIL] = "E-posta adresi geçerli görünmüyor. Örnek: ad.soyad@ornek.com"
+    email = None
+    if values[F_EMAIL]:
+        try:
+            email = check_email(values[F_EMAIL])
+        except BadEmail as exc:
+            errors[F_EMAIL] = f"{exc} Örnek: ad.soyad@ornek.com"
     ilce, mahalle = check_location(values, errors)
     photo = _check_photo(body.photo, settings.max_attachment_bytes, errors)
     if body.fields.get(F_CONSENT) not in ("1", "on", "evet"):
