@@ -8,13 +8,14 @@ batch intake time. Elsewhere (SQLite) and for tiny batches, SQLAlchemy Core's ex
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, date, datetime
 from enum import Enum
 from typing import Any
 
 from sqlalchemy import insert, text
 from sqlmodel import Session
+
+from hub import jsoncodec
 
 _MIN_ROWS = 4  # below this the plain path is as fast
 
@@ -50,7 +51,7 @@ def bulk_insert(session: Session, model: Any, rows: list[dict[str, Any]]) -> Non
         session.execute(insert(table), rows)
         return
     cols = keys + list(constants)
-    payload = json.dumps([{**r, **constants} for r in rows], default=_plain, ensure_ascii=False)
+    payload = jsoncodec.dumps([{**r, **constants} for r in rows], default=_plain, raw_datetimes=True)
     stmt = _json_inserts.get((table.name, tuple(cols)))
     if stmt is None:  # built once per table and column list, as the driver path's plans are
         names = ", ".join(f'"{c}"' for c in cols)

@@ -1,25 +1,33 @@
 """Citizen text from outside is cleaned at the intake boundary, not refused.
 
-PostgreSQL cannot store NUL (\\x00) in text or JSON, and an e-mail, a webhook or an
-imported row that carries one must not be lost for it (nor fail its whole batch).
-Every string of a RawMessage (text, subject, sender, location, thread hints, reply_to,
-metadata, attachment names) loses its NUL characters before anything reads it. The
-JSON API refuses NUL instead (``hub.api.inputs``): its caller can correct the input.
+PostgreSQL cannot store NUL (\\x00) in text or JSON, nor a lone UTF-16 surrogate (a JSON
+webhook can carry ``"\\ud800"``; no UTF-8 encodes it), and an e-mail, a webhook or an imported
+row that carries one must not be lost for it (nor fail its whole batch). Every string of a
+RawMessage (text, subject, sender, location, thread hints, reply_to, metadata, attachment
+names) loses its NUL characters, and its lone surrogates become U+FFFD, before anything reads
+it. The JSON API refuses NUL instead (``hub.api.inputs``): its caller can correct the input.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import re
 from typing import Any
 
 from connectors.base import RawMessage
 
+_BAD = re.compile("[\x00\ud800-\udfff]")
+
+
+def _fix(m: re.Match[str]) -> str:
+    return "" if m.group(0) == "\x00" else "\ufffd"
+
 
 def _clean(value: Any) -> Any:
-    """``value`` without NUL characters; the very same object when it had none (the common case,
+    """``value`` without NUL or lone surrogates; the very same object when it had none (the common case,
     and intake cleans every message once or twice)."""
     if isinstance(value, str):
-        return value.replace("\x00", "") if "\x00" in value else value
+        return _BAD.sub(_fix, value) if _BAD.search(value) else value
     if isinstance(value, dict):
         changed = False
         items = []
