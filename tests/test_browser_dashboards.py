@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 
 from hub.ui import dashboards_page
-from tests.browser_support import ARGS, CHROMIUM, SHOTS, needs_chromium
+from tests.browser_support import SHOTS, chromium, hub_server, log_in, needs_chromium, page_errors
 from tests.dashboard_seed import MARCH_QUERY, seed
 
 pytestmark = [
@@ -38,111 +38,82 @@ CHARTS_STATE = """() => [...document.querySelectorAll('.chart-box[data-chart]')]
 
 @pytest_asyncio.fixture
 async def server(hub) -> AsyncIterator[TestClient]:  # noqa: ANN001
-    from hub.demo import _users
-
-    _users(hub)
-    seed(hub)
-    client = TestClient(TestServer(hub.app(), host="127.0.0.1"))
-    await client.start_server()
-    yield client
-    await client.close()
+    """The demo staff and the dashboards' seeded March; the pages are read as staff, no API key."""
+    async with hub_server(hub, seed=seed, admin_key=False) as client:
+        yield client
 
 
 async def _open(browser: Any, server: TestClient, username: str, path: str) -> tuple[Any, list[str]]:
     """A signed-in page at ``path`` and the list its console errors and page errors go to."""
     context = await browser.new_context(viewport={"width": 1400, "height": 1000}, locale="tr-TR")
     page = await context.new_page()
-    problems: list[str] = []
-
-    def console(msg: Any) -> None:
-        # the browser's own /favicon.ico request (the hub has no icon) is not the page's doing
-        if msg.type == "error" and not msg.location.get("url", "").endswith("/favicon.ico"):
-            problems.append(f"console {msg.type}: {msg.text} {msg.location}")
-
-    page.on("console", console)
-    page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
-    await page.goto(str(server.make_url("/ui/giris")))
-    await page.fill("#kullanici", username)
-    await page.fill("#parola", f"{username}-demo")
-    await page.click("button[type=submit]")
-    await page.wait_for_url("**/ui/**")
+    problems = page_errors(page)
+    await log_in(page, server, username)
     await page.goto(str(server.make_url(path)))
     return page, problems
 
 
 async def test_every_chart_is_drawn_without_console_errors(server) -> None:  # noqa: ANN001
-    from playwright.async_api import async_playwright, expect
+    from playwright.async_api import expect
 
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
-        try:
-            page, problems = await _open(browser, server, "supervisor", f"/ui/panolar?{MARCH_QUERY}")
-            await expect(page.locator("html")).to_have_attribute("data-grafik", "hazir")
-            state = await page.evaluate(CHARTS_STATE)
-            ids = {s["id"] for s in state}
-            assert ids >= {"giris-kanal", "giris-konu", "sure-durumu", "zamaninda-birim", "medyan-birim",
-                           "zamaninda-ay", "medyan-ay", "mahalle-ihtiyac", "temsilci-is", "inceleme-kuyrugu",
-                           "siniflandirici"}  # fmt: skip
-            for s in state:
-                assert s["chart"] and not s["hidden"] and s["width"] > 100 and s["painted"] > 50, s
-            by_id = {s["id"]: s for s in state}
-            assert by_id["giris-kanal"]["series"] == ["Telefon (153)", "Web formu", "E-posta", "WhatsApp"]
-            assert len(by_id["giris-kanal"]["labels"]) == 31
-            # the numbers are one click away under every chart
-            details = page.locator("#giris-kanal details")
-            await details.locator("summary").click()
-            await expect(details.locator("tbody tr").first).to_contain_text("01.03.2026")
-            await expect(page.locator("#mahalle-ihtiyac table")).to_contain_text("Esentepe")
-            await page.screenshot(path=str(SHOTS / "ui_dashboards.png"), full_page=True)
-            # a preset keeps the page working (the seeded March is outside the last 30 days: empty charts)
-            await page.click(".presets >> text=30 gün")
-            await page.wait_for_url("**/ui/panolar?gun=30")
-            await expect(page.locator("html")).to_have_attribute("data-grafik", "hazir")
-            assert problems == []
-        finally:
-            await browser.close()
+    async with chromium() as browser:
+        page, problems = await _open(browser, server, "supervisor", f"/ui/panolar?{MARCH_QUERY}")
+        await expect(page.locator("html")).to_have_attribute("data-grafik", "hazir")
+        state = await page.evaluate(CHARTS_STATE)
+        ids = {s["id"] for s in state}
+        assert ids >= {"giris-kanal", "giris-konu", "sure-durumu", "zamaninda-birim", "medyan-birim",
+                       "zamaninda-ay", "medyan-ay", "mahalle-ihtiyac", "temsilci-is", "inceleme-kuyrugu",
+                       "siniflandirici"}  # fmt: skip
+        for s in state:
+            assert s["chart"] and not s["hidden"] and s["width"] > 100 and s["painted"] > 50, s
+        by_id = {s["id"]: s for s in state}
+        assert by_id["giris-kanal"]["series"] == ["Telefon (153)", "Web formu", "E-posta", "WhatsApp"]
+        assert len(by_id["giris-kanal"]["labels"]) == 31
+        # the numbers are one click away under every chart
+        details = page.locator("#giris-kanal details")
+        await details.locator("summary").click()
+        await expect(details.locator("tbody tr").first).to_contain_text("01.03.2026")
+        await expect(page.locator("#mahalle-ihtiyac table")).to_contain_text("Esentepe")
+        await page.screenshot(path=str(SHOTS / "ui_dashboards.png"), full_page=True)
+        # a preset keeps the page working (the seeded March is outside the last 30 days: empty charts)
+        await page.click(".presets >> text=30 gün")
+        await page.wait_for_url("**/ui/panolar?gun=30")
+        await expect(page.locator("html")).to_have_attribute("data-grafik", "hazir")
+        assert problems == []
 
 
 async def test_department_user_charts_hold_their_department_only(server) -> None:  # noqa: ANN001
-    from playwright.async_api import async_playwright, expect
+    from playwright.async_api import expect
 
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
-        try:
-            page, problems = await _open(
-                browser, server, "kaski", f"/ui/panolar?{MARCH_QUERY}&birim=fen-isleri"
-            )
-            await expect(page.locator("html")).to_have_attribute("data-grafik", "hazir")
-            await expect(page.locator("#aralik")).to_contain_text(
-                "Yalnızca KASKİ biriminin rakamları gösterilir."
-            )
-            await expect(page.locator("select[name=birim]")).to_be_disabled()
-            by_id = {s["id"]: s for s in await page.evaluate(CHARTS_STATE)}
-            assert by_id["sure-durumu"]["labels"] == ["KASKİ"]
-            assert by_id["zamaninda-birim"]["labels"] == ["KASKİ"]
-            assert by_id["giris-kanal"]["series"] == ["Telefon (153)", "Web formu", "WhatsApp"]
-            assert all(by_id[c]["chart"] and by_id[c]["painted"] for c in by_id)
-            await expect(page.locator("#temsilci-is")).not_to_contain_text("Bora Temsilci")
-            await page.screenshot(path=str(SHOTS / "ui_dashboards_department.png"), full_page=True)
-            assert problems == []
-        finally:
-            await browser.close()
+    async with chromium() as browser:
+        page, problems = await _open(
+            browser, server, "kaski", f"/ui/panolar?{MARCH_QUERY}&birim=fen-isleri"
+        )
+        await expect(page.locator("html")).to_have_attribute("data-grafik", "hazir")
+        await expect(page.locator("#aralik")).to_contain_text(
+            "Yalnızca KASKİ biriminin rakamları gösterilir."
+        )
+        await expect(page.locator("select[name=birim]")).to_be_disabled()
+        by_id = {s["id"]: s for s in await page.evaluate(CHARTS_STATE)}
+        assert by_id["sure-durumu"]["labels"] == ["KASKİ"]
+        assert by_id["zamaninda-birim"]["labels"] == ["KASKİ"]
+        assert by_id["giris-kanal"]["series"] == ["Telefon (153)", "Web formu", "WhatsApp"]
+        assert all(by_id[c]["chart"] and by_id[c]["painted"] for c in by_id)
+        await expect(page.locator("#temsilci-is")).not_to_contain_text("Bora Temsilci")
+        await page.screenshot(path=str(SHOTS / "ui_dashboards_department.png"), full_page=True)
+        assert problems == []
 
 
 async def test_without_the_library_the_tables_show_and_nothing_fails(server, tmp_path, monkeypatch) -> None:  # noqa: ANN001
-    from playwright.async_api import async_playwright, expect
+    from playwright.async_api import expect
 
     monkeypatch.setattr(dashboards_page, "VENDOR_FILES", {"chart.umd.js": tmp_path / "missing.js"})
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
-        try:
-            page, problems = await _open(browser, server, "supervisor", f"/ui/panolar?{MARCH_QUERY}")
-            await expect(page.locator("html")).to_have_attribute("data-grafik", "yok")
-            await expect(page.locator("#grafik-durumu")).to_contain_text(
-                "Grafik kitaplığı bu sunucuda kurulu değil"
-            )
-            await expect(page.locator("#giris-kanal table")).to_be_visible()
-            await expect(page.locator("#giris-kanal .chart-box")).to_be_hidden()
-            assert problems == []
-        finally:
-            await browser.close()
+    async with chromium() as browser:
+        page, problems = await _open(browser, server, "supervisor", f"/ui/panolar?{MARCH_QUERY}")
+        await expect(page.locator("html")).to_have_attribute("data-grafik", "yok")
+        await expect(page.locator("#grafik-durumu")).to_contain_text(
+            "Grafik kitaplığı bu sunucuda kurulu değil"
+        )
+        await expect(page.locator("#giris-kanal table")).to_be_visible()
+        await expect(page.locator("#giris-kanal .chart-box")).to_be_hidden()
+        assert problems == []

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 
 from hub.actions import model as model_actions
 from hub.learning import registry
-from tests.browser_support import ARGS, CHROMIUM, SHOTS, needs_chromium
+from tests.browser_support import DESKTOP, SHOTS, chromium, hub_server, log_in, needs_chromium, page_errors
 from tests.model_support import base_registry, model_hub
 
 pytestmark = needs_chromium
@@ -30,71 +30,56 @@ def mhub(settings_factory, tmp_path: Path):  # noqa: ANN001, ANN201
 
 @pytest_asyncio.fixture
 async def server(mhub) -> AsyncIterator[TestClient]:  # noqa: ANN001
-    from hub.demo import _users
-
-    _users(mhub)
-    client = TestClient(TestServer(mhub.app(), host="127.0.0.1"))
-    await client.start_server()
-    yield client
-    await model_actions.wait_for_training(mhub)
-    await client.close()
+    """The demo staff on the model test hub, no API key; a training still running is awaited at the end."""
+    async with hub_server(mhub, admin_key=False) as client:
+        yield client
+        await model_actions.wait_for_training(mhub)
 
 
 async def test_supervisor_retrains_activates_and_rolls_back(server, mhub) -> None:  # noqa: ANN001
-    from playwright.async_api import async_playwright, expect
+    from playwright.async_api import expect
 
     reg = registry(mhub)
     first = reg.active_version()
-    problems: list[str] = []
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
-        try:
-            page = await browser.new_page(viewport={"width": 1440, "height": 1000}, locale="tr-TR")
-            page.on("console", lambda m: problems.append(f"{m.text} {m.location.get('url')}")
-                    if m.type == "error" and not m.location.get("url", "").endswith("/favicon.ico") else None)  # fmt: skip
-            page.on("pageerror", lambda e: problems.append(str(e)))
-            await page.goto(str(server.make_url("/ui/giris")))
-            await page.fill("#kullanici", "supervisor")
-            await page.fill("#parola", "supervisor-demo")
-            await page.click("button[type=submit]")
-            await page.wait_for_url("**/ui/**")
-            await page.click("nav >> text=Model")
-            await expect(page.locator("h1")).to_have_text("Sınıflandırma modeli")
-            await expect(page.locator("#etkin-surum")).to_have_text(first)
-            await expect(page.locator("#etkin-f1")).to_contain_text("%")
-            await expect(page.locator("#sinif-f1 tbody tr", has_text="Aydınlatma")).to_have_count(1)
+    async with chromium() as browser:
+        page = await browser.new_page(viewport=DESKTOP, locale="tr-TR")
+        problems = page_errors(page)
+        await log_in(page, server, "supervisor")
+        await page.click("nav >> text=Model")
+        await expect(page.locator("h1")).to_have_text("Sınıflandırma modeli")
+        await expect(page.locator("#etkin-surum")).to_have_text(first)
+        await expect(page.locator("#etkin-f1")).to_contain_text("%")
+        await expect(page.locator("#sinif-f1 tbody tr", has_text="Aydınlatma")).to_have_count(1)
 
-            await page.click("#yeniden-egit")
-            await expect(page.locator(".alert.ok")).to_contain_text("Eğitim başladı")
-            # The page reloads itself while the training runs; the candidate row appears when it ends.
-            candidate_row = page.locator("#modeller tbody tr", has_text="Aday")
-            await expect(candidate_row).to_have_count(1, timeout=WAIT_MS)
-            await expect(candidate_row).to_contain_text("Geçti")
-            await expect(page.locator("#karsilastirma h2")).to_contain_text("Etkin model ile aday")
-            row = page.locator("#sinif-f1 tbody tr", has_text="Temizlik")
-            await expect(row.locator("td").nth(0)).to_contain_text("%")
-            await expect(row.locator("td").nth(1)).to_contain_text("%")
-            await expect(page.locator("#kapsam tbody tr")).to_have_count(8)
-            candidate = await candidate_row.get_attribute("data-surum")
-            await page.screenshot(path=str(SHOTS / "model-page.png"), full_page=True)
+        await page.click("#yeniden-egit")
+        await expect(page.locator(".alert.ok")).to_contain_text("Eğitim başladı")
+        # The page reloads itself while the training runs; the candidate row appears when it ends.
+        candidate_row = page.locator("#modeller tbody tr", has_text="Aday")
+        await expect(candidate_row).to_have_count(1, timeout=WAIT_MS)
+        await expect(candidate_row).to_contain_text("Geçti")
+        await expect(page.locator("#karsilastirma h2")).to_contain_text("Etkin model ile aday")
+        row = page.locator("#sinif-f1 tbody tr", has_text="Temizlik")
+        await expect(row.locator("td").nth(0)).to_contain_text("%")
+        await expect(row.locator("td").nth(1)).to_contain_text("%")
+        await expect(page.locator("#kapsam tbody tr")).to_have_count(8)
+        candidate = await candidate_row.get_attribute("data-surum")
+        await page.screenshot(path=str(SHOTS / "model-page.png"), full_page=True)
 
-            await candidate_row.locator("input[name=not]").fill("düzeltmeler öğrenildi")
-            await candidate_row.locator("button", has_text="Etkinleştir").click()
-            await expect(page.locator(".alert.ok")).to_contain_text("etkinleştirildi")
-            await expect(page.locator("#etkin-surum")).to_have_text(candidate)
-            assert mhub.classifier.version == candidate
-            await expect(page.locator("#model-olaylari tbody tr").first).to_contain_text(
-                "düzeltmeler öğrenildi"
-            )
+        await candidate_row.locator("input[name=not]").fill("düzeltmeler öğrenildi")
+        await candidate_row.locator("button", has_text="Etkinleştir").click()
+        await expect(page.locator(".alert.ok")).to_contain_text("etkinleştirildi")
+        await expect(page.locator("#etkin-surum")).to_have_text(candidate)
+        assert mhub.classifier.version == candidate
+        await expect(page.locator("#model-olaylari tbody tr").first).to_contain_text(
+            "düzeltmeler öğrenildi"
+        )
 
-            await page.click("#geri-al button")
-            await expect(page.locator(".alert.ok")).to_contain_text("Önceki modele dönüldü")
-            await expect(page.locator("#etkin-surum")).to_have_text(first)
-            # Rolled back, it is a candidate again, and may be activated again later.
-            back = page.locator("#modeller tbody tr", has_text=candidate)
-            await expect(back).to_contain_text("Aday")
-            await expect(back.locator("button", has_text="Etkinleştir")).to_have_count(1)
-            assert mhub.classifier.version == first and reg.active_version() == first
-        finally:
-            await browser.close()
+        await page.click("#geri-al button")
+        await expect(page.locator(".alert.ok")).to_contain_text("Önceki modele dönüldü")
+        await expect(page.locator("#etkin-surum")).to_have_text(first)
+        # Rolled back, it is a candidate again, and may be activated again later.
+        back = page.locator("#modeller tbody tr", has_text=candidate)
+        await expect(back).to_contain_text("Aday")
+        await expect(back.locator("button", has_text="Etkinleştir")).to_have_count(1)
+        assert mhub.classifier.version == first and reg.active_version() == first
     assert not problems, problems

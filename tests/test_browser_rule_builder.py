@@ -8,30 +8,22 @@ Uses Debian's chromium (scripts/ensure-chromium.sh installs it); Playwright neve
 from __future__ import annotations
 
 import shutil
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-import pytest_asyncio
-from aiohttp.test_utils import TestClient, TestServer
 
 from hub.rules import edit
-from tests.browser_support import ARGS, CHROMIUM, SHOTS, needs_chromium
-from tests.conftest import ADMIN_KEY, ROOT, add_key
+from tests.browser_support import DESKTOP, SHOTS, chromium, log_in, needs_chromium, page_errors
+from tests.conftest import ROOT
 
 pytestmark = needs_chromium
+BUILDER = "/ui/kurallar/duzenleyici"
 
 ASANSOR_TEXTS = [
     "Apartmanımızdaki asansör iki gündür çalışmıyor, yaşlı komşularımız merdiven çıkamıyor.",
     "Hizmet binasındaki asansör arızalı, engelli vatandaşlar üst kata çıkamıyor.",
     "Kent meydanındaki asansör yine bozuk, kimse ilgilenmiyor.",
 ]
-
-
-def _console(msg, errors: list[str]) -> None:  # noqa: ANN001
-    # the browser's own /favicon.ico request (the hub has no icon) is not the page's doing
-    if msg.type == "error" and not msg.location.get("url", "").endswith("/favicon.ico"):
-        errors.append(f"{msg.text} {msg.location}")
 
 
 def _comments(text: str) -> list[str]:
@@ -46,29 +38,8 @@ def settings(settings_factory, tmp_path: Path):  # noqa: ANN001, ANN201
     return settings_factory(rules_file=rules)
 
 
-@pytest_asyncio.fixture
-async def server(hub) -> AsyncIterator[TestClient]:  # noqa: ANN001
-    from hub.demo import _users
-
-    _users(hub)
-    add_key(hub, ADMIN_KEY, "admin")
-    client = TestClient(
-        TestServer(hub.app(), host="127.0.0.1"), headers={"Authorization": f"Bearer {ADMIN_KEY}"}
-    )
-    await client.start_server()
-    yield client
-    await client.close()
-
-
-async def _login(page, server: TestClient, user: str) -> None:  # noqa: ANN001
-    await page.goto(str(server.make_url("/ui/kurallar/duzenleyici")))
-    await page.fill("#kullanici", user)
-    await page.fill("#parola", f"{user}-demo")
-    await page.click("button[type=submit]")
-
-
 async def test_supervisor_adds_reviews_and_activates_a_rule(server, hub) -> None:  # noqa: ANN001
-    from playwright.async_api import async_playwright, expect
+    from playwright.async_api import expect
 
     shipped = Path(hub.settings.rules_file).read_text(encoding="utf-8")
     earlier = [
@@ -80,65 +51,59 @@ async def test_supervisor_adds_reviews_and_activates_a_rule(server, hub) -> None
     entries = edit.list_rules(shipped)
     position = next(e.index for e in entries if not e.cont)  # before the first rule that decides
 
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
-        try:
-            page = await browser.new_page(viewport={"width": 1440, "height": 1000}, locale="tr-TR")
-            errors: list[str] = []
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            page.on("console", lambda m: _console(m, errors))
-            await _login(page, server, "supervisor")
-            await expect(page.locator("h1")).to_have_text("Kural düzenleyici")
-            await expect(page.locator("#kural-listesi tbody tr")).to_have_count(len(entries))
-            await expect(page.locator("html")).to_have_attribute("data-rb", "hazir")
-            await page.screenshot(path=str(SHOTS / "ui_rule_builder_list.png"), full_page=True)
+    async with chromium() as browser:
+        page = await browser.new_page(viewport=DESKTOP, locale="tr-TR")
+        errors = page_errors(page)
+        await log_in(page, server, "supervisor", path=BUILDER, wait_url=None)
+        await expect(page.locator("h1")).to_have_text("Kural düzenleyici")
+        await expect(page.locator("#kural-listesi tbody tr")).to_have_count(len(entries))
+        await expect(page.locator("html")).to_have_attribute("data-rb", "hazir")
+        await page.screenshot(path=str(SHOTS / "ui_rule_builder_list.png"), full_page=True)
 
-            await page.click("#yeni-kural")
-            await expect(page.locator("h1")).to_have_text("Yeni kural")
-            await expect(page.locator("html")).to_have_attribute("data-rb", "hazir")
-            # rows come and go in the page itself (the page is not reloaded)
-            await page.evaluate("window.ayniSayfa = true")
-            await page.select_option('select[data-yeni="0"]', "channel")
-            await page.click('button[data-ekle="0"]')
-            await expect(page.locator('[data-path="0-1"][data-alan="channel"]')).to_be_visible()
-            await page.click('button[data-kaldir="0-1"]')
-            await expect(page.locator('[data-path="0-1"]')).to_have_count(0)
-            assert await page.evaluate("window.ayniSayfa === true")
+        await page.click("#yeni-kural")
+        await expect(page.locator("h1")).to_have_text("Yeni kural")
+        await expect(page.locator("html")).to_have_attribute("data-rb", "hazir")
+        # rows come and go in the page itself (the page is not reloaded)
+        await page.evaluate("window.ayniSayfa = true")
+        await page.select_option('select[data-yeni="0"]', "channel")
+        await page.click('button[data-ekle="0"]')
+        await expect(page.locator('[data-path="0-1"][data-alan="channel"]')).to_be_visible()
+        await page.click('button[data-kaldir="0-1"]')
+        await expect(page.locator('[data-path="0-1"]')).to_have_count(0)
+        assert await page.evaluate("window.ayniSayfa === true")
 
-            await page.fill("#tanim", "Asansör arızaları")
-            await page.fill("#kimlik", "asansor")
-            await page.select_option("#konum", str(position))
-            await page.fill('input[name="k_0-0_deger"]', "asansör")
-            await page.select_option("#birim", target)
-            await page.fill("#etiketler", "asansor")
-            await page.screenshot(path=str(SHOTS / "ui_rule_builder_form.png"), full_page=True)
-            await page.click("#kaydet")
+        await page.fill("#tanim", "Asansör arızaları")
+        await page.fill("#kimlik", "asansor")
+        await page.select_option("#konum", str(position))
+        await page.fill('input[name="k_0-0_deger"]', "asansör")
+        await page.select_option("#birim", target)
+        await page.fill("#etiketler", "asansor")
+        await page.screenshot(path=str(SHOTS / "ui_rule_builder_form.png"), full_page=True)
+        await page.click("#kaydet")
 
-            await expect(page.locator(".alert.ok")).to_contain_text("«asansor» kuralı taslağa eklendi")
-            row = page.locator("#kural-listesi tbody tr").nth(position)
-            await expect(row).to_contain_text("asansor")
-            await expect(row).to_contain_text("«asansör»")
+        await expect(page.locator(".alert.ok")).to_contain_text("«asansor» kuralı taslağa eklendi")
+        row = page.locator("#kural-listesi tbody tr").nth(position)
+        await expect(row).to_contain_text("asansor")
+        await expect(row).to_contain_text("«asansör»")
 
-            await page.click("#kontrol-dene")
-            await expect(page.locator("#kontrol-sonucu h2")).to_have_text("Kurallar geçerli")
-            moves = page.locator("#birim-degisiklikleri")
-            await expect(moves).to_contain_text(target)
-            await expect(moves.locator(f'a[href="/ui/talep/{earlier[0]["id"]}"]')).to_have_count(1)
-            await page.screenshot(path=str(SHOTS / "ui_rule_builder_review.png"), full_page=True)
-            await page.fill("#aciklama", "Asansör şikâyetleri tek birimde toplansın.")
-            await page.click("#etkinlestir")
-            await expect(page.locator(".alert.ok")).to_contain_text("Kurallar etkinleştirildi")
+        await page.click("#kontrol-dene")
+        await expect(page.locator("#kontrol-sonucu h2")).to_have_text("Kurallar geçerli")
+        moves = page.locator("#birim-degisiklikleri")
+        await expect(moves).to_contain_text(target)
+        await expect(moves.locator(f'a[href="/ui/talep/{earlier[0]["id"]}"]')).to_have_count(1)
+        await page.screenshot(path=str(SHOTS / "ui_rule_builder_review.png"), full_page=True)
+        await page.fill("#aciklama", "Asansör şikâyetleri tek birimde toplansın.")
+        await page.click("#etkinlestir")
+        await expect(page.locator(".alert.ok")).to_contain_text("Kurallar etkinleştirildi")
 
-            diff = await page.locator("#surumler pre.diff").first.text_content()
-            changed = [ln for ln in diff.splitlines() if ln[:1] in "+-" and ln[:3] not in ("+++", "---")]
-            assert "+  - id: asansor" in changed
-            assert all(ln.startswith("+") for ln in changed), diff
-            await expect(page.locator("#surumler")).to_contain_text(
-                "Asansör şikâyetleri tek birimde toplansın."
-            )
-            assert errors == []
-        finally:
-            await browser.close()
+        diff = await page.locator("#surumler pre.diff").first.text_content()
+        changed = [ln for ln in diff.splitlines() if ln[:1] in "+-" and ln[:3] not in ("+++", "---")]
+        assert "+  - id: asansor" in changed
+        assert all(ln.startswith("+") for ln in changed), diff
+        await expect(page.locator("#surumler")).to_contain_text(
+            "Asansör şikâyetleri tek birimde toplansın."
+        )
+        assert errors == []
 
     created = await (await server.post("/api/v1/requests", json={
         "text": "Sokağımızdaki asansör yine çalışmıyor.", "channel": "webform"})).json()  # fmt: skip
@@ -153,30 +118,26 @@ async def test_supervisor_adds_reviews_and_activates_a_rule(server, hub) -> None
 
 
 async def test_drag_and_buttons_reorder_disable_and_delete(server, hub) -> None:  # noqa: ANN001
-    from playwright.async_api import async_playwright, expect
+    from playwright.async_api import expect
 
     ids = [e.id for e in edit.list_rules(hub.rules.status()["source"])]
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
-        try:
-            page = await browser.new_page(viewport={"width": 1440, "height": 1000}, locale="tr-TR")
-            await _login(page, server, "supervisor")
-            await expect(page.locator("html")).to_have_attribute("data-rb", "hazir")
-            rows = page.locator("#kural-listesi tbody tr")
-            await rows.nth(3).drag_to(rows.nth(1))
-            await expect(page.locator(".alert.ok")).to_contain_text(f"«{ids[3]}» 2. sıraya taşındı")
-            await expect(rows.nth(1)).to_have_attribute("data-id", ids[3])
+    async with chromium() as browser:
+        page = await browser.new_page(viewport=DESKTOP, locale="tr-TR")
+        await log_in(page, server, "supervisor", path=BUILDER, wait_url=None)
+        await expect(page.locator("html")).to_have_attribute("data-rb", "hazir")
+        rows = page.locator("#kural-listesi tbody tr")
+        await rows.nth(3).drag_to(rows.nth(1))
+        await expect(page.locator(".alert.ok")).to_contain_text(f"«{ids[3]}» 2. sıraya taşındı")
+        await expect(rows.nth(1)).to_have_attribute("data-id", ids[3])
 
-            await rows.nth(1).get_by_role("button", name=f"{ids[3]} kuralını yukarı taşı").click()
-            await expect(rows.nth(0)).to_have_attribute("data-id", ids[3])
-            await rows.nth(0).get_by_role("button", name="Devre dışı bırak").click()
-            await expect(rows.nth(0)).to_contain_text("Devre dışı")
+        await rows.nth(1).get_by_role("button", name=f"{ids[3]} kuralını yukarı taşı").click()
+        await expect(rows.nth(0)).to_have_attribute("data-id", ids[3])
+        await rows.nth(0).get_by_role("button", name="Devre dışı bırak").click()
+        await expect(rows.nth(0)).to_contain_text("Devre dışı")
 
-            page.once("dialog", lambda d: d.accept())
-            await rows.nth(2).get_by_role("button", name="Sil").click()
-            await expect(page.locator(".alert.ok")).to_contain_text("silindi")
-            await expect(rows).to_have_count(len(ids) - 1)
-            await expect(page.locator("#taslak-farki")).to_be_attached()
-        finally:
-            await browser.close()
+        page.once("dialog", lambda d: d.accept())
+        await rows.nth(2).get_by_role("button", name="Sil").click()
+        await expect(page.locator(".alert.ok")).to_contain_text("silindi")
+        await expect(rows).to_have_count(len(ids) - 1)
+        await expect(page.locator("#taslak-farki")).to_be_attached()
     assert [e.id for e in edit.list_rules(hub.rules.status()["source"])] == ids  # only a draft changed
