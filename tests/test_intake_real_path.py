@@ -15,7 +15,7 @@ from sqlmodel import select
 
 from connectors.base import FetchResult, Location, RawMessage, Sender
 from hub.actions.privacy import scrub
-from hub.models import Checkpoint, Contact, Quarantine, Request
+from hub.models import OPEN_STATUSES, Checkpoint, Contact, Quarantine, Request
 from hub.rules import stored_trace
 from tests.conftest import using_postgres
 
@@ -161,6 +161,14 @@ def test_batch_candidates_are_those_of_a_query_per_message(hub) -> None:  # noqa
             assert own == finder.prefetch(s, [((topic, ilce, mahalle), at)]).within(
                 (topic, ilce, mahalle), since, 10
             )
+            # and what the definition says: its place's newest open requests since its window start
+            every = s.exec(select(Request).where(Request.topic == topic, Request.mahalle == mahalle)).all()
+            expect = sorted(
+                (r for r in every if r.ilce == ilce and r.ilce is not None and r.status in OPEN_STATUSES
+                 and r.received_at >= since),
+                key=lambda r: (r.received_at, r.id), reverse=True)[:10]  # fmt: skip
+            assert [row[0] for row in own] == [r.id for r in expect]
+            assert ilce is None or expect, "the check compares something"
         assert any(
             finder.find(s, t, p[0], {"ilce": p[1], "mahalle": p[2]}, received_at=a) for t, p, a in asks
         )
@@ -171,7 +179,7 @@ def test_a_batch_fetches_its_duplicate_candidates_in_one_query(hub) -> None:  # 
     statements: list[str] = []
 
     def count(conn, cursor, statement, *args) -> None:  # noqa: ANN001
-        if "row_number" in statement.lower():
+        if "row_number" in statement.lower() or "cross join lateral" in statement.lower():
             statements.append(statement)
 
     raws = [RawMessage(channel="cimer", external_id=f"dup-{i}", text=f"boru patladı su akıyor {i}",

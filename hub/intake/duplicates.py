@@ -72,6 +72,7 @@ class DuplicateFinder:
         self._item, self._find = DupItem, find_duplicates
         self._open_sql = ", ".join(f"'{s.value}'" for s in sorted(OPEN_STATUSES))  # fixed enum values
         self._statements: dict[int, Any] = {}
+        self._lateral: Any = None
 
     def _statement(self, n: int) -> Any:
         """The candidates of ``n`` places: per place its newest open requests since its window start
@@ -98,6 +99,23 @@ class DuplicateFinder:
                 self._statements[n] = stmt
         return stmt
 
+    def _lateral_statement(self) -> Any:
+        """PostgreSQL: the places as arrays, and per place an index scan (``ix_request_dup_candidates``)
+        cut at the limit. One statement text for any number of places, so it is prepared and
+        planned once; the OR list was planned anew for each batch (4-6x slower at 70 places)."""
+        if self._lateral is None:
+            self._lateral = text(
+                "SELECT c.id, c.text, c.topic, c.ilce, c.mahalle, c.received_at FROM unnest("
+                " CAST(:topics AS text[]), CAST(:ilces AS text[]), CAST(:mahalles AS text[]),"
+                " CAST(:sinces AS timestamp[])) AS w(topic, ilce, mahalle, since)"
+                " CROSS JOIN LATERAL (SELECT r.id, r.text, r.topic, r.ilce, r.mahalle, r.received_at"
+                "  FROM request r WHERE r.mahalle = w.mahalle AND r.topic = w.topic AND r.ilce = w.ilce"
+                f"  AND r.received_at >= w.since AND r.status IN ({self._open_sql})"
+                "  ORDER BY r.received_at DESC, r.id DESC LIMIT :limit) AS c"
+            ).columns(id=Integer(), text=String(), topic=String(), ilce=String(), mahalle=String(),
+                      received_at=UTCDateTime())  # fmt: skip
+        return self._lateral
+
     @staticmethod
     def place(topic: str | None, location: dict[str, Any]) -> Place | None:
         """The place a request's candidates share; None when it has no topic or mahalle (no search).
@@ -120,6 +138,15 @@ class DuplicateFinder:
                 since[place] = start
         rows: dict[Place, list[Row]] = {}
         places = list(since)
+        if places and session.get_bind().dialect.name == "postgresql":
+            found = session.execute(self._lateral_statement(), {
+                "topics": [p[0] for p in places], "ilces": [p[1] for p in places],
+                "mahalles": [p[2] for p in places], "limit": self.limit,
+                "sinces": [UTCDateTime().process_bind_param(since[p], None) for p in places],
+            })  # fmt: skip
+            for r in found:
+                rows.setdefault((r[2], r[3], r[4]), []).append(tuple(r))  # type: ignore[arg-type]
+            places = []  # all fetched
         for k in range(0, len(places), _CHUNK):
             chunk = places[k : k + _CHUNK]
             params: dict[str, Any] = {"limit": self.limit}
