@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, fields
 from datetime import UTC, timedelta
 from typing import Any
 
-from sqlalchemy import or_
+from sqlalchemy import or_, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, select
 
@@ -40,6 +40,13 @@ from hub.observability import metrics
 from hub.queries.departments import DepartmentInfo, active_departments
 
 log = logging.getLogger(__name__)
+
+_SEEN_MANY_PG = text(
+    "SELECT m.channel, m.external_id, m.id, m.request_id, r.tracking_code"
+    " FROM unnest(CAST(:channels AS text[]), CAST(:ext_ids AS text[])) AS w(channel, external_id)"
+    " JOIN message m ON m.channel = w.channel AND m.external_id = w.external_id"
+    " JOIN request r ON r.id = m.request_id"
+)
 FOLLOW_UP_DAYS = 7  # how long after an answer a chat message still belongs to that request
 BATCH_ATTEMPTS = 3  # a batch that keeps losing races to concurrent writers is taken again this often
 _SENDER_FIELDS = tuple(f.name for f in fields(Sender))
@@ -262,6 +269,14 @@ class Intake:
             hit = self._seen(session, raws[0])
             return {(raws[0].channel, raws[0].external_id): hit} if hit else {}
         out: dict[tuple[str, str], IntakeResult] = {}
+        if session.get_bind().dialect.name == "postgresql":
+            # One statement text for any batch (prepared once); an IN list per channel was a new
+            # statement, planned anew, for every batch and channel.
+            found = session.execute(_SEEN_MANY_PG, {"channels": [r.channel for r in raws],
+                                                    "ext_ids": [r.external_id for r in raws]})  # fmt: skip
+            for ch, ext, mid, rid, code in found:
+                out[(ch, ext)] = IntakeResult(rid, mid, code, created=False, duplicate_delivery=True)
+            return out
         by_channel: dict[str, list[str]] = {}
         for raw in raws:
             by_channel.setdefault(raw.channel, []).append(raw.external_id)
