@@ -89,15 +89,15 @@ def build_files(rt: ConnectorRuntime, st: Settings) -> None:
     """CİMER / MBS / e-Devlet drops, answer exports, and the Alo 153 call log: need no credentials."""
     from connectors.imports import CallLogFolderSource, ExportSender
     from connectors.imports.folder import ImportFolderSource
-    from hub.file_imports import KINDS, mapping_for
+    from hub.file_imports import KINDS, export_dir, mapping_for
 
-    export_dir = st.export_dir or st.data_dir / "export"
+    answers_dir = export_dir(st)
     import_dir = st.import_dir or st.data_dir / "import"
     calllog_dir = st.calllog_dir or st.data_dir / "calllog"
-    for d in (export_dir, import_dir, calllog_dir):
+    for d in (answers_dir, import_dir, calllog_dir):
         d.mkdir(parents=True, exist_ok=True)
     for kind in KINDS:  # cimer, mbs, edevlet
-        rt.add_sender(kind, ExportSender(export_dir, channel=kind, fmt="xlsx"))
+        rt.add_sender(kind, ExportSender(answers_dir, channel=kind, fmt="xlsx"))
         sub = import_dir / kind
         sub.mkdir(exist_ok=True)
         # The municipality's mapping file is read on every poll: a broken one fails this folder's

@@ -24,6 +24,11 @@ log = logging.getLogger(__name__)
 KINDS = IMPORT_KINDS  # cimer, mbs, edevlet: each has a drop folder, an upload and an answer file
 
 
+def export_dir(st: Settings) -> Path:
+    """Where ExportSender writes the answer files (hub/channels.py), and where /ui/ice-aktar lists them."""
+    return st.export_dir or st.data_dir / "export"
+
+
 def mapping_dir(st: Settings) -> Path:
     return st.import_mapping_dir or st.data_dir / "import_mappings"
 

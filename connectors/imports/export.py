@@ -12,6 +12,7 @@ import fcntl
 import io
 import json
 import os
+import re
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -35,6 +36,8 @@ _DATE_FMT = "%d.%m.%Y %H:%M"
 _TZ = ZoneInfo("Europe/Istanbul")
 # Excel writes ";" as the list separator in Turkish locale (the comma is the decimal mark).
 CSV_DELIMITER = ";"
+# The names ExportSender gives its files (``export_path``): <channel>_cevaplar_<YYYY-MM-DD>.<fmt>.
+ANSWER_FILE_NAME = re.compile(r"(cimer|mbs|edevlet)_cevaplar_(\d{4}-\d{2}-\d{2})\.(xlsx|csv)")
 
 
 @dataclass(slots=True)
@@ -148,6 +151,25 @@ def read_answers(path: Path) -> list[Answer]:
             no, text = restore_cell(str(r[0])), restore_cell(r[2] or "")
             out.append(Answer(no, text, when.replace(tzinfo=_TZ), r[3] or None))
         return out
+    finally:
+        wb.close()
+
+
+def count_answers(path: Path) -> int:
+    """How many answers a file written by ``write_answers`` holds, without reading them all:
+    an XLSX file says its used range in the sheet's dimension; a CSV file is parsed."""
+    path = Path(path)
+    if path.suffix.lower() == ".csv":
+        text = path.read_bytes().decode("utf-8-sig")
+        rows = sum(1 for r in csv.reader(io.StringIO(text, newline=""), delimiter=CSV_DELIMITER) if r)
+        return max(0, rows - 1)  # the header row
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path, read_only=True)
+    try:
+        ws = wb.worksheets[0]
+        rows = ws.max_row if ws.max_row is not None else sum(1 for _ in ws.iter_rows(values_only=True))
+        return max(0, rows - 1)  # the header row
     finally:
         wb.close()
 

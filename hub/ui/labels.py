@@ -104,6 +104,7 @@ EVENT = {
     "classifier.retrain_started": "Model eğitimi başladı", "classifier.trained": "Model eğitildi (aday)",
     "classifier.retrain_failed": "Model eğitimi başarısız", "classifier.activated": "Model etkinleştirildi",
     "classifier.rolled_back": "Önceki modele dönüldü",
+    "export.downloaded": "Cevap dosyası indirildi", "push.session_ended": "Çıkışta bildirim aboneliği silindi",
 }  # fmt: skip
 CALLBACK_OUTCOME = {"reached": "Ulaşıldı", "not_reached": "Ulaşılamadı", "wrong_number": "Yanlış numara"}
 # Reasons the actions store in English on status changes and call-backs, for the Turkish page.
