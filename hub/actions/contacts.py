@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import tuple_
+from sqlalchemy import text, tuple_
 from sqlmodel import Session, select
 
 from classifier.text import normalize_phone_tr
@@ -19,6 +19,10 @@ from hub.queries.contacts import live_contact
 
 # Channels whose sender.external_id is itself a stable identity of the person.
 _EXTERNAL_KINDS = {"whatsapp", "facebook", "instagram", "x", "youtube"}
+_KNOWN_PG = text(
+    "SELECT ci.kind, ci.value, ci.contact_id FROM unnest(CAST(:kinds AS text[]), CAST(:values AS text[]))"
+    " AS w(kind, value) JOIN contactidentity ci ON ci.kind = w.kind AND ci.value = w.value"
+)
 
 
 @dataclass(slots=True)
@@ -70,7 +74,11 @@ def resolve_contacts(
     idents = [identities_for(sender, channel) for sender, channel in senders]
     wanted = {pair for pairs in idents for pair in pairs}
     known: dict[tuple[str, str], int] = {}
-    if wanted:
+    if wanted and session.get_bind().dialect.name == "postgresql":
+        pairs_in = list(wanted)  # arrays: one statement for any batch, prepared once (a tuple IN list is not)
+        rows = session.execute(_KNOWN_PG, {"kinds": [k for k, _ in pairs_in], "values": [v for _, v in pairs_in]})
+        known = {(k, v): cid for k, v, cid in rows}
+    elif wanted:
         rows = session.exec(
             select(ContactIdentity.kind, ContactIdentity.value, ContactIdentity.contact_id).where(
                 tuple_(ContactIdentity.kind, ContactIdentity.value).in_(list(wanted))
