@@ -22,6 +22,9 @@ class PushSubscription(SQLModel, table=True):
     p256dh: str  # the browser's public key (base64url), for payload encryption
     auth: str  # the browser's auth secret (base64url)
     user_agent: str | None = None
+    # SHA-256 of the id of the staff UI session that registered it (hub.actions.push.session_hash):
+    # signing out of that session removes it. None for rows registered before this was kept.
+    session_hash: str | None = Field(default=None, max_length=64, index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     last_success_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 

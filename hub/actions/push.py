@@ -7,6 +7,7 @@ in the transaction of the forward / alert that caused it, delivered by the outbo
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Iterable
 from datetime import datetime
@@ -41,11 +42,20 @@ def _check_subscription(endpoint: str, p256dh: str, auth: str) -> None:
             raise ActionError(f"push key {name} is not base64url", field=name)
 
 
+def session_hash(session_id: str) -> str:
+    """What a subscription keeps of the UI session that registered it: a hash, so the table
+    holds nothing that could help forge a session cookie or its CSRF token."""
+    return hashlib.sha256(("push-session:" + session_id).encode()).hexdigest()
+
+
 def subscribe(
-    session: Session, actor: Actor, *, endpoint: str, p256dh: str, auth: str, user_agent: str | None = None
-) -> PushSubscription:
+    session: Session, actor: Actor, *, endpoint: str, p256dh: str, auth: str, user_agent: str | None = None,
+    ui_session_id: str | None = None,
+) -> PushSubscription:  # fmt: skip
     """Register (or re-register) this browser for the signed-in user. An endpoint is one
-    browser: when another user signs in on the same phone, the subscription becomes theirs."""
+    browser: when another user signs in on the same phone, the subscription becomes theirs.
+    ``ui_session_id`` is the staff UI session it is registered from: signing out of that
+    session removes it again (``end_session``)."""
     if actor.user_id is None:
         raise ActionError("only a signed-in user can subscribe", field="user")
     _check_subscription(endpoint, p256dh, auth)
@@ -55,6 +65,7 @@ def subscribe(
         session.add(sub)
     sub.user_id, sub.p256dh, sub.auth = actor.user_id, p256dh, auth
     sub.user_agent = (user_agent or "")[:300] or None
+    sub.session_hash = session_hash(ui_session_id) if ui_session_id else None
     session.flush()
     events.record(session, actor, "push.subscribed", None, subscription_id=sub.id)
     return sub
@@ -72,6 +83,34 @@ def unsubscribe(session: Session, actor: Actor, endpoint: str) -> bool:
     _drop(session, sub)
     events.record(session, actor, "push.unsubscribed", None, subscription_id=sub.id)
     return True
+
+
+def end_session(session: Session, actor: Actor, ui_session_id: str) -> list[int]:
+    """Signing out (/ui/cikis): remove the subscriptions this user registered from the session
+    that signs out, so a shared phone stops showing their notices (which carry request content).
+
+    Why the session and not the endpoint: the sign-out is a plain form post that works without
+    script, from the staff UI as from the phone app (one cookie for both), and the server knows
+    its session without trusting anything the page sends; the browser cannot be asked for its
+    endpoint at that moment (no script, offline, another tab). The user's subscriptions from
+    other sessions (their own phone) stay. Subscriptions stored before sessions were kept
+    (``session_hash`` empty) cannot be told apart, so they go too: that phone turns its
+    notices on again from the app's settings page."""
+    if actor.user_id is None:
+        return []
+    subs = session.exec(
+        select(PushSubscription).where(
+            PushSubscription.user_id == actor.user_id,
+            (PushSubscription.session_hash == session_hash(ui_session_id))
+            | (PushSubscription.session_hash.is_(None)),  # type: ignore[union-attr]
+        )
+    ).all()
+    ids = sorted(int(sub.id or 0) for sub in subs)
+    for sub in subs:
+        _drop(session, sub)
+    if ids:
+        events.record(session, actor, "push.session_ended", None, subscription_ids=ids)
+    return ids
 
 
 def _drop(session: Session, sub: PushSubscription) -> None:

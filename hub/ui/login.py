@@ -125,11 +125,13 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
     return resp
 
 
-def _end_sessions(hub: Any, actor: Any) -> None:
-    from hub.actions import users
+def _end_sessions(hub: Any, actor: Any, ui_session_id: str) -> None:
+    from hub.actions import push, users
 
     with hub.db.session() as session:
         users.end_sessions(session, actor, actor.user_id)
+        # This browser stops receiving the user's push notices (a shared phone): see push.end_session.
+        push.end_session(session, actor, ui_session_id)
 
 
 async def logout(request: web.Request) -> web.StreamResponse:
@@ -138,7 +140,7 @@ async def logout(request: web.Request) -> web.StreamResponse:
         if not await csrf_ok(request):
             return csrf_refused(request)
         # ends the session on the server too: a copied cookie stops working
-        await request.app["hub"].db.run(_end_sessions, request.app["hub"], actor_of(request))
+        await request.app["hub"].db.run(_end_sessions, request.app["hub"], actor_of(request), sess.sid)
     resp = see_other("/ui/giris")
     resp.del_cookie(us.COOKIE, path="/ui")
     return resp

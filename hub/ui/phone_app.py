@@ -125,11 +125,12 @@ async def subscribe(request: web.Request) -> web.StreamResponse:
     hub, actor = request.app["hub"], actor_of(request)
     form = await request.post()
     endpoint, p256dh, auth = (str(form.get(k, ""))[:2000] for k in ("endpoint", "p256dh", "auth"))
+    ui_session_id = request["ui_session"].sid  # signing out of this session removes it (push.end_session)
 
     def work() -> int:
         with hub.db.session() as session:
             sub = push.subscribe(session, actor, endpoint=endpoint, p256dh=p256dh, auth=auth,
-                                 user_agent=request.headers.get("User-Agent"))  # fmt: skip
+                                 user_agent=request.headers.get("User-Agent"), ui_session_id=ui_session_id)  # fmt: skip
             return int(sub.id or 0)
 
     try:
