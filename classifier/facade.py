@@ -195,6 +195,14 @@ class Classifier:
                 out["ilce"] = locator.normalize_ilce(known["ilce"]) or known["ilce"]
             return out
         res = locator.resolve(known["mahalle"], known.get("ilce"))
+        if not res.mahalle and known.get("ilce"):
+            # The district does not hold that mahalle. Citizens and exported lists mix up the
+            # central districts ("Sahabiye, Melikgazi"): a name only one district has wins over
+            # the district given, which is kept beside it for the agent to see.
+            alone = locator.resolve(known["mahalle"], None)
+            if alone.mahalle and not alone.ambiguous:
+                res = alone
+                out["ilce_given"] = known["ilce"]
         if res.mahalle and not res.ambiguous:
             out["mahalle"], out["ilce"] = res.mahalle, res.ilce
         else:  # a name several districts share, and no district given: say so
