@@ -17,11 +17,12 @@ from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 
 from connectors.base import ConnectorError, FetchResult, Quarantined, RawMessage
+from hub.actions import checkpoints
 from hub.actions import quarantine as qa
 from hub.auth import SYSTEM_INTAKE
 from hub.intake.quarantine import raw_to_bytes
 from hub.intake.sanitize import without_nul
-from hub.models import Checkpoint, utcnow
+from hub.models import Checkpoint
 from hub.workers.leader import run_singleton
 from hub.workers.outbox import cancel_requested
 
@@ -122,7 +123,7 @@ class ConnectorRuntime:
         async def sink(raw: RawMessage) -> Any:
             result = await self.hub.db.run(self.hub.intake.ingest, raw)
             try:  # the message is stored: a failed health note must not fail the webhook
-                await self.hub.db.run(self._touch, name, None, None)
+                await self.hub.db.run(self._received, name)
             except Exception as exc:
                 log.warning("connector %s: health not saved: %s: %s", name, type(exc).__name__, exc)
             return result
@@ -211,7 +212,7 @@ class ConnectorRuntime:
         else:
             log.exception("connector %s failed", source.name)
         try:
-            await self.hub.db.run(self._touch, source.name, None, error)
+            await self.hub.db.run(self._save_failure, source.name, error)
             health.error_saved = True
         except Exception as db_exc:  # the database may be what failed: health stays in memory
             log.warning("connector %s: health not saved (%s); kept in memory", source.name, type(db_exc).__name__)
@@ -270,28 +271,16 @@ class ConnectorRuntime:
             intake.ingest_batch_in(session, raws, pre, on_error=quarantine)
             for q in result.quarantined:
                 qa.add(session, SYSTEM_INTAKE, q)
-            row = session.get(Checkpoint, name) or Checkpoint(connector=name)
-            if result.checkpoint is not None:
-                row.value = result.checkpoint
-            if unsaved_error is not None:
-                row.last_error, row.last_error_at = unsaved_error
-            row.last_success_at = utcnow()
-            row.backlog = result.backlog
-            row.updated_at = utcnow()
-            session.add(row)
+            # the same transaction as the batch: the position moves with what it covers
+            checkpoints.advance(session, name, result.checkpoint, backlog=result.backlog, unsaved_error=unsaved_error)
 
-    def _touch(self, name: str, value: str | None, error: str | None) -> None:
+    def _received(self, name: str) -> None:
         with self.hub.db.session() as session:
-            row = session.get(Checkpoint, name) or Checkpoint(connector=name)
-            now = datetime.now(UTC)
-            if error:
-                row.last_error, row.last_error_at = error, now
-            else:
-                row.last_success_at = now
-            if value is not None:
-                row.value = value
-            row.updated_at = now
-            session.add(row)
+            checkpoints.record_success(session, name)
+
+    def _save_failure(self, name: str, error: str) -> None:
+        with self.hub.db.session() as session:
+            checkpoints.record_poll_failure(session, name, error)
 
     def _rows(self, names: list[str]) -> tuple[dict[str, Checkpoint], str | None]:
         try:
