@@ -64,7 +64,16 @@ def make_engine(url: str, *, immediate: bool = True) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
         return engine
-    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True, **_JSON)
+    engine = create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True, **_JSON)
+
+    @event.listens_for(engine, "connect")
+    def _utc(dbapi_conn: Any, _record: Any) -> None:
+        # Timestamps are stored as naive UTC. A server installed on a Turkish machine runs in
+        # Europe/Istanbul, and any comparison with an aware value would read them 3 hours off.
+        dbapi_conn.execute("SET TIME ZONE 'UTC'")
+        dbapi_conn.commit()
+
+    return engine
 
 
 def alembic_config(url: str) -> Config:
