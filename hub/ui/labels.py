@@ -105,6 +105,16 @@ EVENT = {
     "classifier.retrain_failed": "Model eğitimi başarısız", "classifier.activated": "Model etkinleştirildi",
     "classifier.rolled_back": "Önceki modele dönüldü",
     "export.downloaded": "Cevap dosyası indirildi", "push.session_ended": "Çıkışta bildirim aboneliği silindi",
+    "push.subscribed": "Telefonda bildirimler açıldı", "push.unsubscribed": "Telefonda bildirimler kapatıldı",
+    "push.preferences": "Bildirim tercihleri kaydedildi",
+    "push.subscription_gone": "Bildirim aboneliği sona ermiş, silindi (tarayıcı ya da push servisi)",
+    "calllog.counted": "Çağrı kayıt dosyası sayıldı", "filter.saved": "Filtre kaydedildi",
+    "quarantine.added": "Okunamayan giriş karantinaya alındı", "quarantine.resolved": "Karantinadaki giriş yeniden işlendi",
+    "quarantine.new": "Karantinadaki giriş yeniden işlenemedi", "quarantine.retried": "Karantinadaki giriş yeniden denendi",
+    "user.muhtars_imported": "Muhtar listesi içe aktarıldı",
+    "kb.created": "Bilgi bankasına kayıt eklendi", "kb.updated": "Bilgi bankası kaydı düzeltildi",
+    "canned.created": "Hazır cevap eklendi", "canned.updated": "Hazır cevap düzeltildi",
+    "request.first_contact": "İlk temasta çözüldü",
 }  # fmt: skip
 CALLBACK_OUTCOME = {"reached": "Ulaşıldı", "not_reached": "Ulaşılamadı", "wrong_number": "Yanlış numara"}
 # Reasons the actions store in English on status changes and call-backs, for the Turkish page.
