@@ -139,6 +139,20 @@ def delivered(session: Session, subscription_id: int) -> None:
         sub.last_success_at = utcnow()
 
 
+def registered(session: Session, actor: Actor, endpoint: str) -> bool:
+    """Whether this browser's endpoint is registered for the signed-in user. The phone app's
+    settings page asks before it says notifications are on: a browser keeps its own
+    subscription after a sign-out (``end_session``) or another user's sign-in took it away here."""
+    if actor.user_id is None or not endpoint:
+        return False
+    found = session.exec(
+        select(PushSubscription.id).where(
+            PushSubscription.endpoint == endpoint, PushSubscription.user_id == actor.user_id
+        )
+    ).first()
+    return found is not None
+
+
 def preferences(session: Session, user_id: int) -> dict[str, bool]:
     pref = session.get(PushPreference, user_id)
     return {r: bool(getattr(pref, r)) if pref else True for r in PUSH_REASONS}

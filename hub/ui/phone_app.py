@@ -152,6 +152,22 @@ async def unsubscribe(request: web.Request) -> web.StreamResponse:
     return _json({"ok": await hub.db.run(work)})
 
 
+async def subscription_state(request: web.Request) -> web.StreamResponse:
+    """Is this browser's push endpoint registered for the signed-in user? The settings page asks
+    (hub/static/app/push.js), since the browser keeps its subscription after a sign-out removed
+    it here. A POST although it only reads: the service worker keeps no copy of it (it keeps
+    the app's GET answers for offline use), and the endpoint stays out of the access logs."""
+    hub, actor = request.app["hub"], actor_of(request)
+    form = await request.post()
+    endpoint = str(form.get("endpoint", ""))[:2000]
+
+    def load() -> bool:
+        with hub.db.reader() as session:
+            return push.registered(session, actor, endpoint)
+
+    return _json({"ok": True, "kayitli": await hub.db.run(load)})
+
+
 # -- the one write endpoint of the app ---------------------------------------------------
 async def act(request: web.Request) -> web.StreamResponse:
     """POST /ui/uygulama/talep/{id}/islem: not | ilerle | cevap, with an idempotency key.
@@ -293,4 +309,5 @@ def add_routes(routes: web.RouteTableDef) -> None:
     routes.post(f"{APP}/ayarlar")(staff_page(settings_submit))
     routes.post(f"{APP}/abonelik")(staff_page(subscribe))
     routes.post(f"{APP}/abonelik/sil")(staff_page(unsubscribe))
+    routes.post(f"{APP}/abonelik/durum")(staff_page(subscription_state))
     routes.static(STATIC_PREFIX, STATIC, append_version=False)

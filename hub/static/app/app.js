@@ -1,7 +1,7 @@
 /* The phone app's page script: registers the service worker, queues the forms' actions in
    the outbox (outbox.js) and sends them when the network is there, shows the connection
    state and the time of the page's last update, and manages this phone's push subscription. */
-import { setUpPush } from "./push.js";
+import { forgetPush, setUpPush } from "./push.js";
 import { shrinkPhoto } from "./photo.js";
 
 const APP = document.body.dataset.app || "/ui/uygulama";
@@ -103,7 +103,19 @@ function prefetchList() {
   if (links.length && worker && navigator.onLine) worker.postMessage({ type: "prefetch", urls: links });
 }
 
+function endPushAtSignOut() {
+  // the form works without script too: the hub then removes the session's subscriptions alone
+  const form = document.querySelector("form.logout");
+  if (!form) return;
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    form.querySelector("button").disabled = true;
+    forgetPush(APP).finally(() => form.submit());
+  }, { once: true });
+}
+
 async function start() {
+  endPushAtSignOut();
   const csrf = document.querySelector("meta[name=csrf]")?.content;
   if (csrf) await outbox.setMeta("csrf", csrf);
   for (const form of document.querySelectorAll("form.act")) {
