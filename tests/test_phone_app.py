@@ -103,3 +103,46 @@ async def test_actions_are_stored_once_per_key(ui, hub) -> None:  # noqa: ANN001
     # without the script: a plain form post redirects back to the request
     r = await ui.post(url, data=note_form("r" * 20), allow_redirects=False)
     assert r.status == 303 and r.headers["Location"].endswith(f"/talep/{rid}?tamam=not")
+
+
+async def test_an_action_queued_by_another_user_is_refused(ui, hub) -> None:  # noqa: ANN001
+    """A shared phone: an action carries the id of the user who queued it ("yazar"); under
+    another user's session the hub refuses it (409), so it is never stored in that name."""
+    from hub.models import User
+
+    created = await create(ui, SU)
+    rid = created["id"]
+    with hub.db.reader() as s:
+        ids = {u.username: u.id for u in s.exec(select(User).where(User.username.in_(["kaski", "agent"])))}
+    await login(ui, "agent")
+    page = await (await ui.get(f"/ui/uygulama/talep/{rid}")).text()
+    assert f'name="yazar" value="{ids["agent"]}"' in page  # the forms name their user, without script too
+    assert f'<meta name="kullanici" content="{ids["agent"]}">' in page
+    url = f"/ui/uygulama/talep/{rid}/islem"
+    form = {"csrf": csrf_of(page), "islem": "not", "metin": "A'nın sahada yazdığı not."}
+
+    r = await ui.post(url, data={**form, "anahtar": "a" * 20, "yazar": str(ids["kaski"])}, headers=JSON)
+    body = await r.json()
+    assert r.status == 409 and body["yazar"] and "başka bir kullanıcı" in body["hata"]
+    r = await ui.post(
+        url, data={**form, "anahtar": "b" * 20, "yazar": str(ids["kaski"])}, allow_redirects=False
+    )
+    assert r.status == 409  # the plain form too
+    r = await ui.post(url, data={**form, "anahtar": "c" * 20, "yazar": str(ids["agent"]), "metin": "Kendi notum."},
+                      headers=JSON)  # fmt: skip
+    assert r.status == 200 and (await r.json())["ok"]
+
+    with hub.db.reader() as s:
+        notes = s.exec(select(Message).where(Message.request_id == rid, Message.direction == "note")).all()
+        assert [(n.body, n.author) for n in notes] == [("Kendi notum.", f"user:{ids['agent']}")]
+        keys = s.exec(select(AppActionKey).where(AppActionKey.request_id == rid)).all()
+        assert [k.key for k in keys] == ["c" * 20]  # the refused keys stay free
+
+
+async def test_offline_page_names_nobody(ui, hub) -> None:  # noqa: ANN001
+    """The offline page is part of the app's shell, which stays on the phone after a sign-out."""
+    await login(ui, "kaski")
+    page = await (await ui.get("/ui/uygulama/cevrimdisi")).text()
+    assert "Çevrimdışısınız" in page
+    assert "kaski" not in page and 'name="kullanici"' not in page
+    assert '<meta name="csrf" content="">' in page

@@ -5,7 +5,9 @@ note with a photo, "işleme al" and the answer through the actions layer.
 Offline: the service worker (hub/static/app/sw.js, served from /ui/uygulama/sw.js so its
 scope is the app) keeps the pages last loaded, and the page queues actions in IndexedDB
 (hub/static/app/outbox.js). Each queued action carries its own idempotency key, so a retry
-after a lost answer is stored once (``hub.actions.field_app``)."""
+after a lost answer is stored once (``hub.actions.field_app``), and the id of the user who
+queued it ("yazar"): on a shared phone an action is refused under another user's session.
+Signing out deletes the saved pages (hub/static/app/saved_pages.js)."""
 
 from __future__ import annotations
 
@@ -189,6 +191,16 @@ async def act(request: web.Request) -> web.StreamResponse:
     fields = body.fields
     if not hmac.compare_digest(fields.get("csrf", ""), csrf_token(request)):
         return _json({"ok": False, "hata": "Oturum yenilendi; sayfayı yeniden açın.", "oturum": True}, 403)
+    author = fields.get("yazar", "")
+    if author and author != str(actor.user_id):
+        # queued on a shared phone by another user (app.js never sends one; this is the backstop):
+        # stored under this session it would carry the wrong name
+        message = (
+            "Bu işlem bu telefonda başka bir kullanıcı tarafından sıraya alınmış; sizin adınıza kaydedilmedi."
+        )
+        if wants_json:
+            return _json({"ok": False, "yazar": True, "hata": message}, 409)
+        return _answer(False, rid, 409, message)
     name, key = fields.get("islem", ""), fields.get("anahtar", "")
     if name not in ACTIONS:
         return _answer(wants_json, rid, 400, "Bilinmeyen işlem.")
@@ -294,8 +306,9 @@ async def manifest(request: web.Request) -> web.StreamResponse:
 
 
 async def offline(request: web.Request) -> web.StreamResponse:
-    """What the service worker shows for a page it never loaded while offline."""
-    return page(request, "offline.html", page_title="Çevrimdışı")
+    """What the service worker shows for a page it never loaded while offline. Part of the
+    app's shell, kept across sign-outs: so it names no user and carries no session's token."""
+    return page(request, "offline.html", page_title="Çevrimdışı", user_name=None, actor=None, csrf="")
 
 
 def add_routes(routes: web.RouteTableDef) -> None:

@@ -1,11 +1,21 @@
 /* The phone app's page script: registers the service worker, queues the forms' actions in
    the outbox (outbox.js) and sends them when the network is there, shows the connection
-   state and the time of the page's last update, and manages this phone's push subscription. */
+   state and the time of the page's last update, and manages this phone's push subscription.
+
+   A phone may be shared. Each queued action names the user who queued it (the page's
+   <meta name="kullanici">), and only the signed-in user's actions are sent; another user's
+   found in the queue are dropped, and the page says so once. «Çıkış yap» first sends what
+   waits, asks before dropping what could not be sent, and leaves nothing of the user on the
+   phone: queue, saved pages (saved_pages.js), push subscription. */
 import { forgetPush, setUpPush } from "./push.js";
 import { shrinkPhoto } from "./photo.js";
+import { forgetSavedPages } from "./saved_pages.js";
 
 const APP = document.body.dataset.app || "/ui/uygulama";
 const outbox = window.TalepOutbox;
+const ME = document.querySelector("meta[name=kullanici]")?.content || ""; // none on the offline page
+const CSRF = document.querySelector("meta[name=csrf]")?.content || ""; // one per session
+const SEND_AT_SIGN_OUT_MS = 10000; // a sign-out never waits longer for the queue to go
 const net = document.getElementById("ag");
 const queueBox = document.getElementById("sira");
 const fresh = document.getElementById("guncelleme");
@@ -28,10 +38,21 @@ function showNetwork() {
     " son güncellemeden. İşlemleriniz sıraya alınır.";
 }
 
+// the page's user, or (on the offline page, which names nobody) the one the phone last had
+async function currentUser() {
+  return ME || (await outbox.getMeta("user")) || "";
+}
+
+// said once, and kept on this page until it is left (a later message does not replace it)
+const notices = [];
+function notice(text) {
+  if (text) notices.push(text);
+}
+
 async function showQueue(message) {
-  const waiting = await outbox.all();
+  const waiting = await outbox.mine(await currentUser());
   const failed = (await outbox.getMeta("failed")) || [];
-  const lines = [];
+  const lines = [...notices];
   if (message) lines.push(message);
   if (waiting.length) lines.push(waiting.length + " işlem gönderilmeyi bekliyor.");
   for (const f of failed) lines.push("Gönderilemedi (" + (f.label || "işlem") + "): " + f.hata);
@@ -49,15 +70,19 @@ async function send() {
   if (sending) return sending;
   sending = (async () => {
     const result = await outbox.flush();
-    let message = "";
-    if (result.sent) message = result.sent + " işlem gönderildi.";
-    if (result.stopped === "oturum") message = "Oturumunuz kapanmış: giriş yapınca sıradaki işlemler gönderilir.";
-    await showQueue(message);
+    await report(result);
     // the page shows the request as it was: reload it once what was queued has arrived
     if (result.sent && !result.stopped && document.querySelector("form.act")) location.reload();
     return result;
   })().finally(() => { sending = null; });
   return sending;
+}
+
+// what a sending of the queue (this page's, or the service worker's on Background Sync) did
+async function report(result) {
+  if (result.sent) notice(result.sent + " işlem gönderildi."); // a later, empty sending keeps it
+  if (result.discarded) notice(dropped(result.discarded));
+  await showQueue(result.stopped === "oturum" ? "Oturumunuz kapanmış: giriş yapınca sıradaki işlemler gönderilir." : "");
 }
 
 async function askForSync() {
@@ -67,7 +92,16 @@ async function askForSync() {
   }
 }
 
+function dropped(count) {
+  return "Bu telefonda başka bir kullanıcının gönderilmemiş " + count +
+    " işlemi vardı; sizin adınıza gönderilmedi, silindi.";
+}
+
 async function queueForm(form) {
+  if (!ME) {
+    await showQueue("Oturum bilgisi okunamadı; sayfayı yeniden açın.");
+    return;
+  }
   const data = new FormData(form);
   const fields = {};
   let photo = null;
@@ -78,7 +112,7 @@ async function queueForm(form) {
         photo = await shrinkPhoto(value);
         photoName = value.name || "fotograf.jpg";
       }
-    } else if (name !== "anahtar") {
+    } else if (name !== "anahtar" && name !== "yazar") {
       fields[name] = value;
     }
   }
@@ -88,7 +122,7 @@ async function queueForm(form) {
   }
   const code = document.querySelector("h1")?.textContent || "";
   await outbox.add({
-    key: newKey(), url: form.action, fields, photo, photoName, label: form.dataset.label || "",
+    key: newKey(), user: ME, url: form.action, fields, photo, photoName, label: form.dataset.label || "",
     code, queuedAt: new Date().toISOString(),
   });
   form.reset();
@@ -103,21 +137,95 @@ function prefetchList() {
   if (links.length && worker && navigator.onLine) worker.postMessage({ type: "prefetch", urls: links });
 }
 
-function endPushAtSignOut() {
-  // the form works without script too: the hub then removes the session's subscriptions alone
+/* «Çıkış yap» (the settings page). Without script the form still signs out: the hub ends the
+   session and its push subscriptions; the login page then deletes the saved pages
+   (signed_out.js), and the queue keeps the user's actions for the user's next sign-in only. */
+function signOutCarefully() {
   const form = document.querySelector("form.logout");
   if (!form) return;
-  form.addEventListener("submit", (event) => {
+  const button = form.querySelector("button");
+  form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    form.querySelector("button").disabled = true;
-    forgetPush(APP).finally(() => form.submit());
-  }, { once: true });
+    button.disabled = true;
+    try {
+      if (!(await queueSettled())) {
+        button.disabled = false;
+        await showQueue("Çıkış yapılmadı: işlemleriniz sırada, bağlantı gelince gönderilecek.");
+        return;
+      }
+      await forgetUser();
+    } catch (err) {
+      // the phone could not forget something: the sign-out still goes, the hub ends the session
+    }
+    await forgetPush(APP);
+    await leave(form);
+  });
+}
+
+/* Send what this user queued (when online), then, if some could not go, ask before they are
+   dropped. True: go on signing out. */
+async function queueSettled() {
+  if (navigator.onLine) {
+    await Promise.race([send().catch(() => undefined), new Promise((r) => setTimeout(r, SEND_AT_SIGN_OUT_MS))]);
+  }
+  const left = (await outbox.mine(ME)).length;
+  if (!left) return true;
+  const why = navigator.onLine ? "gönderilemedi" : "bağlantı olmadığı için gönderilemedi";
+  const them = left === 1 ? "bu işlem" : "bu işlemler";
+  return window.confirm(
+    "Gönderilmeyi bekleyen " + left + " işleminiz var; " + why + ". Çıkış yaparsanız " + them +
+    " bu telefondan silinecek ve hiç gönderilmeyecek.\n\nYine de çıkış yapılsın mı?",
+  );
+}
+
+// nothing of the user stays on the phone for the next one: queue, token, saved pages
+async function forgetUser() {
+  await outbox.signedOut();
+  await forgetSavedPages();
+}
+
+/* Send the sign-out. Offline it cannot reach the hub: the phone has already forgotten the
+   user, and the session is ended as soon as the connection is back (here, or at the next
+   page of the app this same session opens: the "cikis" mark names the session by its token). */
+async function leave(form) {
+  if (navigator.onLine) {
+    await outbox.removeMeta("cikis").catch(() => undefined);
+    form.submit();
+    return;
+  }
+  await outbox.setMeta("cikis", CSRF).catch(() => undefined);
+  queueBox.hidden = false;
+  queueBox.replaceChildren(Object.assign(document.createElement("p"), {
+    textContent: "Bu telefondaki kayıtlarınız silindi. Bağlantı yok: oturumunuz bağlantı gelince kapatılacak.",
+  }));
+  queueBox.dataset.cikis = "bekliyor"; // the browser tests wait for this
+  window.addEventListener("online", () => { leave(form); }, { once: true });
+}
+
+/* A sign-out that found no connection, and this page belongs to the same session: finish it. */
+async function finishSignOut() {
+  const form = document.createElement("form");
+  form.method = "post";
+  form.action = "/ui/cikis";
+  form.hidden = true;
+  const token = Object.assign(document.createElement("input"), { type: "hidden", name: "csrf", value: CSRF });
+  form.append(token);
+  document.body.append(form);
+  await forgetUser().catch(() => undefined);
+  await leave(form);
 }
 
 async function start() {
-  endPushAtSignOut();
-  const csrf = document.querySelector("meta[name=csrf]")?.content;
-  if (csrf) await outbox.setMeta("csrf", csrf);
+  const pending = await outbox.getMeta("cikis");
+  if (pending && CSRF) {
+    if (pending === CSRF) return finishSignOut();
+    await outbox.removeMeta("cikis"); // a page of another session: the one to end is over
+  }
+  signOutCarefully();
+  if (ME) {
+    const count = await outbox.signedIn(ME, CSRF);
+    if (count) notice(dropped(count));
+  }
   for (const form of document.querySelectorAll("form.act")) {
     form.addEventListener("submit", (event) => {
       event.preventDefault();
@@ -130,7 +238,7 @@ async function start() {
   await showQueue("");
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.addEventListener("message", (event) => {
-      if ((event.data || {}).type === "outbox") showQueue(event.data.result.sent ? event.data.result.sent + " işlem gönderildi." : "");
+      if ((event.data || {}).type === "outbox") report(event.data.result);
     });
     await navigator.serviceWorker.register(APP + "/sw.js", { scope: APP + "/" });
     await navigator.serviceWorker.ready;

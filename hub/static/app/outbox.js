@@ -1,7 +1,13 @@
 /* The phone app's outbox: actions taken on a poor connection wait in IndexedDB and are sent
    in order once the network is back. Loaded by the pages (classic script) and by the service
    worker (importScripts), so both can send; a Web Lock keeps them from sending at once, and
-   each action's idempotency key makes a repeated send harmless on the server. */
+   each action's idempotency key makes a repeated send harmless on the server.
+
+   A phone may be shared: each queued action carries the id of the user who queued it
+   (`user`), and the meta entry "user" names the user signed in (set by every app page from
+   its <meta name="kullanici">, removed at sign-out). Only the signed-in user's actions are
+   sent, with that user's newest CSRF token and the author in the form ("yazar", checked by
+   the hub); another user's are never sent: they are dropped and counted (`discarded`). */
 (function (scope) {
   "use strict";
   const DB = "talep-app";
@@ -37,12 +43,44 @@
     }
   }
 
+  const ownedBy = (entry, user) => Boolean(user) && String(entry.user || "") === String(user);
+
   const api = {
     add: (entry) => run(STORE, "readwrite", (s) => s.add(entry)),
     all: () => run(STORE, "readonly", (s) => s.getAll()),
+    get: (seq) => run(STORE, "readonly", (s) => s.get(seq)),
     remove: (seq) => run(STORE, "readwrite", (s) => s.delete(seq)),
+    clear: () => run(STORE, "readwrite", (s) => s.clear()),
     getMeta: (key) => run(META, "readonly", (s) => s.get(key)),
     setMeta: (key, value) => run(META, "readwrite", (s) => s.put(value, key)),
+    removeMeta: (key) => run(META, "readwrite", (s) => s.delete(key)),
+    ownedBy,
+  };
+
+  /* The actions `user` queued (all of them when no user is given: nothing is anybody's). */
+  api.mine = async (user) => (await api.all()).filter((e) => ownedBy(e, user));
+
+  /* A page of the app loaded for `user` with `csrf`: remember both, and drop what other users
+     left in the queue (never sent as this user). Returns how many were dropped. */
+  api.signedIn = async function (user, csrf) {
+    const before = await api.getMeta("user");
+    if (before !== undefined && String(before) !== String(user)) await api.removeMeta("failed");
+    await api.setMeta("user", String(user));
+    if (csrf) await api.setMeta("csrf", csrf);
+    let dropped = 0;
+    for (const entry of await api.all()) {
+      if (!ownedBy(entry, user)) {
+        await api.remove(entry.seq);
+        dropped += 1;
+      }
+    }
+    return dropped;
+  };
+
+  /* Signing out: nothing of this user stays for the next one (queue, token, refusals). */
+  api.signedOut = async function () {
+    await api.clear();
+    for (const key of ["user", "csrf", "failed"]) await api.removeMeta(key);
   };
 
   function formFor(entry, csrf) {
@@ -51,17 +89,33 @@
     // the newest token: a queued action outlives the page (and maybe the session) it came from
     if (csrf) body.set("csrf", csrf);
     body.set("anahtar", entry.key);
+    body.set("yazar", String(entry.user)); // the hub refuses it under another user's session
     if (entry.photo) body.append("foto", entry.photo, entry.photoName || "fotograf.jpg");
     return body;
   }
 
-  /* Send what waits, oldest first. Stops at the first network failure, server trouble or
-     ended session (kept for later); an action the server refuses for good is dropped and
-     reported, so it cannot block the ones behind it. */
+  /* Send what the signed-in user queued, oldest first. Stops at the first network failure,
+     server trouble or ended session (kept for later); an action the server refuses for good
+     is dropped and reported, so it cannot block the ones behind it. Another user's actions
+     are dropped unsent. With no user known (signed out) nothing is sent. */
   async function sendAll() {
-    const result = { sent: 0, failed: [], stopped: null };
+    const result = { sent: 0, failed: [], stopped: null, discarded: 0 };
+    const user = await api.getMeta("user");
     const csrf = await api.getMeta("csrf");
-    for (const entry of await api.all()) {
+    if (!user) {
+      result.stopped = "oturum";
+      return result;
+    }
+    for (const queued of await api.all()) {
+      // re-read: a sign-out (or another user's page) may have changed things meanwhile
+      const entry = await api.get(queued.seq);
+      if (!entry) continue;
+      if ((await api.getMeta("user")) !== user) { result.stopped = "oturum"; break; }
+      if (!ownedBy(entry, user)) {
+        await api.remove(entry.seq);
+        result.discarded += 1;
+        continue;
+      }
       let resp;
       try {
         resp = await fetch(entry.url, {
@@ -82,6 +136,10 @@
       if (resp.status === 401 || data.oturum || resp.redirected) { result.stopped = "oturum"; break; }
       if (resp.status >= 500 || resp.status === 408 || resp.status === 429) { result.stopped = "sunucu"; break; }
       await api.remove(entry.seq);
+      if (data.yazar) { // queued by someone else than the session's user: never theirs to send
+        result.discarded += 1;
+        continue;
+      }
       result.failed.push({ label: entry.label, code: entry.code, hata: data.hata || ("HTTP " + resp.status) });
     }
     if (result.failed.length) {

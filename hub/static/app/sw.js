@@ -1,16 +1,23 @@
 /* Service worker of the phone app (scope /ui/uygulama/). Keeps the shell and the pages last
    loaded for a poor connection, sends queued actions on Background Sync, and shows Web Push
-   notices. Served by the hub from /ui/uygulama/sw.js. */
+   notices. Served by the hub from /ui/uygulama/sw.js.
+
+   The saved pages (PAGES) hold citizens' requests as the signed-in user saw them: signing out
+   deletes them (app.js, and the login page's signed_out.js for a sign-out elsewhere; both by
+   the "talep-pages" prefix, saved_pages.js), and so does a page load that finds the session
+   ended (a redirect to the login page). The shell names no user (the offline page is served
+   without one), so it stays. */
 "use strict";
 importScripts("/static/app/outbox.js");
 
 const APP = "/ui/uygulama";
-const SHELL = "talep-shell-v1";
+const SHELL = "talep-shell-v2"; // v1 kept an offline page with the installing user's name in it
 const PAGES = "talep-pages-v1";
 const SHELL_FILES = [
   APP + "/cevrimdisi", "/static/app/app.css", "/static/app/app.js", "/static/app/outbox.js",
-  "/static/app/push.js", "/static/app/photo.js", "/static/app/icon-192.png",
+  "/static/app/push.js", "/static/app/photo.js", "/static/app/saved_pages.js", "/static/app/icon-192.png",
 ];
+const LOGIN = "/ui/giris";
 
 self.addEventListener("install", (event) => {
   event.waitUntil(caches.open(SHELL).then((c) => c.addAll(SHELL_FILES)).then(() => self.skipWaiting()));
@@ -29,8 +36,12 @@ async function fromNetworkFirst(request) {
   const cache = await caches.open(PAGES);
   try {
     const resp = await fetch(request);
-    // a redirect to the login page is no copy of the page asked for
-    if (resp.ok && !resp.redirected) await cache.put(request, resp.clone());
+    if (resp.redirected && new URL(resp.url).pathname === LOGIN) {
+      // no session in this browser any more: nobody's saved pages may be read offline
+      await caches.delete(PAGES);
+    } else if (resp.ok && !resp.redirected) {
+      await cache.put(request, resp.clone());
+    }
     return resp;
   } catch (err) {
     const kept = await cache.match(request, { ignoreSearch: true });
