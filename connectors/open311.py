@@ -29,10 +29,11 @@ MAX_DESCRIPTION = 4000  # GeoReport's own bound for description
 
 
 class Open311Error(Exception):
-    def __init__(self, code: int, description: str) -> None:
+    def __init__(self, code: int, description: str, *, retry_after: int | None = None) -> None:
         super().__init__(description)
         self.code = code
         self.description = description
+        self.retry_after = retry_after  # seconds, sent as Retry-After (a 429)
 
 
 def services(topics: Mapping[str, Any], group: str) -> list[dict[str, Any]]:

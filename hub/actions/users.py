@@ -209,7 +209,8 @@ def record_throttled(
     session: Session, ip: str, user_id: int | None, *, scope: str, failures: int, wait_seconds: float
 ) -> None:
     """``auth.throttled``: a failed login made the account (or the address) wait before the next
-    attempt. Written once per failure that sets a wait, not per refused attempt, so hammering a
+    attempt, or wrong API keys made the address wait (scope ``api_key``, hub/api/key_throttle.py).
+    Written once per failure that sets a wait, not per refused attempt, so hammering a
     throttled account cannot flood the audit log."""
     events.record(session, _address_actor(ip), "auth.throttled", None, user_id=user_id, scope=scope,
                   failures=failures, wait_seconds=round(wait_seconds))  # fmt: skip

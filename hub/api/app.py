@@ -34,7 +34,13 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
         return error_response(401, "unauthorized", "Authorization and X-API-Key carry different keys; send one")
     key = key_from(request)
     if key:
-        actor = await _actor_for_key(hub, key)
+        from hub.web.pages import client_ip
+
+        actor, wait = await authenticate_key(hub, key, client_ip(request))
+        if wait is not None:
+            from hub.api import key_throttle
+
+            return key_throttle.too_many(wait)
         if actor is None:
             from hub.api.errors import error_response
 
@@ -54,15 +60,40 @@ def _public(request: web.Request) -> bool:
     return request.path in ("/api/v1/openapi.json",)
 
 
-async def _actor_for_key(hub: Any, key: str) -> Actor | None:
+async def authenticate_key(hub: Any, key: str, ip: str) -> tuple[Actor | None, float | None]:
+    """A key presented from ``ip``: (its actor, None); (None, None) for a wrong key, counted
+    against the address; or (None, seconds to wait) when the address sent too many wrong keys.
+    A waiting address's key is not looked up: a right key waits too, so the answer tells nothing
+    about the key (hub/api/key_throttle.py)."""
+    from hub.api import key_throttle
+
+    wait = key_throttle.for_hub(hub).remembered(ip)
+    if wait is not None:
+        return None, wait
+    found = await _actor_for_key(hub, key, ip)
+    if isinstance(found, float):
+        return None, found
+    if found is None:
+        await key_throttle.count_failure(hub, ip, key)
+    return found, None
+
+
+async def _actor_for_key(hub: Any, key: str, ip: str) -> Actor | float | None:
+    """The key's actor, None for a wrong key, or the seconds ``ip`` must wait before a key that
+    is not in the cache is looked up (read in the same visit to the database)."""
+    from hub.api import key_throttle
+
     cache: dict[str, tuple[float, Actor | None]] = hub.key_cache
     digest = hash_key(key)
     hit = cache.get(digest)
     if hit and hit[0] > time.monotonic():
         return hit[1]
 
-    def lookup() -> Actor | None:
+    def lookup() -> Actor | float | None:
         with hub.db.reader() as session:
+            wait = key_throttle.for_hub(hub).wait_in(session, ip)
+            if wait is not None:
+                return wait
             row = session.exec(select(ApiKey).where(ApiKey.key_hash == digest, ApiKey.revoked == False)).first()  # noqa: E712
             if row is None:
                 return None
@@ -73,7 +104,8 @@ async def _actor_for_key(hub: Any, key: str) -> Actor | None:
             return Actor(f"apikey:{row.id}", row.role, user_id=row.user_id, department=row.department_code)
 
     actor = await hub.db.run(lookup)
-    cache[digest] = (time.monotonic() + _KEY_TTL, actor)
+    if not isinstance(actor, float):
+        cache[digest] = (time.monotonic() + _KEY_TTL, actor)
     return actor
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
@@ -55,9 +56,11 @@ def _answer(fmt: str, rows: list[dict[str, Any]], root: str, item: str, fields: 
 
 def _error(fmt: str, exc: wire.Open311Error) -> web.Response:
     rows = [{"code": exc.code, "description": exc.description}]
+    headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after is not None else None
     if fmt == "xml":
-        return web.Response(body=wire.errors_xml(rows), status=exc.code, content_type="text/xml", charset="utf-8")
-    return web.json_response(rows, status=exc.code)
+        return web.Response(body=wire.errors_xml(rows), status=exc.code, content_type="text/xml", charset="utf-8",
+                            headers=headers)  # fmt: skip
+    return web.json_response(rows, status=exc.code, headers=headers)
 
 
 def _guard(handler: Any) -> Any:
@@ -124,10 +127,16 @@ async def service_definition(request: web.Request, fmt: str) -> web.Response:
 
 
 async def _key_actor(request: web.Request, form: Any) -> Any:
-    from hub.api.app import _actor_for_key
+    from hub.api.app import authenticate_key
+    from hub.web.pages import client_ip
 
     key = str(form.get("api_key") or request.query.get("api_key") or "").strip()
-    actor = await _actor_for_key(request.app["hub"], key) if key else None
+    # Wrong keys count against the address as on /api/ (hub/api/key_throttle.py), together.
+    actor, wait = await authenticate_key(request.app["hub"], key, client_ip(request)) if key else (None, None)
+    if wait is not None:
+        seconds = max(1, math.ceil(wait))
+        raise wire.Open311Error(429, f"too many wrong API keys from this address; retry in {seconds} seconds",
+                                retry_after=seconds)  # fmt: skip
     if actor is None:
         raise wire.Open311Error(403, "a valid api_key is required")
     if not actor.can("request.create"):
