@@ -57,14 +57,15 @@ def request_row(new: NewRequest, status: str) -> dict[str, Any]:
         "subject": new.subject, "text": new.text, "request_type": new.request_type or cls.get("type"),
         "il": loc.get("il"), "ilce": loc.get("ilce"), "mahalle": loc.get("mahalle"), "address": loc.get("address"),
         "lat": loc.get("lat"), "lon": loc.get("lon"), "location_source": loc.get("source"),
-        "topic": cls.get("topic"), "topic_confidence": cls.get("confidence"), "classification": jsonable(cls),
+        "topic": cls.get("topic"), "topic_confidence": cls.get("confidence"), "classification": cls,
         "department": dec.get("department"), "co_departments": list(dec.get("co_departments") or []),
         "priority": new.priority or dec.get("priority") or "normal",
         "tags": sorted(set(new.tags) | set(dec.get("tags") or [])), "status": status,
         "needs_review": status == Status.needs_review, "due_at": new.due_at,
         "sla_days": new.sla.get("days"), "sla_business_days": bool(new.sla.get("business_days")),
         "sla_policy": new.sla.get("policy"), "sla_paused_seconds": 0.0,
-        # The engine's trace is plain JSON already; walking it again costs more than the rest.
+        # The classifier's output and the engine's trace are plain JSON already (classifier.plain,
+        # hub.rules.stored_trace); walking them again cost more than the rest of the row.
         "routing_trace": dec.get("trace") or {}, "rules_version": new.rules_version,
         "reply_to": jsonable(new.reply_to), "conversation_id": new.conversation_id, "parent_id": new.parent_id,
     }  # fmt: skip

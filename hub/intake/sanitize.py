@@ -27,6 +27,8 @@ def _clean(value: Any) -> Any:
     """``value`` without NUL or lone surrogates; the very same object when it had none (the common case,
     and intake cleans every message once or twice)."""
     if isinstance(value, str):
+        if value.isascii():  # most strings (ids, names of things): no surrogate possible, a cheap NUL test
+            return value.replace("\x00", "") if "\x00" in value else value
         return _BAD.sub(_fix, value) if _BAD.search(value) else value
     if isinstance(value, dict):
         changed = False
