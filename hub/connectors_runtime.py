@@ -297,6 +297,10 @@ class ConnectorRuntime:
         rows, db_error = self._rows(names)
         leadership = getattr(self.hub, "leadership", None)
         leases = leadership.leases if leadership is not None else {}
+        # The leadership check failing (the database is away) stops the polled jobs here, maybe
+        # before their own poll failed: they are not running anywhere we can know of.
+        lead_error = getattr(leadership, "check_error", None)
+        lead_since = getattr(leadership, "check_failed_since", None)
         out = []
         # Senders that are also a listed source (Telegram, X, Meta) are reported once, with it.
         listed = {id(s) for s in [*self.polled, *self.webhooks]}
@@ -331,6 +335,11 @@ class ConnectorRuntime:
                         "runs_here": bool(lease and lease.held),
                         "leader": lease.holder if lease else None,
                     })  # fmt: skip
+                    if lead_error and not (lease and lease.held):
+                        item.update({"healthy": False, "last_error": lead_error,
+                                     "last_error_at": lead_since.isoformat() if lead_since else None,
+                                     "failing_since": item["failing_since"] or (
+                                         lead_since.isoformat() if lead_since else None)})  # fmt: skip
                 if db_error:
                     item["database"] = f"unavailable ({db_error}); health from this process's memory"
                 out.append(item)

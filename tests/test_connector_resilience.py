@@ -101,6 +101,48 @@ async def test_drop_folder_loops_survive_a_database_outage_and_resume(settings_f
         hub.db.dispose()
 
 
+async def test_a_leadership_check_that_fails_first_shows_the_polled_channels_unhealthy(
+    settings_factory, tmp_path, monkeypatch
+) -> None:  # noqa: ANN001
+    """In an outage the leadership check may fail before any poll does: it stops the polled jobs
+    here, so no poll fails, and health said "healthy" while nothing ran anywhere."""
+    from hub.context import Hub
+
+    drop = tmp_path / "drop"
+    hub = Hub(settings_factory(import_dir=drop, calllog_dir=tmp_path / "alo153", file_poll_seconds=0.2,
+                               leader_check_seconds=0.2, classifier_enabled=False))  # fmt: skip
+    add_key(hub, ADMIN_KEY, "admin")
+    client = TestClient(TestServer(hub.app(), host="127.0.0.1"), headers={"Authorization": f"Bearer {ADMIN_KEY}"})
+    await client.start_server()
+    try:
+        drop_file(drop / "cimer", "once.xlsx", cimer_file(1))
+        await wait_for(lambda: request_count(hub, "cimer") == 1, "the first CİMER file")
+        assert (await _health(client))["cimer-import"]["runs_here"]
+        real_tick = hub.leadership._tick
+
+        async def gone() -> None:
+            raise OSError("the coordination connection is gone (test)")
+
+        monkeypatch.setattr(hub.leadership, "_tick", gone)
+        during: dict = {}
+        for _ in range(100):
+            during = (await _health(client))["cimer-import"]
+            if not during["runs_here"]:
+                break
+            await asyncio.sleep(0.1)
+        assert during["runs_here"] is False and during["healthy"] is False, during
+        assert during["last_error"].startswith("leadership check failed") and during["failing_since"], during
+        monkeypatch.setattr(hub.leadership, "_tick", real_tick)
+        await wait_for(lambda: hub.leadership.check_error is None, "a leadership check that works again")
+        drop_file(drop / "cimer", "after.xlsx", cimer_file(2))
+        await wait_for(lambda: request_count(hub, "cimer") == 2, "the file dropped after the check works again")
+        after = (await _health(client))["cimer-import"]
+        assert after["healthy"] and after["runs_here"], after
+    finally:
+        await client.close()
+        hub.db.dispose()
+
+
 async def test_a_loop_whose_error_handling_fails_is_started_again() -> None:
     from hub.workers.periodic import keep_running
 
@@ -176,8 +218,9 @@ async def test_a_real_postgresql_outage(settings_factory, tmp_path: Path) -> Non
                 if during["healthy"] is False:
                     break
                 await asyncio.sleep(0.5)
-            assert during["healthy"] is False and during["last_error"], during
-            assert during["consecutive_failures"] >= 1 and during["failing_since"], during
+            assert during["healthy"] is False and during["last_error"] and during["failing_since"], during
+            # whichever notices first: the poll's own failure, or the leadership check stopping the poll
+            assert during["consecutive_failures"] >= 1 or during["last_error"].startswith("leadership"), during
             await asyncio.sleep(max(0.0, 8 - (time.monotonic() - stopped)))
             await asyncio.to_thread(pg.start)
             outage = time.monotonic() - stopped

@@ -99,6 +99,10 @@ class Leadership:
         self.leases: dict[str, Lease] = {}
         self._keeper: asyncio.Task | None = None
         self._kick = asyncio.Event()
+        # The last check's failure (the connection or lock file is gone), cleared by a check that
+        # works: while it stands, no process can be known to run the singleton jobs.
+        self.check_error: str | None = None
+        self.check_failed_since: datetime | None = None
 
     def lease(self, job: str) -> Lease:
         """Ask for ``job``'s lease; the keeper takes it as soon as it is free. Pair with ``drop``."""
@@ -150,9 +154,12 @@ class Leadership:
         while True:
             try:
                 await self._tick()
+                self.check_error = self.check_failed_since = None
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # the connection or lock file failed: no lease is safe now
+                self.check_error = f"leadership check failed: {type(exc).__name__}"
+                self.check_failed_since = self.check_failed_since or datetime.now(UTC)
                 held = [lease.job for lease in self.leases.values() if lease.held]
                 if held:
                     log.error("leadership lost (%s: %s); stopping %s here", type(exc).__name__, exc, ", ".join(held))
