@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
 
 from hub.api.inputs import DbId, IsoDateTime
+from hub.email_address import MAX_LENGTH as MAX_EMAIL
 from hub.email_address import check_email
 from hub.models import CHANNELS, PRIORITIES, REQUEST_TYPES
 
@@ -17,7 +18,10 @@ Priority = Literal[PRIORITIES]  # type: ignore[valid-type]
 Outcome = Literal["olumlu", "olumsuz"]
 Short = Annotated[str, StringConstraints(max_length=300)]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=MAX_TEXT)]
-Email = Annotated[str, StringConstraints(max_length=1000), AfterValidator(check_email)]
+# The schema says what the check takes (an address of at most 254 characters, as EmailStr did),
+# so a client generating schema-valid input is not refused.
+Email = Annotated[str, StringConstraints(max_length=MAX_EMAIL), AfterValidator(check_email),
+                  WithJsonSchema({"type": "string", "format": "email", "maxLength": MAX_EMAIL})]  # fmt: skip
 
 
 class Strict(BaseModel):
