@@ -79,9 +79,9 @@ def test_anchors_and_aliases_are_refused_with_their_position() -> None:
     ids=["flow-sequences", "flow-mappings", "block-mappings", "nested-not"],
 )
 def test_deep_nesting_is_a_clean_error_with_a_line(text: str) -> None:
-    t0 = time.monotonic()
+    t0 = time.thread_time()  # CPU, not the wall clock a loaded CI machine stretches
     exc = refusal(text)
-    assert time.monotonic() - t0 < 2
+    assert time.thread_time() - t0 < 2
     assert any("iç içe" in e.message and e.line for e in exc.errors), exc.format()
     assert str(MAX_DEPTH) in exc.format()
 
@@ -103,9 +103,9 @@ def test_control_characters_are_a_clean_error_with_a_line(char: str) -> None:
 
 def test_oversize_document_is_refused_before_parsing() -> None:
     text = RULES + "#" * (MAX_DOCUMENT_BYTES - len(RULES.encode()) + 1) + "\n"
-    t0 = time.monotonic()
+    t0 = time.thread_time()
     exc = refusal(text)
-    assert time.monotonic() - t0 < 0.5
+    assert time.thread_time() - t0 < 0.5
     assert "1 MB" in exc.format() or str(MAX_DOCUMENT_BYTES) in exc.format()
 
 
@@ -124,9 +124,9 @@ def test_oversize_file_is_refused_without_reading_it(tmp_path: Path) -> None:
     ids=["decimal", "hex", "sexagesimal", "float", "negative"],
 )
 def test_huge_numbers_are_a_clean_error(scalar: str) -> None:
-    t0 = time.monotonic()
+    t0 = time.thread_time()
     exc = refusal(RULES.replace("\nversion: 1\n", f"\nversion: {scalar}\n", 1))
-    assert time.monotonic() - t0 < 1
+    assert time.thread_time() - t0 < 1
     line = RULES[: RULES.index("\nversion: 1\n")].count("\n") + 2
     assert [(e.line, "sayı" in e.message) for e in exc.errors] == [(line, True)], exc.format()
 
