@@ -18,8 +18,9 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import create_engine, text
 
-# the browser tests' shared fixtures (the hub's server for a browser): tests/browser_support.py
-pytest_plugins = ["tests.browser_support"]
+# shared fixtures: the hub's server for a browser (tests/browser_support.py), an empty database
+# for a migration test (tests/migration_support.py)
+pytest_plugins = ["tests.browser_support", "tests.migration_support"]
 
 PG_ADMIN_URL = os.environ.get("HUB_TEST_PG_ADMIN", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 ROOT = Path(__file__).resolve().parent.parent

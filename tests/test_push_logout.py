@@ -4,10 +4,8 @@ another user's phone, signed in, still does. Plus migration 0007a_push_session o
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,7 +20,7 @@ from hub.auth import SYSTEM_CLI
 from hub.db import alembic_config
 from hub.models import Event, Outbox, User, utcnow
 from hub.models_push import PushSubscription
-from tests.conftest import ADMIN_KEY, PG_ADMIN_URL, using_postgres
+from tests.conftest import ADMIN_KEY
 from tests.e2e_support import wait_outbox_settled
 from tests.push_support import BrowserKeys, push_service  # noqa: F401  (fixture)
 from tests.test_ui import csrf_of, login
@@ -169,27 +167,6 @@ async def test_a_subscription_from_before_sessions_were_kept_goes_at_sign_out(ui
     await login(ui, "kaski")
     await sign_out(ui, "/ui/")
     assert endpoints(hub) == {"https://push.example.test/baskasi"}
-
-
-@pytest.fixture
-def empty_url(tmp_path: Path) -> Iterator[str]:
-    """A database of its own (migrations run on it step by step)."""
-    if not using_postgres():
-        yield f"sqlite:///{tmp_path / 'mig.sqlite3'}"
-        return
-    name = f"mig_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-    finally:
-        with admin.connect() as c:
-            c.execute(
-                text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'")
-            )
-            c.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
 
 
 def test_migration_keeps_existing_subscriptions_and_goes_back(empty_url: str) -> None:

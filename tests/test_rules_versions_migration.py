@@ -5,41 +5,16 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
 from alembic import command
 from sqlalchemy import create_engine, inspect, text
 
 from hub.db import alembic_config
 from hub.rules.text import version_diff
-from tests.conftest import PG_ADMIN_URL, using_postgres
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture
-def empty_url(tmp_path: Path) -> Iterator[str]:
-    """A database of its own (migrations run on it step by step)."""
-    if not using_postgres():
-        yield f"sqlite:///{tmp_path / 'mig.sqlite3'}"
-        return
-    name = f"mig_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-    finally:
-        with admin.connect() as c:
-            c.execute(
-                text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'")
-            )
-            c.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
 
 
 def changed(diff: str) -> list[str]:
