@@ -20,39 +20,22 @@ from sqlalchemy import event
 from sqlmodel import select
 
 from hub.api import key_throttle
-from hub.models import Event, RateHit, utcnow
+from hub.models import RateHit, utcnow
 from tests.conftest import ADMIN_KEY
+from tests.throttle_support import Clock, events, fake_clock
 
 PATH = "/api/v1/departments"
 GUESSER = "203.0.113.9"
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = utcnow()
-
-    def __call__(self):  # noqa: ANN204
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
-
-
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    c = Clock()
-    monkeypatch.setattr(key_throttle, "utcnow", c)
-    return c
+    return fake_clock(monkeypatch, key_throttle)
 
 
 async def call(client: TestClient, key: str | None, ip: str = GUESSER) -> aiohttp.ClientResponse:
     headers = {"X-Forwarded-For": ip, "Authorization": f"Bearer {key}" if key is not None else ""}
     return await client.get(PATH, headers=headers)
-
-
-def events(hub, kind: str) -> list[Event]:  # noqa: ANN001
-    with hub.db.reader() as s:
-        return list(s.exec(select(Event).where(Event.kind == kind).order_by(Event.id)))
 
 
 def hits(hub) -> list[RateHit]:  # noqa: ANN001

@@ -10,35 +10,22 @@ from __future__ import annotations
 
 import asyncio
 import re
-from datetime import timedelta
 
 import pytest
 from aiohttp.test_utils import TestClient
 from sqlmodel import select
 
-from hub.models import Event, RateHit, User, utcnow
+from hub.models import RateHit, User
 from hub.ui import login_throttle
 from tests.test_ui import csrf_of
+from tests.throttle_support import Clock, events, fake_clock
 
 BAD = "Kullanıcı adı ya da parola hatalı."
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = utcnow()
-
-    def __call__(self):  # noqa: ANN204
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
-
-
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    c = Clock()
-    monkeypatch.setattr(login_throttle, "utcnow", c)
-    return c
+    return fake_clock(monkeypatch, login_throttle)
 
 
 async def attempt(ui: TestClient, username: str, password: str, ip: str = "198.51.100.1"):  # noqa: ANN201
@@ -49,11 +36,6 @@ async def attempt(ui: TestClient, username: str, password: str, ip: str = "198.5
         "/ui/giris", data={"csrf": csrf_of(page), "kullanici": username, "parola": password},
         headers={"X-Forwarded-For": ip}, allow_redirects=False,
     )  # fmt: skip
-
-
-def events(hub, kind: str) -> list[Event]:  # noqa: ANN001
-    with hub.db.reader() as s:
-        return list(s.exec(select(Event).where(Event.kind == kind).order_by(Event.id)))
 
 
 def user_id(hub, username: str) -> int:  # noqa: ANN001

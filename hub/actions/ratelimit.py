@@ -6,7 +6,7 @@ are deleted once they leave the window."""
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, func, text
 from sqlmodel import Session, col, select
@@ -41,7 +41,23 @@ def hit(
     return None
 
 
-# -- counters read and reset by a caller's own policy (the login throttle) -----------------------
+# -- counters read and reset by a caller's own policy (the login and API key throttles) ---------
+
+
+def aware(at: datetime) -> datetime:
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)  # SQLite hands back naive UTC
+
+
+def distinct_wait(latest: list[datetime], now: datetime, limit: int, window: float) -> float | None:
+    """Seconds until a caller that may use at most ``limit`` different keys per ``window`` may
+    try again, or None. ``latest``: each key's latest hit, oldest first (as ``keys_since`` gives
+    them); the caller is free again once enough keys have left the window. The login throttle
+    counts names per address with it, the API key throttle wrong keys per address."""
+    if len(latest) < limit:
+        return None
+    leaves = aware(latest[len(latest) - limit]) + timedelta(seconds=window)
+    left = (leaves - now).total_seconds()
+    return left if left > 0 else None
 
 
 def lock(session: Session, bucket: str, key: str) -> None:

@@ -45,7 +45,7 @@ import math
 import random
 import threading
 import weakref
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from aiohttp import web
@@ -67,18 +67,10 @@ MAX_REMEMBERED = 100_000  # waiting addresses kept in memory; expired ones are d
 _SWEEP_CHANCE = 0.02
 
 
-def _aware(at: datetime) -> datetime:
-    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)  # SQLite hands back naive UTC
-
-
 def _wait(latest: list[datetime], now: datetime) -> float | None:
     """``latest``: each wrong key's latest use from the address, oldest first. The address may try
     again once enough keys have left the window."""
-    if len(latest) < FAILED_KEYS:
-        return None
-    leaves = _aware(latest[len(latest) - FAILED_KEYS]) + timedelta(seconds=WINDOW)
-    left = (leaves - now).total_seconds()
-    return left if left > 0 else None
+    return ratelimit.distinct_wait(latest, now, FAILED_KEYS, WINDOW)
 
 
 class ApiKeyThrottle:
@@ -136,7 +128,7 @@ class ApiKeyThrottle:
         with self.db.session() as session:
             ratelimit.lock(session, BUCKET, address)
             since = now - timedelta(seconds=WINDOW)
-            seen = {k: _aware(at) for k, at in ratelimit.keys_since(session, BUCKET, address, since)}
+            seen = {k: ratelimit.aware(at) for k, at in ratelimit.keys_since(session, BUCKET, address, since)}
             wait = _wait(sorted(seen.values()), now)
             if wait is not None:  # already waiting (another process, or a request in flight, made it so)
                 self._learn(ip, wait, now)

@@ -26,7 +26,7 @@ import hashlib
 import hmac
 import random
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from hub.actions import ratelimit
@@ -65,26 +65,18 @@ def account_delay(failures: int) -> float | None:
     return min(ACCOUNT_MAX_WAIT, 2.0 ** (failures - ACCOUNT_FREE_FAILURES + 1))
 
 
-def _aware(at: datetime) -> datetime:
-    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)  # SQLite hands back naive UTC
-
-
 def _account_wait(stamps: list[datetime], now: datetime) -> float | None:
     delay = account_delay(len(stamps))
     if delay is None:
         return None
-    left = (_aware(stamps[-1]) + timedelta(seconds=delay) - now).total_seconds()
+    left = (ratelimit.aware(stamps[-1]) + timedelta(seconds=delay) - now).total_seconds()
     return left if left > 0 else None
 
 
 def _address_wait(last_hits: list[datetime], now: datetime) -> float | None:
     """``last_hits``: each failed name's latest failure from this address, oldest first. The
     address is free again once enough names have left the window."""
-    if len(last_hits) < ADDRESS_ACCOUNTS:
-        return None
-    leaves = _aware(last_hits[len(last_hits) - ADDRESS_ACCOUNTS]) + timedelta(seconds=ADDRESS_WINDOW)
-    left = (leaves - now).total_seconds()
-    return left if left > 0 else None
+    return ratelimit.distinct_wait(last_hits, now, ADDRESS_ACCOUNTS, ADDRESS_WINDOW)
 
 
 class LoginThrottle:
