@@ -9,14 +9,14 @@ import shutil
 import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import create_engine, text
+
+from tests.fakes.sms_gateway import FakeSmsGateway
 
 # shared fixtures: the hub's server for a browser (tests/browser_support.py), an empty database
 # for a migration test (tests/migration_support.py)
@@ -170,28 +170,9 @@ def run(hub, monkeypatch, capsys):  # noqa: ANN001, ANN201
     return go
 
 
-# A generic SMS gateway on loopback (real HTTP) that records what it was asked to send.
-@dataclass
-class FakeSms:
-    received: list[dict] = field(default_factory=list)
-
-    async def send(self, request: web.Request) -> web.Response:
-        self.received.append({"data": await request.json(), "headers": dict(request.headers)})
-        return web.json_response({"status": "OK", "id": f"m{len(self.received)}"})
-
-    def to(self, phone: str) -> list[dict]:
-        return [r for r in self.received if r["data"]["to"] == phone]
-
-    def texts_to(self, phone: str) -> list[str]:
-        return [r["data"]["text"] for r in self.to(phone)]
-
-
 @pytest_asyncio.fixture
-async def sms_gateway() -> AsyncIterator[tuple[FakeSms, str]]:
-    fake = FakeSms()
-    app = web.Application()
-    app.router.add_post("/sms", fake.send)
-    server = TestServer(app, host="127.0.0.1")
-    await server.start_server()
-    yield fake, str(server.make_url("/sms"))
-    await server.close()
+async def sms_gateway() -> AsyncIterator[FakeSmsGateway]:
+    """A generic SMS gateway on loopback (real HTTP) that records what it was asked to send; the
+    hub's default body template goes to ``sms_gateway.url`` (tests/fakes/sms_gateway.py)."""
+    async with FakeSmsGateway() as fake:
+        yield fake

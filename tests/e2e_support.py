@@ -135,27 +135,6 @@ def drop_file(folder: Path, name: str, data: bytes) -> Path:
     return path
 
 
-class FakeSmsGateway(LoopbackServer):
-    """A generic HTTP SMS gateway: records each JSON POST and answers 200."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.sent: list[dict[str, Any]] = []
-        self.app = web.Application()
-        self.app.router.add_post("/sms", self._send)
-
-    @property
-    def url(self) -> str:
-        return f"{self.base_url}/sms"
-
-    async def _send(self, request: web.Request) -> web.Response:
-        self.sent.append(await request.json())
-        return web.json_response({"status": "OK", "id": f"sms-{len(self.sent)}"})
-
-    def to(self, phone_e164: str) -> list[str]:
-        return [m["text"] for m in self.sent if m.get("to") == phone_e164]
-
-
 class BrokenService(LoopbackServer):
     """An upstream that is down: every request gets HTTP 500."""
 

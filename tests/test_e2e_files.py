@@ -10,12 +10,10 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-import pytest_asyncio
 from openpyxl import Workbook
 
 from connectors.imports import read_answers
 from tests.e2e_support import (
-    FakeSmsGateway,
     answer,
     api,
     detail,
@@ -32,22 +30,16 @@ CALLER = "0532 765 43 21"
 CALLER_E164 = "+905327654321"
 
 
-@pytest_asyncio.fixture
-async def sms():
-    async with FakeSmsGateway() as gateway:
-        yield gateway
-
-
 @pytest.fixture
 def folders(tmp_path: Path) -> dict[str, Path]:
     return {"import": tmp_path / "drop", "export": tmp_path / "cevap", "calllog": tmp_path / "alo153"}
 
 
 @pytest.fixture
-def settings(settings_factory, folders, sms):  # noqa: ANN001, ANN201
+def settings(settings_factory, folders, sms_gateway):  # noqa: ANN001, ANN201
     return settings_factory(
         import_dir=folders["import"], export_dir=folders["export"], calllog_dir=folders["calllog"],
-        file_poll_seconds=0.3, sms_url=sms.url, sms_sender_id="KAYSERIBB",
+        file_poll_seconds=0.3, sms_url=sms_gateway.url, sms_sender_id="KAYSERIBB",
     )  # fmt: skip
 
 
@@ -153,7 +145,7 @@ async def test_mbs_request_takes_the_muhtars_mahalle_and_answer_goes_to_the_mbs_
 
 
 async def test_phone_request_shows_in_caller_history_and_its_answer_goes_by_sms(
-    client, hub, sms, caplog
+    client, hub, sms_gateway, caplog
 ) -> None:  # noqa: ANN001
     caplog.set_level("DEBUG")
     body = {
@@ -182,7 +174,7 @@ async def test_phone_request_shows_in_caller_history_and_its_answer_goes_by_sms(
     assert not events_of(hub, created["id"], "callback.opened")
 
     # SMS at each stage: received, forwarded, answered, each naming the tracking code.
-    texts = await wait_for(lambda: _at_least(sms.to(CALLER_E164), 3), "three SMS to the caller")
+    texts = await wait_for(lambda: _at_least(sms_gateway.texts_to(CALLER_E164), 3), "three SMS to the caller")
     code = created["tracking_code"]
     assert all(code in t for t in texts)
     assert len(texts) == 3
@@ -196,7 +188,7 @@ def _at_least(items: list, n: int) -> list | None:
     return items if len(items) >= n else None
 
 
-async def test_webform_request_with_a_phone_gets_sms_at_each_stage(client, hub, sms) -> None:  # noqa: ANN001
+async def test_webform_request_with_a_phone_gets_sms_at_each_stage(client, hub, sms_gateway) -> None:  # noqa: ANN001
     body = {
         "text": "Mahallemizde çöpler üç gündür toplanmıyor, koku dayanılmaz.",
         "channel": "webform",
@@ -204,12 +196,12 @@ async def test_webform_request_with_a_phone_gets_sms_at_each_stage(client, hub, 
     }
     created = await api(client, "POST", "/api/v1/requests", expect=201, json=body)
     assert created["department"] == "cevre-koruma"
-    await wait_for(lambda: _at_least(sms.to("+905554443322"), 2), "received and forwarded SMS")
+    await wait_for(lambda: _at_least(sms_gateway.texts_to("+905554443322"), 2), "received and forwarded SMS")
 
     await answer(client, created["id"], "Çöpler bugün toplandı.")
-    texts = await wait_for(lambda: _at_least(sms.to("+905554443322"), 3), "the answered SMS")
+    texts = await wait_for(lambda: _at_least(sms_gateway.texts_to("+905554443322"), 3), "the answered SMS")
     assert len(texts) == 3 and all(created["tracking_code"] in t for t in texts)
-    assert all(m["from"] == "KAYSERIBB" for m in sms.sent)
+    assert all(r["data"]["from"] == "KAYSERIBB" for r in sms_gateway.received)
     d = await detail(client, created["id"])
     assert "geri-arama" not in d["tags"]
     # The SMS links carry the status page's private key: the citizen can read the answer there.

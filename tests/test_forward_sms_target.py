@@ -67,7 +67,7 @@ async def test_urgent_request_reaches_on_call_phone_once(
 ) -> None:  # noqa: ANN001
     from hub.workers import sla
 
-    fake, url = sms_gateway
+    fake, url = sms_gateway, sms_gateway.url
     hub = _hub(settings_factory, tmp_path, sms_url=url, sms_success_regex='"status": ?"OK"')
     try:
         caplog.set_level(logging.INFO)

@@ -11,7 +11,8 @@ import pytest
 from sqlmodel import select
 
 from hub.models import Outbox, Request
-from tests.conftest import ADMIN_KEY, FakeSms
+from tests.conftest import ADMIN_KEY
+from tests.fakes.sms_gateway import FakeSmsGateway
 from tests.test_muhtar_portal import PASSWORD, PHONE, add_muhtar, login, submit
 
 API = {"Authorization": f"Bearer {ADMIN_KEY}"}
@@ -21,10 +22,10 @@ BASE_URL = "https://talep.kayseri.example"
 @pytest.fixture
 def settings(settings_factory, sms_gateway):  # noqa: ANN001, ANN201
     """The hub of the ``ui`` fixture, with its SMS gateway at the fake one."""
-    return settings_factory(sms_url=sms_gateway[1], sms_success_regex='"status": ?"OK"', public_url=BASE_URL)
+    return settings_factory(sms_url=sms_gateway.url, sms_success_regex='"status": ?"OK"', public_url=BASE_URL)
 
 
-async def _sms_to_muhtar(hub, fake: FakeSms, count: int) -> list[str]:  # noqa: ANN001
+async def _sms_to_muhtar(hub, fake: FakeSmsGateway, count: int) -> list[str]:  # noqa: ANN001
     """Deliver the outbox until the muhtar's phone has ``count`` SMS. The server's own worker
     may take a row first, so this waits for the gateway rather than for one pass."""
     from hub.workers.outbox import OutboxWorker
@@ -41,7 +42,7 @@ async def _sms_to_muhtar(hub, fake: FakeSms, count: int) -> list[str]:  # noqa: 
 
 
 async def test_muhtar_gets_an_sms_at_each_stage_of_his_request(ui, hub, sms_gateway, caplog) -> None:  # noqa: ANN001
-    fake, _ = sms_gateway
+    fake = sms_gateway
     caplog.set_level(logging.INFO)
     add_muhtar(hub)
     await login(ui, "muhtar.talas.mevlana", PASSWORD)
