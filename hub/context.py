@@ -9,6 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
+from hub.api.key_cache import KeyCache
 from hub.attachments import AttachmentStore
 from hub.db import Database, migrate
 from hub.intake.pipeline import Intake
@@ -47,7 +48,7 @@ class Hub:
             duplicates=self._duplicates(),
             base_url=settings.base_url,
         )
-        self.key_cache: dict[str, Any] = {}
+        self.key_cache = KeyCache()  # bounded: wrong keys are cached too (hub/api/key_cache.py)
         self.connectors: Any = None  # hub.connectors_runtime.ConnectorRuntime, set in start()
         self.leadership = leadership_for(settings)  # which singleton jobs this process runs
         self._tasks: list[asyncio.Task] = []

@@ -13,6 +13,7 @@ from hub.api import callbacks_api, letters_api, metrics_access, openapi, request
 from hub.api.auth import anonymous_actor, conflicting_keys, key_from
 from hub.api.errors import Handler, error_middleware
 from hub.api.inputs import input_middleware
+from hub.api.key_cache import KeyCache
 from hub.auth import Actor, hash_key
 from hub.forwarded import ProxyTrust, forwarded_middleware
 from hub.models import ApiKey, Outbox, User
@@ -83,7 +84,7 @@ async def _actor_for_key(hub: Any, key: str, ip: str) -> Actor | float | None:
     is not in the cache is looked up (read in the same visit to the database)."""
     from hub.api import key_throttle
 
-    cache: dict[str, tuple[float, Actor | None]] = hub.key_cache
+    cache: KeyCache = hub.key_cache  # bounded, least recently used out first
     digest = hash_key(key)
     hit = cache.get(digest)
     if hit and hit[0] > time.monotonic():
