@@ -129,6 +129,33 @@ async def test_successful_calls_cost_nothing_and_do_not_reset_the_count(client, 
     assert (await call(client, ADMIN_KEY)).status == 429
 
 
+async def test_an_ipv6_client_rotating_addresses_in_its_64_is_one_address(client, hub, clock) -> None:  # noqa: ANN001
+    """A subscriber is given a whole /64 and may send each key from a new address in it: the keys
+    count against the /64, and the whole /64 waits, a right key already cached in this process
+    included. The next /64 is another client; IPv4 addresses are counted as before."""
+    net = "2001:db8:77:1::"
+    assert (await call(client, ADMIN_KEY, f"{net}a")).status == 200  # now in this process's key cache
+    statuses = [(await call(client, f"th_guess-{i}", f"{net}{i + 1:x}")).status
+                for i in range(key_throttle.FAILED_KEYS + 2)]  # fmt: skip
+    assert statuses == [401] * key_throttle.FAILED_KEYS + [429] * 2
+    assert (await call(client, ADMIN_KEY, "2001:db8:77:1:ffff:eeee:dddd:cccc")).status == 429
+    [throttled] = events(hub, "auth.throttled")
+    assert throttled.actor == f"ip:{net}{key_throttle.FAILED_KEYS:x}", "the audit names the address itself"
+    assert len({r.key.split(":")[0] for r in hits(hub)}) == 1
+    assert (await call(client, ADMIN_KEY, "2001:db8:77:2::a")).status == 200
+    assert (await call(client, "th_typo", "2001:db8:77:2::b")).status == 401
+
+
+def test_the_throttles_count_ipv6_by_its_64_and_ipv4_as_it_is() -> None:
+    from hub.actions.ratelimit import client_network
+
+    assert client_network("2001:db8:1:2:aaaa:bbbb:cccc:dddd") == client_network("2001:db8:1:2::1") == "2001:db8:1:2::/64"
+    assert client_network("2001:db8:1:3::1") == "2001:db8:1:3::/64"
+    assert client_network("203.0.113.9") == "203.0.113.9" != client_network("203.0.113.10")
+    assert client_network("::ffff:203.0.113.9") == "203.0.113.9", "an IPv4-mapped address is its IPv4 address"
+    assert client_network("unknown") == "unknown"
+
+
 async def test_hub_processes_count_one_address_together(client, hub, clock) -> None:  # noqa: ANN001
     """Two hubs on one database (behind a load balancer) share the count: the guesser gets no more
     attempts by spreading them over both."""

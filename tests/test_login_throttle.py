@@ -103,6 +103,25 @@ async def test_an_address_trying_many_names_is_stopped(ui, hub, clock) -> None: 
     assert (await attempt(ui, "agent", "agent-demo", sprayer)).status == 303
 
 
+async def test_an_ipv6_client_rotating_addresses_in_its_64_is_one_address(ui, hub, clock) -> None:  # noqa: ANN001
+    """A subscriber is given a whole /64 and may take a new address from it for every attempt:
+    the names tried count against the /64. The next /64, and IPv4 addresses, are others."""
+    names = [f"user{i:02d}" for i in range(login_throttle.ADDRESS_ACCOUNTS)]
+    statuses = [(await attempt(ui, name, "Sonbahar2026!", f"2001:db8:1:2::{i + 1:x}")).status
+                for i, name in enumerate(names)]  # fmt: skip
+    assert statuses == [401] * len(names)
+    r = await attempt(ui, "supervisor", "supervisor-demo", "2001:db8:1:2:ffff:eeee:dddd:cccc")
+    assert r.status == 429 and int(r.headers["Retry-After"]) > 800
+    [throttled] = events(hub, "auth.throttled")
+    assert throttled.data["scope"] == "address"
+    assert throttled.actor == f"ip:2001:db8:1:2::{len(names):x}", "the audit names the address itself"
+    with hub.db.reader() as s:
+        keys = [r.key for r in s.exec(select(RateHit).where(RateHit.bucket == login_throttle.ADDRESS_BUCKET))]
+    assert len({k.split(":")[0] for k in keys}) == 1 and not any("2001" in k for k in keys)
+    assert (await attempt(ui, "supervisor", "supervisor-demo", "2001:db8:1:3::1")).status == 303
+    assert (await attempt(ui, "agent", "agent-demo", "198.51.100.1")).status == 303
+
+
 async def test_unknown_names_are_throttled_like_real_ones(ui, hub, clock) -> None:  # noqa: ANN001
     """Otherwise the throttle would tell which accounts exist."""
     for name in ("agent", "nobody-here"):

@@ -5,6 +5,7 @@ are deleted once they leave the window."""
 
 from __future__ import annotations
 
+import ipaddress
 import random
 from datetime import UTC, datetime, timedelta
 
@@ -42,6 +43,22 @@ def hit(
 
 
 # -- counters read and reset by a caller's own policy (the login and API key throttles) ---------
+
+
+def client_network(ip: str) -> str:
+    """What a client address counts as in a per-address throttle: an IPv6 address by its /64
+    ("2001:db8:1:2::/64"), since one subscriber (a home line, a phone, a rented server) is given a
+    whole /64 and may take a new address from it for every request; an IPv4 address as it is. An
+    IPv4-mapped IPv6 address counts as its IPv4 address, anything else ("unknown") as it is."""
+    try:
+        addr = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip
+    if isinstance(addr, ipaddress.IPv4Address):
+        return ip
+    if addr.ipv4_mapped is not None:
+        return str(addr.ipv4_mapped)
+    return str(ipaddress.IPv6Network((int(addr) >> 64 << 64, 64)))  # int(): drops a %scope too
 
 
 def aware(at: datetime) -> datetime:

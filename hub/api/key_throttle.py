@@ -5,8 +5,9 @@ After that, until enough of them have left the window, requests from it that car
 429 with Retry-After and the key is *not looked up*: a right key waits too, so the answer never
 tells a guessed key from a wrong one (and whoever shares the guesser's address, behind the same
 NAT, waits with them). The address is the one the staff login throttles: the client named by a
-trusted proxy (hub.forwarded), else the peer. Keys sent to /api/ (and to any path, in the
-headers) and the ``api_key`` of Open311 (hub/web/open311.py) count together.
+trusted proxy (hub.forwarded), else the peer; an IPv6 address counts by its /64, which one client
+can pick addresses from at will (``ratelimit.client_network``). Keys sent to /api/ (and to any
+path, in the headers) and the ``api_key`` of Open311 (hub/web/open311.py) count together.
 
 **What counts**: a key that is unknown, revoked, or whose owner's account is closed. It counts
 different keys, not failures, as the login counts names per address: one job with a stale key
@@ -77,36 +78,39 @@ class ApiKeyThrottle:
     def __init__(self, db: Any, secret: bytes) -> None:
         self.db = db
         self.secret = secret
-        self._waiting: dict[str, datetime] = {}  # address -> when it may try again, as this process saw
+        # client_network(address) -> when it may try again, as this process saw
+        self._waiting: dict[str, datetime] = {}
         self._lock = threading.Lock()  # written from database threads, read on the event loop
 
     def _hash(self, kind: str, value: str) -> str:
         return hmac.new(self.secret, f"apikey-{kind}:{value}".encode(), hashlib.sha256).hexdigest()[:32]
 
     def _address(self, ip: str) -> str:
-        return self._hash("address", ip) + ":"
+        return self._hash("address", ratelimit.client_network(ip)) + ":"
 
     def _learn(self, ip: str, wait: float, now: datetime) -> None:
+        net = ratelimit.client_network(ip)
         with self._lock:
-            if ip not in self._waiting and len(self._waiting) >= MAX_REMEMBERED:
+            if net not in self._waiting and len(self._waiting) >= MAX_REMEMBERED:
                 for old in [a for a, until in self._waiting.items() if until <= now]:
                     del self._waiting[old]
                 if len(self._waiting) >= MAX_REMEMBERED:  # still full: forget the soonest to expire
                     for old in sorted(self._waiting, key=self._waiting.__getitem__)[: MAX_REMEMBERED // 2]:
                         del self._waiting[old]
-            self._waiting[ip] = now + timedelta(seconds=wait)
+            self._waiting[net] = now + timedelta(seconds=wait)
 
     def remembered(self, ip: str) -> float | None:
         """Seconds the address must still wait, as far as this process knows; no database."""
-        until = self._waiting.get(ip)
+        net = ratelimit.client_network(ip)
+        until = self._waiting.get(net)
         if until is None:
             return None
         left = (until - utcnow()).total_seconds()
         if left > 0:
             return left
         with self._lock:
-            if self._waiting.get(ip) == until:
-                del self._waiting[ip]
+            if self._waiting.get(net) == until:
+                del self._waiting[net]
         return None
 
     def wait_in(self, session: Session, ip: str) -> float | None:

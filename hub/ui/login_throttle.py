@@ -12,7 +12,9 @@ reveal which accounts exist.
 **Per address**: one address may fail logins for at most ``ADDRESS_ACCOUNTS`` different
 account names per ``ADDRESS_WINDOW``. It counts names, not failures, so one person behind a
 municipality's NAT who mistypes their own password ten times slows down only their own
-account, not the whole office; a script trying one password on many names is stopped.
+account, not the whole office; a script trying one password on many names is stopped. An IPv6
+address counts by its /64, which one client can pick addresses from at will
+(``ratelimit.client_network``).
 
 Both counters live in the ``ratehit`` table (``hub.actions.ratelimit``), shared by every hub
 process on the database, with names and addresses only as keyed hashes. Every attempt is
@@ -89,7 +91,7 @@ class LoginThrottle:
 
     def _keys(self, ip: str, username: str) -> tuple[str, str]:
         account = self._hash("account", username.strip().lower())
-        return account, self._hash("address", ip) + ":"
+        return account, self._hash("address", ratelimit.client_network(ip)) + ":"
 
     def begin(self, ip: str, username: str) -> Refusal | None:
         """Refuse the attempt, or count it as a failure until ``succeeded`` says otherwise."""
