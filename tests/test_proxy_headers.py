@@ -149,6 +149,32 @@ async def test_rate_limits_key_on_the_client_behind_a_trusted_proxy(settings_fac
         assert 429 not in statuses, "five citizens behind the proxy, one lookup each"
 
 
+async def test_public_rate_limits_count_an_ipv6_client_by_its_64(settings_factory, monkeypatch) -> None:  # noqa: ANN001
+    """A citizen's line is given a whole IPv6 /64: taking a new address from it for every status
+    lookup or web form must not reset the limit; the next /64 is someone else."""
+    from hub.web import status_page
+    from tests.test_webform import form_token, post, valid_fields
+
+    async with browser(settings_factory, trusted_proxies=["127.0.0.1"]) as (ui, hub):
+        monkeypatch.setattr(status_page, "STATUS_RATE_PER_HOUR", 3)
+        statuses = [
+            (await ui.get("/takip/KAY-2026-000001", headers={"X-Forwarded-For": f"2001:db8:5:7::{i:x}"})).status
+            for i in range(1, 6)
+        ]
+        assert statuses.count(429) == 2, statuses
+        other = await ui.get("/takip/KAY-2026-000001", headers={"X-Forwarded-For": "2001:db8:5:8::1"})
+        assert other.status != 429
+
+        hub.settings.webform_rate_per_hour = 2
+        forms = []
+        for i in range(1, 4):
+            ui.session.headers["X-Forwarded-For"] = f"2001:db8:9:1::{i:x}"
+            forms.append((await post(ui, valid_fields(await form_token(ui)))).status)
+        assert forms == [200, 200, 429], forms
+        ui.session.headers["X-Forwarded-For"] = "2001:db8:9:2::1"
+        assert (await post(ui, valid_fields(await form_token(ui)))).status == 200
+
+
 # -- /metrics ----------------------------------------------------------------------------------
 async def test_metrics_open_by_default(settings_factory) -> None:  # noqa: ANN001
     async with browser(settings_factory) as (ui, _):

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from hub.actions.ratelimit import client_network
 from hub.web.ratelimit import SharedWindowLimiter, SlidingWindowLimiter
 from hub.web.tokens import FormSigner, load_key
 
@@ -99,6 +100,12 @@ def client_ip(request: web.Request) -> str:
     """The caller's address: ``request.remote`` as ``hub.forwarded`` set it (the client named by
     a trusted proxy, else the peer itself), so clients cannot pick their own key."""
     return request.remote or "unknown"
+
+
+def client_key(request: web.Request) -> str:
+    """What the public pages' rate limits count the caller as: its address, an IPv6 one by its
+    /64 (hub.actions.ratelimit.client_network), so rotating addresses inside it does not help."""
+    return client_network(client_ip(request))
 
 
 def render(

@@ -160,7 +160,7 @@ def load_view(hub: Any, code: str, *, with_answers: bool) -> StatusView | None:
 
 async def _limited(request: web.Request) -> web.Response | None:
     st = pages.state(request.app["hub"])
-    wait = await st.status_limiter.ahit(pages.client_ip(request), STATUS_RATE_PER_HOUR)
+    wait = await st.status_limiter.ahit(pages.client_key(request), STATUS_RATE_PER_HOUR)
     if wait is None:
         return None
     return pages.error_page(

@@ -308,7 +308,7 @@ async def submit(request: web.Request) -> web.Response:
             request, 403, "Başvuru kabul edilmedi",
             "Bu başvuru başka bir siteden gönderilmiş görünüyor. Lütfen formu belediyemizin sitesinden doldurun.",
         )  # fmt: skip
-    ip = pages.client_ip(request)
+    ip = pages.client_key(request)
     limit = settings.webform_rate_per_hour
     wait = await st.attempt_limiter.ahit(ip, attempt_limit(limit)) or await st.form_limiter.acheck(ip, limit)
     if wait is not None:
