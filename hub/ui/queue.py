@@ -5,16 +5,23 @@ from __future__ import annotations
 
 import time
 import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import lru_cache
+from itertools import chain
+from types import SimpleNamespace
 from typing import Any
 
 from aiohttp import web
-from sqlalchemy import func, text
-from sqlmodel import select
+from sqlalchemy import and_, bindparam, event, func, text
+from sqlalchemy.orm import Session as OrmSession
+from sqlmodel import Session, select
 
 from hub.auth import Actor, require
-from hub.models import CHANNELS, FINAL_STATUSES, Department, Request, SavedFilter, Status, User
-from hub.queries.delivery import unreached_ids
+from hub.models import CHANNELS, FINAL_STATUSES, Department, Request, SavedFilter, Status, User, utcnow
+from hub.models_workspace import RequestClaim
+from hub.queries.delivery import citizen_unreached
 from hub.queries.requests import FILTER_COLUMNS, FILTER_SCAN, _filter_record, list_requests
 from hub.queries.scope import department_scoped, visible_filters, visible_requests
 from hub.ui import labels
@@ -27,23 +34,82 @@ COUNT_CAP = 10_000  # the queue's total counts this far, then says "10.000+"
 BULK_OPS = ("ata", "ilet", "kopya", "etiket")
 
 
-def _choices(hub: Any, actor: Any) -> dict[str, Any]:
-    with hub.db.reader() as session:
-        depts = list(session.exec(select(Department).order_by(Department.name)))
-        filters = [
-            {"id": f.id, "name": f.name}
-            for f in session.exec(visible_filters(session, actor).order_by(SavedFilter.name))
-        ]
-        users = list(session.exec(select(User).order_by(User.display_name)))
-        tags = _tags(hub, session, actor)
+def _choices(
+    hub: Any, actor: Actor, session: Session, saved: list[SavedFilter], known: Names
+) -> dict[str, Any]:
     # The topic and ilçe choices come from the taxonomy and the gazetteer, not from a
     # SELECT DISTINCT over every request on every view (a full index scan at a million rows).
     return {
-        "departments": [(d.code, d.name) for d in depts if actor.can_see_department(d.code)],
-        "all_departments": [(d.code, d.name) for d in depts if d.active],
-        "topics": list(topic_choices()), "ilceler": list(ilce_choices(hub.settings.il)), "saved_filters": filters,
-        "tags": tags, "assignable": [(u.id, u.display_name) for u in users if u.active and u.role != "muhtar"],
+        "departments": [(code, name) for code, name, _ in known.departments if actor.can_see_department(code)],
+        "all_departments": [(code, name) for code, name, active in known.departments if active],
+        "topics": list(topic_choices()), "ilceler": list(ilce_choices(hub.settings.il)),
+        "saved_filters": [{"id": f.id, "name": f.name} for f in saved], "tags": _tags(hub, session, actor),
+        "assignable": [(uid, name) for uid, name, active, role in known.users if active and role != "muhtar"],
     }  # fmt: skip
+
+
+@contextmanager
+def _reading(hub: Any, session: Session | None) -> Iterator[Session]:
+    """The caller's session, or a reader of its own."""
+    if session is not None:
+        yield session
+        return
+    with hub.db.reader() as own:
+        yield own
+
+
+NAMES_SECONDS = 30.0  # a user or department renamed in another hub process shows within this
+
+
+@dataclass(frozen=True)
+class Names:
+    """Accounts and departments as the queue shows them (choices, row cells), read together."""
+
+    users: tuple[tuple[int, str, bool, str], ...]  # (id, display name, active, role), by display name
+    departments: tuple[tuple[str, str, bool], ...]  # (code, name, active), by name
+    user_names: dict[int, str]  # shared by the views until the next read: never changed in place
+    dept_names: dict[str, str]
+    short_names: dict[str, str]
+
+
+_names_cache: weakref.WeakKeyDictionary[Any, tuple[int, float, Names]] = weakref.WeakKeyDictionary()
+_names_generation = 0  # bumped by every commit that wrote a User or Department in this process
+
+
+def names(hub: Any, session: Session) -> Names:
+    """The users and departments, read at most once per ``NAMES_SECONDS``, and again at once
+    after this process commits a change to either: they change rarely, and every view of the
+    page and every live update needs them."""
+    generation = _names_generation
+    hit = _names_cache.get(hub)
+    if hit is not None and hit[0] == generation and time.monotonic() - hit[1] < NAMES_SECONDS:
+        return hit[2]
+    users = tuple((i, n, a, r) for i, n, a, r in session.exec(
+        select(User.id, User.display_name, User.active, User.role).order_by(User.display_name, User.id)))  # fmt: skip
+    depts = tuple((c, n, a) for c, n, a in session.exec(
+        select(Department.code, Department.name, Department.active).order_by(Department.name, Department.code)))  # fmt: skip
+    known = Names(users=users, departments=depts, user_names={i: n for i, n, _, _ in users},
+                  dept_names={c: n for c, n, _ in depts}, short_names={c: _short(n) for c, n, _ in depts})  # fmt: skip
+    _names_cache[hub] = (generation, time.monotonic(), known)  # a commit meanwhile left it stale at once
+    return known
+
+
+@event.listens_for(OrmSession, "after_flush")
+def _note_names_written(session: OrmSession, _flush: Any) -> None:
+    if any(isinstance(o, User | Department) for o in chain(session.new, session.dirty, session.deleted)):
+        session.info["queue_names_written"] = True
+
+
+@event.listens_for(OrmSession, "after_commit")
+def _forget_names(session: OrmSession) -> None:
+    global _names_generation
+    if session.info.pop("queue_names_written", False):
+        _names_generation += 1
+
+
+@event.listens_for(OrmSession, "after_rollback")
+def _keep_names(session: OrmSession) -> None:
+    session.info.pop("queue_names_written", None)
 
 
 @lru_cache(maxsize=1)
@@ -91,62 +157,112 @@ def _tags(hub: Any, session: Any, actor: Actor) -> list[str]:
     return tags
 
 
-def row_view(hub: Any, items: list[dict[str, Any]], sort: str = "newest") -> dict[str, Any]:
+def row_view(
+    hub: Any, items: list[dict[str, Any]], sort: str = "newest", session: Session | None = None
+) -> dict[str, Any]:
     """What the queue's row template needs beside the rows: names, delivery warnings, claims.
     Used by the page and by the live queue (hub.live), so a live row looks like a loaded one."""
-    from hub.actions.claims import claims_for
-
     ids = [item["id"] for item in items]
-    with hub.db.reader() as session:
-        users = {u.id: u.display_name for u in session.exec(select(User))}
-        depts = {d.code: d.name for d in session.exec(select(Department))}
-        unreached = unreached_ids(session, ids) if ids else set()
-        held = claims_for(session, ids)
+    with _reading(hub, session) as s:
+        known = names(hub, s)
+        unreached, held = _marks(s, ids)
     return {
-        "users": users, "dept_names": depts, "short_names": {c: _short(n) for c, n in depts.items()},
+        "users": known.user_names, "dept_names": known.dept_names, "short_names": known.short_names,
         "unreached": unreached, "unreached_label": labels.UNREACHED, "claims": held, "sort": sort,
         "late": lateness, "since": since_clock,
     }  # fmt: skip
 
 
+def _marks(session: Session, ids: list[int]) -> tuple[set[int], dict[int, dict[str, Any]]]:
+    """Of these requests: whose citizen was never reached (hub.queries.delivery.unreached_ids)
+    and the active claims, {id: {user_id, name, since, until}} (hub.actions.claims.claims_for),
+    in one statement instead of two."""
+    if not ids:
+        return set(), {}
+    unreached: set[int] = set()
+    held: dict[int, dict[str, Any]] = {}
+    for rid, missed, uid, since, until, name in session.execute(_marks_stmt(), {"ids": ids, "now": utcnow()}):
+        if missed:
+            unreached.add(rid)
+        if uid is not None:
+            held[rid] = {"user_id": uid, "name": name, "since": since, "until": until}
+    return unreached, held
+
+
+@lru_cache(maxsize=1)
+def _marks_stmt() -> Any:
+    columns = (Request.id, citizen_unreached().label("unreached"), RequestClaim.user_id, RequestClaim.since,
+               RequestClaim.until, User.display_name)  # fmt: skip
+    active = and_(RequestClaim.request_id == Request.id, RequestClaim.until > bindparam("now"))
+    return (
+        select(*columns)
+        .outerjoin(RequestClaim, active)
+        .outerjoin(User, User.id == RequestClaim.user_id)
+        .where(Request.id.in_(bindparam("ids", expanding=True)))
+    )
+
+
+def queue_rows(items: list[dict[str, Any]], view: dict[str, Any]) -> list[SimpleNamespace]:
+    """The rows as the row macro reads them: the request's fields as attributes (Jinja reads a
+    dict's key only after failing to find an attribute, an exception per field) and what the
+    row looks up in the page's names, claims and badges, looked up once here."""
+    users, dept_names, short_names = view["users"], view["dept_names"], view["short_names"]
+    unreached, claims, due_key = view["unreached"], view["claims"], view["sort"] == "due"
+    rows = []
+    for item in items:
+        r = SimpleNamespace(**item)
+        r.location = SimpleNamespace(**item["location"])
+        r.key = (item["due_at"] if due_key else item["received_at"]) or ""
+        dept = item["department"]
+        r.dept_name, r.dept_short = dept_names.get(dept, ""), short_names.get(dept, dept)
+        r.assignee = users.get(item["assignee_id"], "—") if item["assignee_id"] else "—"
+        r.unreached = item["id"] in unreached
+        r.unreached_label = view["unreached_label"]
+        r.late = view["late"](item["due_at"]) if item["sla_state"] == "breached" else ""
+        r.claim = claims.get(item["id"])
+        r.claim_since = view["since"](r.claim["since"]) if r.claim else ""
+        rows.append(r)
+    return rows
+
+
 def render_rows(items: list[dict[str, Any]], view: dict[str, Any]) -> dict[int, str]:
     """Each row's HTML (the same macro as the page)."""
     macro = env().get_template("queue_row.html").module.row  # type: ignore[attr-defined]
-    return {item["id"]: str(macro(item, view)) for item in items}
+    return {r.id: str(macro(r)) for r in queue_rows(items, view)}
 
 
 def queue_counts(hub: Any, actor: Actor) -> dict[str, Any]:
     """Live counters: requests per status, and open requests per saved filter, of what the
     actor may see (department users: their department)."""
+    with hub.db.reader() as session:
+        saved = list(session.exec(visible_filters(session, actor).order_by(SavedFilter.name)))
+        return _counts(session, actor, saved)
+
+
+def _counts(session: Session, actor: Actor, saved: list[SavedFilter]) -> dict[str, Any]:
     from hub.rules import compile_condition, matches
 
     open_values = [s.value for s in Status if s not in FINAL_STATUSES]
-    with hub.db.reader() as session:
-        # the page shows open statuses only: counting the finished million would read them all
-        stmt = (
-            select(Request.status, func.count())
-            .where(Request.status.in_(open_values))
-            .group_by(Request.status)
-        )
-        per_status = {str(s): n for s, n in session.exec(visible_requests(stmt, actor))}
-        saved = list(session.exec(visible_filters(session, actor).order_by(SavedFilter.name)))
-        per_filter: dict[str, int] = {}
-        if saved:
-            conds = []
-            for f in saved:
-                try:
-                    conds.append((f.id, compile_condition(f.condition, where="filter")))
-                except Exception:  # a filter saved under older rules: no count rather than no page
-                    continue
-            per_filter = {str(fid): 0 for fid, _ in conds}
-            open_rows = visible_requests(
-                select(*FILTER_COLUMNS).where(Request.status.notin_([s.value for s in FINAL_STATUSES])), actor
-            ).order_by(Request.received_at.desc()).limit(FILTER_SCAN)
-            for r in session.execute(open_rows):
-                rec = _filter_record(r)
-                for fid, cond in conds:
-                    if matches(cond, rec):
-                        per_filter[str(fid)] += 1
+    # the page shows open statuses only: counting the finished million would read them all
+    stmt = select(Request.status, func.count()).where(Request.status.in_(open_values)).group_by(Request.status)
+    per_status = {str(s): n for s, n in session.exec(visible_requests(stmt, actor))}
+    per_filter: dict[str, int] = {}
+    if saved:
+        conds = []
+        for f in saved:
+            try:
+                conds.append((f.id, compile_condition(f.condition, where="filter")))
+            except Exception:  # a filter saved under older rules: no count rather than no page
+                continue
+        per_filter = {str(fid): 0 for fid, _ in conds}
+        open_rows = visible_requests(
+            select(*FILTER_COLUMNS).where(Request.status.notin_([s.value for s in FINAL_STATUSES])), actor
+        ).order_by(Request.received_at.desc()).limit(FILTER_SCAN)
+        for r in session.execute(open_rows):
+            rec = _filter_record(r)
+            for fid, cond in conds:
+                if matches(cond, rec):
+                    per_filter[str(fid)] += 1
     return {"durum": per_status, "filtre": per_filter}
 
 
@@ -185,8 +301,12 @@ def shown_total(data: dict[str, Any]) -> int | str | None:
 
 def _page(hub: Any, actor: Actor, q: dict[str, str]) -> dict[str, Any]:
     data = list_requests(hub, actor, {**q, "limit": str(PAGE_SIZE), "count": "1"}, count_cap=COUNT_CAP)
-    view = row_view(hub, data["items"], q.get("sort", "newest"))
-    return {"data": data, "view": view, "choices": _choices(hub, actor), "counts": queue_counts(hub, actor)}
+    with hub.db.reader() as session:  # one connection for the rest; the saved filters read once
+        saved = list(session.exec(visible_filters(session, actor).order_by(SavedFilter.name)))
+        view = row_view(hub, data["items"], q.get("sort", "newest"), session)
+        choices = _choices(hub, actor, session, saved, names(hub, session))
+        counts = _counts(session, actor, saved)
+    return {"data": data, "rows": queue_rows(data["items"], view), "choices": choices, "counts": counts}
 
 
 BULK_DONE = {"ata": "atandı", "ilet": "birime iletildi", "kopya": "kopya olarak kapatıldı", "etiket": "etiketlendi"}
@@ -219,7 +339,7 @@ async def queue(request: web.Request) -> web.StreamResponse:
         request, "queue.html", page_title="İş kuyruğu", items=data["items"], next_cursor=data["next_cursor"],
         total=shown_total(data), form=form, mine=flags["mine"], overdue=flags["overdue"],
         unreached_only=flags["unreached"], statuses=[s.value for s in Status], channels=CHANNELS,
-        next_params=next_params, paged=bool(form["cursor"]), v=page["view"], counts=page["counts"],
+        next_params=next_params, paged=bool(form["cursor"]), rows=page["rows"], counts=page["counts"],
         open_statuses=[s.value for s in Status if s not in FINAL_STATUSES], flash=flash,
         heartbeat=hub.settings.claim_heartbeat_seconds, bulk_ops=BULK_OPS, **choices,
     )  # fmt: skip
