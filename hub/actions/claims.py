@@ -13,10 +13,11 @@ presence are not events (they would flood the trail); they only move timestamps.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete
+from sqlalchemy import bindparam, delete, update
 from sqlmodel import Session, select
 
 from hub.actions import events
@@ -99,15 +100,18 @@ def claim(session: Session, actor: Actor, req: Request, *, lease: float = DEFAUL
     return row
 
 
-def renew(session: Session, actor: Actor, req: Request, *, lease: float = DEFAULT_LEASE) -> RequestClaim | None:
-    """The heartbeat: extend the actor's own claim (None when they hold none)."""
+def renew(session: Session, actor: Actor, request_id: int, *, lease: float = DEFAULT_LEASE) -> datetime | None:
+    """The heartbeat: extend the actor's own claim row (also one whose lease ran out while
+    nobody took it); the new end, or None when they hold none. One UPDATE, no read first."""
     if actor.user_id is None:
         return None
-    row = session.get(RequestClaim, req.id)
-    if row is None or row.user_id != actor.user_id:
-        return None
-    row.until = utcnow() + timedelta(seconds=lease)
-    return row
+    until = utcnow() + timedelta(seconds=lease)
+    result = session.execute(
+        update(RequestClaim)
+        .where(RequestClaim.request_id == request_id, RequestClaim.user_id == actor.user_id)  # type: ignore[arg-type]
+        .values(until=until)
+    )
+    return until if result.rowcount else None  # type: ignore[attr-defined]
 
 
 def release(session: Session, actor: Actor, req: Request) -> None:
@@ -162,18 +166,21 @@ def left(session: Session, actor: Actor, request_id: int) -> None:
     session.execute(delete(RequestView).where(RequestView.request_id == request_id, RequestView.user_id == actor.user_id))
 
 
-def viewers(session: Session, request_id: int, *, exclude_user: int | None, window: float) -> list[str]:
-    """Display names of the others who have the page open (seen within ``window`` seconds)."""
+def present(session: Session, request_id: int, *, window: float) -> list[tuple[int, str, datetime]]:
+    """Who has the request's page open (seen within ``window`` seconds), the caller included:
+    (user id, display name, seen at), by name. The caller's own row says whether it is stale."""
     since = utcnow() - timedelta(seconds=window)
-    stmt = (
-        select(User.display_name)
-        .join(RequestView, RequestView.user_id == User.id)
-        .where(RequestView.request_id == request_id, RequestView.seen_at >= since)
+    return [(uid, name, at) for uid, name, at in session.exec(_present_stmt(), params={"rid": request_id, "since": since})]
+
+
+@lru_cache(maxsize=1)
+def _present_stmt() -> Any:
+    return (
+        select(RequestView.user_id, User.display_name, RequestView.seen_at)
+        .join(User, User.id == RequestView.user_id)
+        .where(RequestView.request_id == bindparam("rid"), RequestView.seen_at >= bindparam("since"))
         .order_by(User.display_name)
     )
-    if exclude_user is not None:
-        stmt = stmt.where(RequestView.user_id != exclude_user)
-    return list(session.exec(stmt))
 
 
 def claims_for(session: Session, ids: list[int]) -> dict[int, dict[str, Any]]:

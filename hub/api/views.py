@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
 from hub.models import Contact, Event, Message, Outbox, Request, utcnow
@@ -85,7 +87,26 @@ def contact_view(c: Contact | None) -> dict[str, Any] | None:
             "x_handle": c.x_handle, "kind": c.kind, "erased_at": iso(c.erased_at)}  # fmt: skip
 
 
-def message_view(m: Message) -> dict[str, Any]:
+# The columns the views below read: not the message's or item's addressing, payload and
+# idempotency fields, which no page or API answer shows.
+MESSAGE_COLUMNS = (
+    Message.id, Message.direction, Message.channel, Message.subject, Message.body, Message.sender,
+    Message.attachments, Message.author, Message.delivery_status, Message.created_at,
+)  # fmt: skip
+EVENT_COLUMNS = (Event.id, Event.actor, Event.kind, Event.data, Event.created_at)
+OUTBOX_COLUMNS = (
+    Outbox.id, Outbox.kind, Outbox.message_id, Outbox.status, Outbox.attempts, Outbox.result, Outbox.last_error,
+    Outbox.next_attempt_at,
+)  # fmt: skip
+# What request_detail reads of the request besides SUMMARY_COLUMNS (not search_text, a folded
+# copy of the text, nor the intake's bookkeeping).
+DETAIL_COLUMNS = SUMMARY_COLUMNS + (
+    Request.classification, Request.erased_at, Request.routing_trace, Request.rules_version, Request.sla_days,
+    Request.sla_business_days, Request.sla_policy, Request.reply_to,
+)  # fmt: skip
+
+
+def message_view(m: Any) -> dict[str, Any]:
     return {
         "id": m.id, "direction": m.direction, "channel": m.channel, "subject": m.subject, "body": m.body,
         "sender": m.sender, "attachments": m.attachments, "author": m.author,
@@ -93,20 +114,44 @@ def message_view(m: Message) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def event_view(e: Event) -> dict[str, Any]:
+def event_view(e: Any) -> dict[str, Any]:
     return {"id": e.id, "actor": e.actor, "kind": e.kind, "data": e.data, "created_at": iso(e.created_at)}
 
 
-def request_detail(session: Session, req: Request) -> dict[str, Any]:
+@lru_cache(maxsize=1)
+def _rows_stmts() -> tuple[Any, Any, Any]:
+    """Built once (parameter ``rid``): building a select costs more than running it here."""
+    rid = bindparam("rid")
+    return (
+        select(*MESSAGE_COLUMNS).where(Message.request_id == rid).order_by(Message.created_at, Message.id),
+        select(*EVENT_COLUMNS).where(Event.request_id == rid).order_by(Event.id),
+        select(*OUTBOX_COLUMNS).where(Outbox.request_id == rid).order_by(Outbox.id),
+    )
+
+
+def thread_rows(session: Session, request_id: int) -> list[Any]:
+    return list(session.exec(_rows_stmts()[0], params={"rid": request_id}))
+
+
+def event_rows(session: Session, request_id: int) -> list[Any]:
+    return list(session.exec(_rows_stmts()[1], params={"rid": request_id}))
+
+
+def outbox_rows(session: Session, request_id: int) -> list[Any]:
+    return list(session.exec(_rows_stmts()[2], params={"rid": request_id}))
+
+
+def detail_view(
+    session: Session, req: Any, *, contact: Contact | None, thread: list[Any], events: list[Any],
+    outbox: list[Any], cluster: list[Any], claim: dict[str, Any] | None,
+) -> dict[str, Any]:  # fmt: skip
+    """A request in full from rows already read: ``req`` is a Request or a row of
+    ``DETAIL_COLUMNS``; ``outbox`` rows of ``OUTBOX_COLUMNS``; ``cluster`` rows with id,
+    tracking_code and status of the requests merged into it."""
     out = request_summary(req)
-    out["contact"] = contact_view(session.get(Contact, req.contact_id) if req.contact_id else None)
-    out["thread"] = [
-        message_view(m)
-        for m in session.exec(select(Message).where(Message.request_id == req.id).order_by(Message.created_at, Message.id))
-    ]
-    out["events"] = [
-        event_view(e) for e in session.exec(select(Event).where(Event.request_id == req.id).order_by(Event.id))
-    ]
+    out["contact"] = contact_view(contact)
+    out["thread"] = [message_view(m) for m in thread]
+    out["events"] = [event_view(e) for e in events]
     out["classification"] = req.classification or {}
     out["erased_at"] = iso(req.erased_at)  # KVKK erasure: texts and contact data are gone
     from hub.routing_trace import full_trace  # intake stores it compact: rebuilt here, exact
@@ -120,13 +165,21 @@ def request_detail(session: Session, req: Request) -> dict[str, Any]:
     out["outbox"] = [
         {"id": o.id, "kind": o.kind, "status": o.status, "attempts": o.attempts, "last_error": o.last_error,
          "next_attempt_at": iso(o.next_attempt_at)}
-        for o in session.exec(select(Outbox).where(Outbox.request_id == req.id).order_by(Outbox.id))
+        for o in outbox
     ]  # fmt: skip
-    out["cluster"] = [
-        {"id": r.id, "tracking_code": r.tracking_code, "status": r.status}
-        for r in session.exec(select(Request).where(Request.parent_id == req.id))
-    ]
+    out["cluster"] = [{"id": r.id, "tracking_code": r.tracking_code, "status": r.status} for r in cluster]
+    out["claim"] = claim  # who holds it now (Üstlen), or None
+    return out
+
+
+def request_detail(session: Session, req: Request) -> dict[str, Any]:
     from hub.actions.claims import claim_view
 
-    out["claim"] = claim_view(session, req.id)  # who holds it now (Üstlen), or None
-    return out
+    cluster = session.exec(
+        select(Request.id, Request.tracking_code, Request.status).where(Request.parent_id == req.id).order_by(Request.id)
+    )
+    return detail_view(
+        session, req, contact=session.get(Contact, req.contact_id) if req.contact_id else None,
+        thread=thread_rows(session, req.id), events=event_rows(session, req.id), outbox=outbox_rows(session, req.id),
+        cluster=list(cluster), claim=claim_view(session, req.id),
+    )  # fmt: skip

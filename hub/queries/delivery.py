@@ -52,16 +52,18 @@ def message_state(delivery_status: str | None) -> str | None:
     return {"queued": "pending", "sent": "delivered", "skipped": "skipped", "failed": "failed"}.get(delivery_status or "")
 
 
+def outbox_item(o: Any) -> dict[str, Any]:
+    """One item as the request page shows it; ``o`` is an Outbox or a row with its columns."""
+    return {
+        "id": o.id, "kind": o.kind, "message_id": o.message_id, "attempts": o.attempts,
+        "state": delivery_state(o.status, o.result, o.attempts), "skip_reason": _skip_reason(o.result),
+        "via": (o.result or {}).get("via"), "last_error": o.last_error, "next_attempt_at": o.next_attempt_at,
+    }  # fmt: skip
+
+
 def outbox_items(session: Session, request_id: int) -> list[dict[str, Any]]:
     rows = session.exec(select(Outbox).where(Outbox.request_id == request_id).order_by(col(Outbox.id)))
-    return [
-        {
-            "id": o.id, "kind": o.kind, "message_id": o.message_id, "attempts": o.attempts,
-            "state": delivery_state(o.status, o.result, o.attempts), "skip_reason": _skip_reason(o.result),
-            "via": (o.result or {}).get("via"), "last_error": o.last_error, "next_attempt_at": o.next_attempt_at,
-        }
-        for o in rows
-    ]  # fmt: skip
+    return [outbox_item(o) for o in rows]
 
 
 def _not_delivered(o: Any) -> Any:

@@ -7,18 +7,21 @@ calls them; a refusal re-renders the page with a Turkish message and loses no in
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 from aiohttp import web
-from sqlmodel import Session, select
+from sqlalchemy import bindparam, func, or_
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col, select
 
 from hub.actions import requests as ra
 from hub.actions.errors import ActionError, NotFound
 from hub.api.errors import path_id
-from hub.api.views import request_detail
+from hub.api.views import DETAIL_COLUMNS, detail_view, event_rows, outbox_rows, thread_rows
 from hub.auth import Actor, PermissionDenied, require
-from hub.models import PRIORITIES, REQUEST_TYPES, Department, Request, User
-from hub.queries.delivery import CITIZEN_KINDS, message_state, outbox_items, unreached_ids
+from hub.models import PRIORITIES, REQUEST_TYPES, ApiKey, Contact, Department, Request, User, utcnow
+from hub.queries.delivery import CITIZEN_KINDS, citizen_unreached, message_state, outbox_item
 from hub.ui import claim_page, labels
 from hub.ui.render import actor_of, render
 
@@ -63,48 +66,90 @@ def _request_id(request: web.Request) -> int:
     return path_id(request, "request not found")
 
 
+@lru_cache(maxsize=1)
+def _statements() -> dict[str, Any]:
+    """The page's queries, built once with parameters: building a select with some sixty columns
+    cost more CPU than PostgreSQL took to run it."""
+    rid = bindparam("rid")
+    parent = aliased(Request)
+    claim_cols, claim_join = claim_page.claim_columns()
+    return {
+        # the request with its contact, parent, claim row and "citizen never reached" flag
+        "request": claim_join(
+            select(*DETAIL_COLUMNS, Contact, parent.id.label("parent_ref"), parent.tracking_code.label("parent_code"),
+                   *claim_cols, citizen_unreached().label("unreached"))
+            .select_from(Request)
+            .outerjoin(Contact, Contact.id == Request.contact_id)
+            .outerjoin(parent, parent.id == Request.parent_id)
+        ).where(Request.id == rid),
+        # the requests merged into it and its duplicate candidates, only the columns shown
+        "related": select(Request.id, Request.tracking_code, Request.status, Request.department, Request.parent_id,
+                          func.substr(Request.text, 1, 160).label("snippet"))
+        .where(or_(Request.parent_id == rid, col(Request.id).in_(bindparam("ids", expanding=True))))
+        .order_by(Request.id),
+        # every account: the names of those deactivated since are still shown in the history
+        "accounts": select(User.id, User.display_name, User.role, User.active).order_by(User.display_name),
+        "keys": select(ApiKey.id, ApiKey.name).where(col(ApiKey.id).in_(bindparam("keys", expanding=True))),
+        "departments": select(Department.code, Department.name)
+        .where(Department.active.is_(True))
+        .order_by(Department.name),
+    }  # fmt: skip
+
+
 def load(hub: Any, actor: Actor, rid: int) -> dict[str, Any]:
+    """Everything the page shows, read in one session; then the claim banner writes only what is
+    stale (hub/ui/claim_page.py ``settle``)."""
+    from hub.actions.callbacks import for_request
+    from hub.actions.claims import present
+    from hub.queries.actor_names import key_ids, names_of
+    from hub.queries.routing_choice import proposed_department, rules_department
+
     with hub.db.reader() as session:
-        req = ra.get(session, actor, rid)
-        d = request_detail(session, req)
-        users = list(session.exec(select(User).where(User.active == True).order_by(User.display_name)))  # noqa: E712
-        names = {u.id: u.display_name for u in users}
-        depts = [
-            (x.code, x.name)
-            for x in session.exec(
-                select(Department).where(Department.active.is_(True)).order_by(Department.name)
-            )
-        ]
-        dups = []
-        for cand in (d["classification"].get("duplicates") or [])[:10]:
-            other = session.get(Request, cand.get("request_id"))
-            if other is not None and other.id != rid and actor.can_see_department(other.department):
-                dups.append({"id": other.id, "tracking_code": other.tracking_code, "status": other.status,
-                             "score": cand.get("score"), "text": other.text[:160], "merged": other.parent_id is not None})  # fmt: skip
-        parent = session.get(Request, req.parent_id) if req.parent_id else None
-        deliveries = outbox_items(session, rid)
-        from hub.queries.actor_names import actor_names
-
-        names_by_actor = actor_names(session)  # every account, also those deactivated since
-        from hub.actions.callbacks import for_request
-        from hub.queries.routing_choice import proposed_department, rules_department
-
+        q = _statements()
+        req = session.exec(q["request"], params={"rid": rid}).first()
+        if req is None or not actor.can_see_department(req.department):
+            raise NotFound(f"request {rid} not found")
+        thread, events, outbox = thread_rows(session, rid), event_rows(session, rid), outbox_rows(session, rid)
+        candidates = list((req.classification or {}).get("duplicates") or [])[:10]
+        ids = [c.get("request_id") for c in candidates if isinstance(c.get("request_id"), int)]
+        related = session.exec(q["related"], params={"rid": rid, "ids": ids}).all()
+        cluster = [r for r in related if r.parent_id == rid]
+        accounts = session.exec(q["accounts"]).all()
+        keys = key_ids([m.author for m in thread] + [e.actor for e in events])
+        api_keys = session.exec(q["keys"], params={"keys": list(keys)}).all() if keys else []
+        depts = [(x.code, x.name) for x in session.exec(q["departments"])]
         calls = [{"id": c.id, "status": c.status, "attempt": c.attempt, "due_at": c.due_at, "reason": labels.reason_label(c.reason),
                   "outcome": labels.label(labels.CALLBACK_OUTCOME, c.outcome) if c.outcome else None, "note": c.note}
                  for c in for_request(session, rid)]  # fmt: skip
-        unreached = bool(unreached_ids(session, [rid]))
-        youtube = youtube_view(hub, req, deliveries)
+        open_now = present(session, rid, window=claim_page.presence_window(hub))
+        claim = claim_page.holder(req)
+        active = claim if claim and claim["until"] > utcnow() else None
+        d = detail_view(
+            session, req, contact=req.Contact, thread=thread, events=events, outbox=outbox, cluster=cluster,
+            claim={**active, "since": active["since"].isoformat(), "until": active["until"].isoformat()} if active else None,
+        )  # fmt: skip
+    users = [(u.id, u.display_name, u.role) for u in accounts if u.active]
+    by_id = {r.id: r for r in related}
+    dups = []
+    for cand in candidates:
+        other = by_id.get(cand.get("request_id"))  # type: ignore[arg-type]
+        if other is not None and other.id != rid and actor.can_see_department(other.department):
+            dups.append({"id": other.id, "tracking_code": other.tracking_code, "status": other.status,
+                         "score": cand.get("score"), "text": other.snippet, "merged": other.parent_id is not None})  # fmt: skip
+    deliveries = [outbox_item(o) for o in outbox]
     if d["contact"] and not actor.can("contact.read"):
         d["contact"] = {**d["contact"], "phone": mask_phone(d["contact"]["phone"]),
                         "email": mask_email(d["contact"]["email"]), "telegram_id": None, "x_handle": None}  # fmt: skip
     attachments = [a for m in d["thread"] for a in (m.get("attachments") or [])]
     return {
-        "r": d, "users": [(u.id, u.display_name, u.role) for u in users], "names": names, "departments": depts,
-        "dept_names": dict(depts), "actor_names": names_by_actor, "duplicates": dups, "attachments": attachments,
-        "parent": {"id": parent.id, "tracking_code": parent.tracking_code} if parent else None,
-        "callbacks": calls, "youtube": youtube,
+        "r": d, "users": users, "names": {uid: name for uid, name, _ in users}, "departments": depts,
+        "dept_names": dict(depts), "actor_names": names_of([(u.id, u.display_name) for u in accounts], api_keys),
+        "duplicates": dups, "attachments": attachments,
+        "parent": {"id": req.parent_ref, "tracking_code": req.parent_code} if req.parent_ref is not None else None,
+        "callbacks": calls, "youtube": youtube_view(hub, req, deliveries),
         "proposed_department": proposed_department(d), "rules_department": rules_department(d["routing"]["trace"]),
-        **_delivery_view(d["thread"], deliveries, unreached),
+        **_delivery_view(d["thread"], deliveries, bool(req.unreached)),
+        **claim_page.banner(hub, actor, rid, claim, open_now),
     }  # fmt: skip
 
 
@@ -146,8 +191,7 @@ async def show(
     actor = actor_of(request)
     require(actor, "request.read")
     hub = request.app["hub"]
-    data = await hub.db.run(load, hub, actor, _request_id(request))
-    data.update(await hub.db.run(claim_page.banner, hub, actor, _request_id(request)))  # claim banner
+    data = await hub.db.run(load, hub, actor, _request_id(request))  # with the claim banner
     flash = FLASH.get(request.query.get("tamam", "")) or claim_page.FLASH.get(request.query.get("tamam", ""))
     return render(
         request, "detail.html", status=status, page_title=data["r"]["tracking_code"] or "Talep",
