@@ -1,12 +1,14 @@
 """Where a call's time goes, on the database bench/queue_scale.py loaded: cProfile and plans.
 
     python bench/queue_scale_profile.py [--db bench_queue_scale] [--calls 100] [--plans docs.md] [--top 25]
+                                        [--no-profile]
 
 Runs the hub in this process (aiohttp test server, workers off), with the database calls
 made on the event loop's thread so that one cProfile sees everything, and for each call kind
 of the benchmark (API list to page 20, search, request, staff request page, staff queue page):
 
-- one JSON line: calls, ms per call, SQL statements per call and the share of the time spent
+- one JSON line: calls, ms and CPU ms per call (this process: hub and test client, under
+  cProfile unless ``--no-profile``), SQL statements per call and the share of the time spent
   waiting for PostgreSQL (``before/after_cursor_execute``);
 - the cProfile functions with the most own time (``--top``);
 - with ``--plans FILE``: for fixed examples of each kind (``scenarios``) and the SLA watcher's
@@ -127,16 +129,21 @@ async def run(args: argparse.Namespace) -> None:
                 await fetch(client, kind, path, headers)
         prof = cProfile.Profile()
         sql.seconds, sql.count, pages = 0.0, 0, 0
-        t = time.perf_counter()
-        prof.enable()
+        t, cpu = time.perf_counter(), time.process_time()
+        if not args.no_profile:
+            prof.enable()
         for _ in range(args.calls):
             for path in calls(wl, kind, rng):
                 pages += await fetch(client, kind, path, headers)
         prof.disable()
-        wall = time.perf_counter() - t
+        wall, cpu = time.perf_counter() - t, time.process_time() - cpu
+        # cpu: this process's CPU time (hub and test client; PostgreSQL's own work is not in it)
         print(json.dumps({"kind": kind, "calls": pages, "ms_per_call": round(wall * 1000 / pages, 2),
+                          "cpu_ms_per_call": round(cpu * 1000 / pages, 2), "profiled": not args.no_profile,
                           "sql_per_call": round(sql.count / pages, 1),
                           "sql_share": round(sql.seconds / wall, 2)}), flush=True)  # fmt: skip
+        if args.no_profile:
+            continue
         out = io.StringIO()
         pstats.Stats(prof, stream=out).sort_stats("tottime").print_stats(args.top)
         print("\n".join(line for line in out.getvalue().splitlines() if line.strip())[-6000:], flush=True)
@@ -279,6 +286,7 @@ def main() -> None:
     ap.add_argument("--calls", type=int, default=100)
     ap.add_argument("--top", type=int, default=25)
     ap.add_argument("--kinds", default="api_list,api_search,api_request,ui_request,ui_queue")
+    ap.add_argument("--no-profile", action="store_true", help="time the calls without cProfile (its overhead)")
     ap.add_argument(
         "--plans", default=None, help="write EXPLAIN (ANALYZE, BUFFERS) of one call per kind here"
     )

@@ -28,6 +28,15 @@ def dumps(value: Any, *, default: Callable[[Any], Any] | None = None, raw_dateti
         return json.dumps(value, default=default)
 
 
+def dumpb(value: Any) -> bytes:
+    """UTF-8 JSON of an API answer, for the response body. Where orjson refuses the value, the
+    json module's text, as aiohttp's json_response writes it (ASCII escapes)."""
+    try:
+        return orjson.dumps(value, option=_OPTIONS)
+    except TypeError:
+        return json.dumps(value).encode("ascii")
+
+
 def loads(text: str | bytes) -> Any:
     try:
         return orjson.loads(text)
