@@ -285,7 +285,8 @@ def main() -> None:
     ap.add_argument("--db", default="bench_queue_scale")
     ap.add_argument("--calls", type=int, default=100)
     ap.add_argument("--top", type=int, default=25)
-    ap.add_argument("--kinds", default="api_list,api_search,api_request,ui_request,ui_queue")
+    ap.add_argument("--kinds", default="api_list,api_search,api_request,ui_request,ui_queue",
+                    help="comma-separated call kinds to run (e.g. ui_queue)")
     ap.add_argument("--no-profile", action="store_true", help="time the calls without cProfile (its overhead)")
     ap.add_argument(
         "--plans", default=None, help="write EXPLAIN (ANALYZE, BUFFERS) of one call per kind here"
