@@ -6,15 +6,12 @@ contact, thread, events, outbox, merged requests and claim, also where it has no
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
 import pytest
 import pytest_asyncio
 from aiohttp.test_utils import TestClient, TestServer
-from sqlalchemy import event
 from sqlmodel import select
 
 from hub import jsoncodec
@@ -25,6 +22,7 @@ from hub.auth import Actor
 from hub.models import Request, User, utcnow
 from hub.models_workspace import RequestClaim
 from tests.conftest import add_key
+from tests.sql_count import statements
 
 KEY = {"Authorization": "Bearer reads-admin-key"}
 BODY = {
@@ -52,25 +50,6 @@ async def api(hub):  # noqa: ANN001, ANN201
     await client.start_server()
     yield client
     await client.close()
-
-
-@contextmanager
-def statements(hub) -> Iterator[list[str]]:  # noqa: ANN001
-    """The SQL statements sent meanwhile (both engines on SQLite), not transaction control."""
-    seen: list[str] = []
-
-    def note(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
-        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")):
-            seen.append(statement)
-
-    engines = {id(e): e for e in (hub.db.engine, hub.db.read_engine)}.values()
-    for e in engines:
-        event.listen(e, "before_cursor_execute", note)
-    try:
-        yield seen
-    finally:
-        for e in engines:
-            event.remove(e, "before_cursor_execute", note)
 
 
 def as_json(value: Any) -> Any:

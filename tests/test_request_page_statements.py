@@ -6,21 +6,19 @@ on every view (a GET that writes), while the banner still says who has the page 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
-from typing import Any
 
 import pytest
 import pytest_asyncio
 from aiohttp.test_utils import TestClient, TestServer
-from sqlalchemy import delete, event, update
+from sqlalchemy import delete, update
 from sqlmodel import select
 
 from hub.models import ApiKey, Event, Message, Outbox, Request, User, utcnow
 from hub.models_callbacks import Callback
 from hub.models_workspace import RequestClaim, RequestView
 from tests.conftest import add_key
+from tests.sql_count import statements, writes
 from tests.test_ui import API, PARK, SU, login
 
 # One view: the session's user, the request with its contact, parent, claim and "never reached"
@@ -28,7 +26,6 @@ from tests.test_ui import API, PARK, SU, login
 # call-backs, who has the page open; and the viewer's presence row when it is stale.
 READS = 11
 SERIAL = itertools.count(1)
-TRANSACTION = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
 
 
 @pytest.fixture
@@ -51,29 +48,6 @@ async def ui(hub):  # noqa: ANN001, ANN201
     await client.start_server()
     yield client
     await client.close()
-
-
-@contextmanager
-def statements(hub) -> Iterator[list[str]]:  # noqa: ANN001
-    """Every statement sent to the database (both engines on SQLite), not transaction control."""
-    seen: list[str] = []
-
-    def note(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
-        if not statement.lstrip().upper().startswith(TRANSACTION):
-            seen.append(" ".join(statement.split()))
-
-    engines = {id(e): e for e in (hub.db.engine, hub.db.read_engine)}.values()
-    for e in engines:
-        event.listen(e, "before_cursor_execute", note)
-    try:
-        yield seen
-    finally:
-        for e in engines:
-            event.remove(e, "before_cursor_execute", note)
-
-
-def writes(seen: list[str]) -> list[str]:
-    return [s for s in seen if s.split()[0].upper() in ("INSERT", "UPDATE", "DELETE")]
 
 
 async def make(ui: TestClient, body: dict) -> dict:
